@@ -1,0 +1,78 @@
+package io.troupe.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/** Directives every routes class shares: JSON bodies, problems, and answering from futures. */
+public abstract class EdgeDirectives extends HttpMetricsDirectives {
+
+  private static final Duration BODY_READ_TIMEOUT = Duration.ofSeconds(10);
+
+  protected final long maxBodyBytes;
+
+  protected EdgeDirectives(long maxBodyBytes) {
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  /**
+   * Reads the request body as a JSON object: 415 unless it is {@code application/json}, 413 past
+   * the size limit, 400 when empty, malformed, or not an object.
+   */
+  protected Route jsonObject(Function<JsonNode, Route> inner) {
+    return extractRequestEntity(entity -> {
+      if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+        return problem(Problem.of(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json, was " + entity.getContentType()));
+      }
+      if (entity.getContentLengthOption().orElse(0L) > maxBodyBytes) {
+        return problem(tooLarge(maxBodyBytes));
+      }
+      return extractMaterializer(mat -> onComplete(
+          entity.toStrict(BODY_READ_TIMEOUT.toMillis(), maxBodyBytes, mat),
+          read -> {
+            if (read.isFailure()) {
+              return complete(ProblemHandlers.toResponse(read.failed().get()));
+            }
+            byte[] bytes = read.get().getData().toArray();
+            if (bytes.length == 0) {
+              return problem(Problem.of(StatusCodes.BAD_REQUEST, "request body is empty; a JSON object is expected"));
+            }
+            JsonNode body;
+            try {
+              body = Json.MAPPER.readTree(bytes);
+            } catch (JsonProcessingException e) {
+              return problem(Problem.of(StatusCodes.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage()
+                  + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+            } catch (java.io.IOException e) {
+              return problem(Problem.of(StatusCodes.BAD_REQUEST, "unreadable request body"));
+            }
+            if (body == null || !body.isObject()) {
+              return problem(Problem.of(StatusCodes.BAD_REQUEST, "request body must be a JSON object"));
+            }
+            return inner.apply(body);
+          }));
+    });
+  }
+
+  static Problem tooLarge(long limit) {
+    return Problem.of(StatusCodes.PAYLOAD_TOO_LARGE, "request body is larger than the limit of " + limit + " bytes");
+  }
+
+  protected Route problem(Problem problem) {
+    return complete(problem.toResponse());
+  }
+
+  /** Completes with the response the future yields, or with the problem its failure maps to. */
+  protected Route respond(CompletionStage<HttpResponse> response) {
+    return onComplete(response, result -> result.isSuccess()
+        ? complete(result.get())
+        : complete(ProblemHandlers.toResponse(result.failed().get())));
+  }
+}

@@ -1,0 +1,49 @@
+package io.troupe.http;
+
+import com.typesafe.config.ConfigFactory;
+import io.troupe.runtime.node.TroupeNode;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * Starts a Troupe node: {@code java -jar http-api/target/troupe.jar}. Configuration comes from
+ * TROUPE_* environment variables (see troupe.conf and the README).
+ *
+ * <p>SIGTERM and SIGINT are handled here rather than by the JVM's shutdown hooks: the embedded
+ * PostgreSQL library registers a hook of its own that would stop the database while the cluster
+ * is still leaving and the journal still writing. Here the order is fixed: coordinated shutdown
+ * (leave the cluster, unbind HTTP, stop the actor system), then the database, then exit. The same
+ * path runs when the node is downed by the Split Brain Resolver.
+ */
+public final class Main {
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    TroupeNode node;
+    try {
+      node = TroupeNode.start(ConfigFactory.empty());
+      TroupeServer.start(node);
+    } catch (Exception e) {
+      log.error("Troupe node failed to start: {}", e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    node.system().getWhenTerminated().thenRunAsync(() -> {
+      node.close();
+      log.info("Troupe node stopped");
+      System.exit(0);
+    }, runnable -> new Thread(runnable, "troupe-exit").start());
+    Signal.handle(new Signal("TERM"), signal -> stop(node, "SIGTERM"));
+    Signal.handle(new Signal("INT"), signal -> stop(node, "SIGINT"));
+  }
+
+  private static void stop(TroupeNode node, String signal) {
+    log.info("{} received: leaving the cluster and stopping", signal);
+    CoordinatedShutdown.get(node.system()).runAll(CoordinatedShutdown.jvmExitReason());
+  }
+}

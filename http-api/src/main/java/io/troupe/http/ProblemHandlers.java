@@ -1,0 +1,72 @@
+package io.troupe.http;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.pattern.AskTimeoutException;
+import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Maps every rejection and failure to problem+json in one place. Pekko's default rejection
+ * handler already picks the right status for each rejection (404, 405 with Allow, 415, ...);
+ * its plain-text answers are rewritten as problems, keeping status and headers.
+ */
+public final class ProblemHandlers {
+
+  private static final Logger log = LoggerFactory.getLogger(ProblemHandlers.class);
+
+  private ProblemHandlers() {}
+
+  public static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+      if (response.entity() instanceof HttpEntity.Strict strict) {
+        String text = strict.getData().utf8String();
+        return response.withEntity(Problem.of(response.status(), text).toResponse().entity());
+      }
+      return response;
+    });
+  }
+
+  public static ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .match(Throwable.class, e -> Directives.complete(toResponse(e)))
+        .build();
+  }
+
+  /** The answer for a failed request; also used where routes handle a failed future themselves. */
+  public static HttpResponse toResponse(Throwable e) {
+    Throwable cause = unwrap(e);
+    if (cause instanceof EntityStreamSizeException size) {
+      return EdgeDirectives.tooLarge(size.limit()).toResponse();
+    }
+    if (cause instanceof AskTimeoutException || cause instanceof TimeoutException) {
+      return Problem.of(StatusCodes.SERVICE_UNAVAILABLE,
+              "the cluster did not answer in time; the request may be retried").toResponse()
+          .addHeader(RetryAfter.create(1L));
+    }
+    if (cause instanceof StatusReply.ErrorMessage error) {
+      return Problem.of(StatusCodes.BAD_REQUEST, error.getMessage()).toResponse();
+    }
+    log.error("Request failed", cause);
+    return Problem.of(StatusCodes.INTERNAL_SERVER_ERROR, "internal error; the node's log has the details")
+        .toResponse();
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,215 @@
+package io.troupe.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.broker.Subscriber;
+import io.troupe.runtime.broker.Topic;
+import io.troupe.runtime.broker.TopicLog;
+import io.troupe.runtime.broker.TopicNames;
+import io.troupe.runtime.broker.TopicSummary;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The broker's HTTP surface under {@code /api/v1/topics}: publish, replay, live SSE, subscriber
+ * positions and the topic list. Writes go to the sharded entities; reads come from the journal
+ * through {@link TopicLog}, so any node answers them.
+ */
+public final class TopicRoutes extends EdgeDirectives {
+
+  /** Bodies of requests and answers, kept apart from the entities' commands. */
+  record PublishedView(String topic, long offset, Instant publishedAt) {}
+
+  record MessagesPage(String topic, List<MessageView> messages, long nextOffset) {}
+
+  record TopicsPage(List<TopicSummary> topics, String next) {}
+
+  private final ClusterSharding sharding;
+  private final TopicLog log;
+  private final Metrics metrics;
+  private final Duration askTimeout;
+  private final int defaultLimit;
+  private final int maxLimit;
+  private final Duration keepAlive;
+  private final int maxStreams;
+
+  public TopicRoutes(ActorSystem<?> system, TopicLog log, long maxBodyBytes) {
+    super(maxBodyBytes);
+    var config = system.settings().config();
+    this.sharding = ClusterSharding.get(system);
+    this.log = log;
+    this.metrics = Metrics.get(system);
+    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
+    this.defaultLimit = config.getInt("troupe.broker.default-read-limit");
+    this.maxLimit = config.getInt("troupe.broker.max-read-limit");
+    this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
+    this.maxStreams = config.getInt("troupe.broker.max-streams");
+  }
+
+  public Route route() {
+    return pathPrefix("topics", () -> concat(
+        pathEnd(() -> template("/api/v1/topics", () -> get(this::listTopics))),
+        pathPrefix(segment(), this::topicRoutes)));
+  }
+
+  private Route topicRoutes(String topic) {
+    return concat(
+        path("messages", () -> template("/api/v1/topics/{topic}/messages", () -> concat(
+            post(() -> validName("topic", topic, () -> publish(topic))),
+            get(() -> validName("topic", topic, () -> read(topic)))))),
+        path("stream", () -> template("/api/v1/topics/{topic}/stream", () ->
+            get(() -> validName("topic", topic, () -> stream(topic))))),
+        pathPrefix("subscribers", () -> pathPrefix(segment(), name -> subscriberRoutes(topic, name))));
+  }
+
+  private Route subscriberRoutes(String topic, String name) {
+    Supplier<Route> get = () -> validName("topic", topic, () -> validName("name", name, () -> position(topic, name)));
+    Supplier<Route> ack = () -> validName("topic", topic, () -> validName("name", name, () -> ack(topic, name)));
+    return concat(
+        pathEnd(() -> template("/api/v1/topics/{topic}/subscribers/{name}", () -> get(get))),
+        path("ack", () -> template("/api/v1/topics/{topic}/subscribers/{name}/ack", () -> post(ack))));
+  }
+
+  private Route validName(String field, String name, Supplier<Route> inner) {
+    return TopicNames.problem(name)
+        .map(problem -> problem(Problem.invalid(field, problem)))
+        .orElseGet(inner);
+  }
+
+  /** POST /api/v1/topics/{topic}/messages: 201 with the message's offset. */
+  private Route publish(String topic) {
+    return jsonObject(body -> {
+      FieldErrors errors = new FieldErrors();
+      String sender = errors.requiredText(body, "sender", 255);
+      String recipient = errors.optionalText(body, "recipient", 255);
+      String messageType = errors.requiredText(body, "messageType", 128);
+      JsonNode content = errors.requiredAny(body, "content");
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      String contentJson;
+      try {
+        contentJson = Json.MAPPER.writeValueAsString(content);
+      } catch (JsonProcessingException e) {
+        return problem(Problem.invalid("content", "cannot be stored as JSON"));
+      }
+      CompletionStage<Topic.Published> published = sharding.entityRefFor(Topic.ENTITY_KEY, topic)
+          .askWithStatus(replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, replyTo), askTimeout);
+      return respond(published.thenApply(p -> Json.response(StatusCodes.CREATED,
+              new PublishedView(p.topic(), p.offset(), p.publishedAt()))
+          .addHeader(Location.create("/api/v1/topics/" + topic + "/messages?from=" + p.offset() + "&limit=1"))));
+    });
+  }
+
+  /** GET /api/v1/topics/{topic}/messages?from=&limit=: stored messages in offset order. */
+  private Route read(String topic) {
+    return parameterOptional("from", from -> parameterOptional("limit", limit -> {
+      FieldErrors errors = new FieldErrors();
+      long fromOffset = errors.queryLong(from, "from", 1, 1, Long.MAX_VALUE);
+      long pageSize = errors.queryLong(limit, "limit", defaultLimit, 1, maxLimit);
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      return respond(log.read(topic, fromOffset, (int) pageSize).thenApply(messages -> {
+        long next = messages.isEmpty() ? fromOffset : messages.get(messages.size() - 1).offset() + 1;
+        return Json.response(StatusCodes.OK,
+            new MessagesPage(topic, messages.stream().map(MessageView::of).toList(), next));
+      }));
+    }));
+  }
+
+  /**
+   * GET /api/v1/topics/{topic}/stream: SSE of stored messages from {@code from} (or after the
+   * {@code Last-Event-ID} header), then live ones. Without either, only new messages.
+   */
+  private Route stream(String topic) {
+    return optionalHeaderValueByName("Last-Event-ID", lastEventId -> parameterOptional("from", from -> {
+      FieldErrors errors = new FieldErrors();
+      OptionalLong start = OptionalLong.empty();
+      if (lastEventId.isPresent()) {
+        start = OptionalLong.of(errors.queryLong(lastEventId, "Last-Event-ID", 0, 0, Long.MAX_VALUE - 1) + 1);
+      } else if (from.isPresent()) {
+        start = OptionalLong.of(errors.queryLong(from, "from", 1, 1, Long.MAX_VALUE));
+      }
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      if (metrics.brokerLiveStreams.get() >= maxStreams) {
+        return problem(Problem.of(StatusCodes.SERVICE_UNAVAILABLE,
+            "this node already serves " + maxStreams + " streams; try another node or later"));
+      }
+      var events = log.follow(topic, start)
+          .map(m -> ServerSentEvent.create(new String(Json.bytes(MessageView.of(m)), java.nio.charset.StandardCharsets.UTF_8),
+              "message", Long.toString(m.offset())))
+          .keepAlive(keepAlive, ServerSentEvent::heartbeat);
+      return completeOK(events, EventStreamMarshalling.toEventStream());
+    }));
+  }
+
+  /** GET /api/v1/topics/{topic}/subscribers/{name}: the subscriber's acknowledged position. */
+  private Route position(String topic, String name) {
+    CompletionStage<Subscriber.Position> position = sharding
+        .entityRefFor(Subscriber.ENTITY_KEY, Subscriber.entityId(topic, name))
+        .ask(Subscriber.GetPosition::new, askTimeout);
+    return respond(position.thenApply(p -> Json.response(StatusCodes.OK, p)));
+  }
+
+  /** POST /api/v1/topics/{topic}/subscribers/{name}/ack {"offset": N}: acknowledges up to N. */
+  private Route ack(String topic, String name) {
+    return jsonObject(body -> {
+      FieldErrors errors = new FieldErrors();
+      long offset = errors.requiredLong(body, "offset", 0, Long.MAX_VALUE);
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      CompletionStage<Topic.Info> info = sharding.entityRefFor(Topic.ENTITY_KEY, topic)
+          .ask(Topic.GetInfo::new, askTimeout);
+      return onComplete(info, result -> {
+        if (result.isFailure()) {
+          return complete(ProblemHandlers.toResponse(result.failed().get()));
+        }
+        long last = result.get().lastOffset();
+        if (offset > last) {
+          return problem(Problem.invalid("offset", offset + " is past the end of topic " + topic
+              + " (last offset " + last + ")"));
+        }
+        CompletionStage<Subscriber.Position> acked = sharding
+            .entityRefFor(Subscriber.ENTITY_KEY, Subscriber.entityId(topic, name))
+            .askWithStatus(replyTo -> new Subscriber.Ack(offset, last, replyTo), askTimeout);
+        return respond(acked.thenApply(p -> Json.response(StatusCodes.OK, p)));
+      });
+    });
+  }
+
+  /** GET /api/v1/topics?after=&limit=: topics in name order with their last offsets. */
+  private Route listTopics() {
+    return parameterOptional("after", after -> parameterOptional("limit", limit -> {
+      FieldErrors errors = new FieldErrors();
+      long pageSize = errors.queryLong(limit, "limit", defaultLimit, 1, maxLimit);
+      after.flatMap(TopicNames::problem).ifPresent(p -> errors.add("after", p));
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      return respond(log.list(after.orElse(""), (int) pageSize + 1).thenApply(found -> {
+        boolean more = found.size() > pageSize;
+        List<TopicSummary> page = more ? found.subList(0, (int) pageSize) : found;
+        String next = more ? page.get(page.size() - 1).topic() : null;
+        return Json.response(StatusCodes.OK, new TopicsPage(page, next));
+      }));
+    }));
+  }
+}

@@ -1,0 +1,58 @@
+package io.troupe.http;
+
+import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.node.TroupeNode;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's HTTP edge: binds every routes class behind metrics, rejection and exception
+ * handling, and unbinds during coordinated shutdown (new connections stop first; requests in
+ * flight get up to ten seconds to finish).
+ */
+public final class TroupeServer extends HttpMetricsDirectives {
+
+  private static final Logger log = LoggerFactory.getLogger(TroupeServer.class);
+  private static final Duration HARD_TERMINATION_DEADLINE = Duration.ofSeconds(10);
+
+  private final TroupeNode node;
+
+  private TroupeServer(TroupeNode node) {
+    this.node = node;
+  }
+
+  public static ServerBinding start(TroupeNode node) throws Exception {
+    var system = node.system();
+    Route route = new TroupeServer(node).route();
+    ServerBinding binding = Http.get(system)
+        .newServerAt(node.settings().host(), node.settings().httpPort())
+        .bind(route)
+        .toCompletableFuture().get(30, TimeUnit.SECONDS)
+        .addToCoordinatedShutdown(HARD_TERMINATION_DEADLINE, system);
+    log.info("Troupe HTTP edge listening on http://{}", binding.localAddress().getHostString()
+        + ":" + binding.localAddress().getPort());
+    return binding;
+  }
+
+  Route route() {
+    var system = node.system();
+    Metrics metrics = Metrics.get(system);
+    long maxBodyBytes = system.settings().config().getBytes("troupe.http.max-body-bytes");
+    OpsRoutes ops = new OpsRoutes(node.health(), node.inspector(), metrics);
+    TopicRoutes topics = new TopicRoutes(system, node.topicLog(), maxBodyBytes);
+    return instrumented(metrics, () ->
+        handleExceptions(ProblemHandlers.exceptions(), () ->
+            handleRejections(ProblemHandlers.rejections(), () -> concat(
+                ops.rootRoutes(),
+                pathPrefix(segment("api").slash("v1"), () -> concat(
+                    ops.apiRoutes(),
+                    topics.route()))))));
+  }
+}

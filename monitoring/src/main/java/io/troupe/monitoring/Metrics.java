@@ -1,0 +1,91 @@
+package io.troupe.monitoring;
+
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Gauge;
+import io.prometheus.client.Histogram;
+import io.prometheus.client.hotspot.DefaultExports;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * Every metric a Troupe node reports, defined in this one place. Metric names and label names
+ * are part of Troupe's API (dashboards and alerts depend on them). Label values are always
+ * bounded: HTTP routes are templates, never raw paths; no topic name, session id or user input
+ * ever becomes a label value.
+ *
+ * <p>One registry per ActorSystem (a Pekko extension) rather than the global default registry,
+ * so several nodes in one JVM (as in the cluster tests) each serve their own figures.
+ */
+public final class Metrics implements Extension {
+
+  /** Latency buckets in seconds, from sub-millisecond journal writes to slow model calls. */
+  private static final double[] LATENCY_BUCKETS = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
+  };
+
+  public final CollectorRegistry registry = new CollectorRegistry(true);
+
+  // --- HTTP edge ---
+  public final Counter httpRequests = Counter.build()
+      .name("http_requests_total").help("HTTP requests answered, by method, route template and status")
+      .labelNames("method", "route", "status").register(registry);
+  public final Histogram httpRequestDuration = Histogram.build()
+      .name("http_request_duration_seconds").help("Time to answer an HTTP request (to response headers)")
+      .labelNames("method", "route").buckets(LATENCY_BUCKETS).register(registry);
+
+  // --- Broker ---
+  public final Counter brokerMessagesPublished = Counter.build()
+      .name("embm_broker_messages_published_total").help("Messages persisted to broker topics")
+      .register(registry);
+  public final Histogram brokerPublishDuration = Histogram.build()
+      .name("embm_broker_publish_duration_seconds")
+      .help("Time from a publish reaching its topic entity until the message is journaled")
+      .buckets(LATENCY_BUCKETS).register(registry);
+  public final Gauge brokerLiveStreams = Gauge.build()
+      .name("embm_broker_live_streams").help("Open SSE streams following a topic on this node")
+      .register(registry);
+
+  // --- Persistence ---
+  public final Counter journalWriteFailures = Counter.build()
+      .name("troupe_journal_write_failures_total")
+      .help("Persist attempts the journal rejected or failed, by entity type")
+      .labelNames("entity_type").register(registry);
+
+  // --- Cluster and sharding (set by ClusterMetricsReporter) ---
+  public final Gauge clusterMembers = Gauge.build()
+      .name("troupe_cluster_members").help("Cluster members as seen by this node, by member status")
+      .labelNames("status").register(registry);
+  public final Gauge clusterUnreachableMembers = Gauge.build()
+      .name("troupe_cluster_unreachable_members").help("Members this node sees as unreachable")
+      .register(registry);
+  public final Gauge clusterIsLeader = Gauge.build()
+      .name("troupe_cluster_is_leader").help("1 when this node is the cluster leader, else 0")
+      .register(registry);
+  public final Gauge shardingShards = Gauge.build()
+      .name("troupe_sharding_shards").help("Shards hosted on this node, by entity type")
+      .labelNames("entity_type").register(registry);
+  public final Gauge shardingEntities = Gauge.build()
+      .name("troupe_sharding_entities").help("Entities running on this node, by entity type")
+      .labelNames("entity_type").register(registry);
+
+  private Metrics() {
+    DefaultExports.register(registry);
+  }
+
+  /** The metrics of this ActorSystem's node. */
+  public static Metrics get(ActorSystem<?> system) {
+    return Id.INSTANCE.apply(system);
+  }
+
+  /** Extension id: one {@link Metrics} per ActorSystem. */
+  public static final class Id extends ExtensionId<Metrics> {
+    private static final Id INSTANCE = new Id();
+
+    @Override
+    public Metrics createExtension(ActorSystem<?> system) {
+      return new Metrics();
+    }
+  }
+}

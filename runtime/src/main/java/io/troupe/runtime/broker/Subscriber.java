@@ -1,0 +1,126 @@
+package io.troupe.runtime.broker;
+
+import io.troupe.runtime.CborSerializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+/**
+ * A named subscriber's position in one topic: the highest offset it has acknowledged. One sharded
+ * entity per (topic, subscriber name), so acknowledgements never contend with the topic's own
+ * publishes and never take an offset in the topic's log.
+ *
+ * <p>Acknowledgements only move forward: acknowledging an offset at or below the current one
+ * changes nothing and answers the current position, so a redelivered ack is harmless.
+ */
+public final class Subscriber
+    extends EventSourcedBehaviorWithEnforcedReplies<Subscriber.Command, Subscriber.Event, Subscriber.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Subscriber");
+
+  public static void init(ActorSystem<?> system) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())));
+  }
+
+  /** The entity id of {@code subscriber} on {@code topic}; both are valid {@link TopicNames}, so "/" is unambiguous. */
+  public static String entityId(String topic, String subscriber) {
+    return topic + "/" + subscriber;
+  }
+
+  public static Behavior<Command> create(String entityId) {
+    return new Subscriber(entityId);
+  }
+
+  // --- protocol ---
+
+  public sealed interface Command extends CborSerializable {}
+
+  /**
+   * Acknowledges every offset up to {@code offset}. {@code topicLastOffset} is the topic's last
+   * offset as the caller saw it; acknowledging past it is refused.
+   */
+  public record Ack(long offset, long topicLastOffset, ActorRef<StatusReply<Position>> replyTo) implements Command {}
+
+  /** Replies with the current position. */
+  public record GetPosition(ActorRef<Position> replyTo) implements Command {}
+
+  /** Where a subscriber stands: {@code nextOffset} is the first offset it has not acknowledged. */
+  public record Position(String topic, String subscriber, long ackedOffset, long nextOffset, Instant ackedAt)
+      implements CborSerializable {}
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record OffsetAcked(long offset, Instant ackedAt) implements Event {}
+
+  public record State(long ackedOffset, Instant ackedAt) implements CborSerializable {
+    static final State EMPTY = new State(0, null);
+
+    State apply(Event event) {
+      OffsetAcked acked = (OffsetAcked) event; // the only event
+      return new State(acked.offset(), acked.ackedAt());
+    }
+  }
+
+  // --- behavior ---
+
+  private final String topic;
+  private final String subscriber;
+
+  private Subscriber(String entityId) {
+    super(PersistenceId.of(ENTITY_KEY.name(), entityId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+    int slash = entityId.indexOf('/');
+    this.topic = entityId.substring(0, slash);
+    this.subscriber = entityId.substring(slash + 1);
+  }
+
+  @Override
+  public State emptyState() {
+    return State.EMPTY;
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Ack.class, this::onAck)
+        .onCommand(GetPosition.class, (state, cmd) -> Effect().reply(cmd.replyTo(), position(state)))
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onAck(State state, Ack cmd) {
+    if (cmd.offset() < 0) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("offset must not be negative"));
+    }
+    if (cmd.offset() > cmd.topicLastOffset()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("offset " + cmd.offset()
+          + " is past the end of topic " + topic + " (last offset " + cmd.topicLastOffset() + ")"));
+    }
+    if (cmd.offset() <= state.ackedOffset()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(position(state)));
+    }
+    return Effect().persist(new OffsetAcked(cmd.offset(), Instant.now().truncatedTo(ChronoUnit.MILLIS)))
+        .thenReply(cmd.replyTo(), next -> StatusReply.success(position(next)));
+  }
+
+  private Position position(State state) {
+    return new Position(topic, subscriber, state.ackedOffset(), state.ackedOffset() + 1, state.ackedAt());
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+  }
+}

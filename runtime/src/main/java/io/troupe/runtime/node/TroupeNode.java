@@ -1,0 +1,182 @@
+package io.troupe.runtime.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.monitoring.ClusterMetricsReporter;
+import io.troupe.runtime.broker.Subscriber;
+import io.troupe.runtime.broker.Topic;
+import io.troupe.runtime.broker.TopicLog;
+import io.troupe.runtime.cluster.ClusterInspector;
+import io.troupe.runtime.db.Database;
+import io.troupe.runtime.db.DatabaseTarget;
+import io.troupe.runtime.db.EmbeddedDatabase;
+import io.troupe.runtime.db.Schema;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Troupe node: its database (embedded or external, schema created), a clustered ActorSystem
+ * with sharding and the Split Brain Resolver, the entities, pekko-management, and the services
+ * the HTTP edge uses. The edge itself lives in the http-api module and is started on top.
+ *
+ * <p>Shutdown order: coordinated shutdown (leave the cluster, hand off shards, stop the system),
+ * then the query pool, then the embedded PostgreSQL, last.
+ */
+public final class TroupeNode implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(TroupeNode.class);
+  public static final String SYSTEM_NAME = "troupe";
+  public static final List<EntityTypeKey<?>> ENTITY_TYPES = List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+  private final ActorSystem<Void> system;
+  private final NodeSettings settings;
+  private final EmbeddedDatabase embedded;
+  private final Database database;
+  private final TopicLog topicLog;
+  private final ClusterInspector inspector;
+  private final HealthProbe health;
+
+  private TroupeNode(ActorSystem<Void> system, NodeSettings settings, EmbeddedDatabase embedded, Database database) {
+    this.system = system;
+    this.settings = settings;
+    this.embedded = embedded;
+    this.database = database;
+    this.topicLog = new TopicLog(system, database);
+    this.inspector = new ClusterInspector(system, ENTITY_TYPES, Duration.ofSeconds(3));
+    this.health = new HealthProbe(system, database, inspector, settings.dataDir());
+  }
+
+  /**
+   * Starts a node from the application configuration ({@code application.conf}, or the file
+   * named by {@code -Dconfig.resource}) with {@code overrides} on top.
+   */
+  public static TroupeNode start(Config overrides) throws Exception {
+    Config base = overrides.withFallback(ConfigFactory.defaultApplication());
+    NodeSettings settings = NodeSettings.from(ConfigFactory.load(base));
+    log.info("Starting Troupe node: {}", settings);
+
+    EmbeddedDatabase embedded = settings.embeddedDatabase()
+        ? EmbeddedDatabase.start(settings.dataDir(), settings.embeddedDbPort())
+        : null;
+    try {
+      DatabaseTarget target = embedded != null
+          ? embedded.target()
+          : new DatabaseTarget(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
+      Schema.create(target);
+      Config config = ConfigFactory.load(ConfigFactory.parseMap(Map.of(
+              "troupe.db.jdbc-url", target.jdbcUrl(),
+              "troupe.db.user", target.user(),
+              "troupe.db.password", target.password()))
+          .withFallback(base));
+      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+      Database database = new Database(target, settings.queryPoolSize(),
+          system.dispatchers().lookup(DispatcherSelector.blocking()));
+      TroupeNode node = new TroupeNode(system, settings, embedded, database);
+      node.boot();
+      return node;
+    } catch (Exception | Error e) {
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e;
+    }
+  }
+
+  private void boot() throws Exception {
+    Topic.init(system);
+    Subscriber.init(system);
+    system.systemActorOf(ClusterMetricsReporter.create(ENTITY_TYPES, settings.clusterPollInterval()),
+        "cluster-metrics", Props.empty());
+
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+        "close-query-pool", () -> {
+          database.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    if (embedded != null) {
+      // After everything else: the journal may write until the actor system is gone.
+      system.getWhenTerminated().thenRun(this::stopEmbeddedDatabase);
+    }
+
+    PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    join();
+  }
+
+  private void join() {
+    Cluster cluster = Cluster.get(system);
+    List<Address> seeds = SeedNodes.parse(settings.seedNodes(), SYSTEM_NAME);
+    if (seeds.isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    } else {
+      cluster.manager().tell(new JoinSeedNodes(seeds));
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public NodeSettings settings() {
+    return settings;
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  public TopicLog topicLog() {
+    return topicLog;
+  }
+
+  public ClusterInspector inspector() {
+    return inspector;
+  }
+
+  public HealthProbe health() {
+    return health;
+  }
+
+  /** Leaves the cluster and stops everything, the embedded database last. Waits, bounded. */
+  @Override
+  public void close() {
+    try {
+      CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason())
+          .toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("Node did not stop cleanly within {}", STOP_TIMEOUT, e);
+    } finally {
+      stopEmbeddedDatabase();
+    }
+  }
+
+  private synchronized void stopEmbeddedDatabase() {
+    if (embedded == null) {
+      return;
+    }
+    try {
+      embedded.close();
+    } catch (Exception e) {
+      log.warn("Embedded PostgreSQL did not stop cleanly", e);
+    }
+  }
+}
