@@ -1,0 +1,79 @@
+package io.troupe.runtime;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.runtime.db.DatabaseTarget;
+import io.troupe.runtime.db.EmbeddedDatabase;
+import io.troupe.runtime.db.Schema;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real PostgreSQL for tests. By default one embedded server per test JVM (started on first
+ * use, in a temporary directory); with {@code TROUPE_TEST_DB_URL} (and optionally
+ * {@code TROUPE_TEST_DB_USER}, {@code TROUPE_TEST_DB_PASSWORD}) an external server, whose user
+ * must be allowed to create databases. Every call to {@link #fresh()} gives a new, empty database
+ * with Troupe's schema, so tests never see each other's data.
+ */
+public final class TestDatabase {
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static EmbeddedDatabase embedded;
+
+  private TestDatabase() {}
+
+  public static synchronized DatabaseTarget fresh() {
+    String name = "troupe_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+    try {
+      DatabaseTarget target;
+      String external = System.getenv("TROUPE_TEST_DB_URL");
+      if (external != null && !external.isBlank()) {
+        target = createOnExternal(external.trim(), name);
+      } else {
+        if (embedded == null) {
+          Path dir = Files.createTempDirectory("troupe-test-pg");
+          embedded = EmbeddedDatabase.start(dir, 0);
+        }
+        embedded.createDatabaseIfAbsent(name);
+        target = embedded.target(name);
+      }
+      Schema.create(target);
+      return target;
+    } catch (Exception e) {
+      throw new IllegalStateException("could not prepare a test database", e);
+    }
+  }
+
+  /** Node configuration pointing at {@code target} instead of an embedded server. */
+  public static Config nodeConfig(DatabaseTarget target) {
+    return ConfigFactory.parseMap(Map.of(
+        "troupe.db.url", target.jdbcUrl(),
+        "troupe.db.user", target.user(),
+        "troupe.db.password", target.password(),
+        "troupe.db.jdbc-url", target.jdbcUrl()));
+  }
+
+  private static DatabaseTarget createOnExternal(String url, String name) throws Exception {
+    String user = envOr("TROUPE_TEST_DB_USER", "postgres");
+    String password = envOr("TROUPE_TEST_DB_PASSWORD", "");
+    try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    }
+    // jdbc:postgresql://host:port/db?params -> same server, database `name`
+    int slash = url.indexOf('/', "jdbc:postgresql://".length());
+    int query = url.indexOf('?', Math.max(slash, 0));
+    String base = slash < 0 ? url : url.substring(0, slash);
+    String params = query < 0 ? "" : url.substring(query);
+    return new DatabaseTarget(base + "/" + name + params, user, password);
+  }
+
+  private static String envOr(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+}

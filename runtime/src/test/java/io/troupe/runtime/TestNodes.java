@@ -1,0 +1,55 @@
+package io.troupe.runtime;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.runtime.db.DatabaseTarget;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Configuration for test nodes on free loopback ports, sharing one test database. */
+public final class TestNodes {
+
+  private TestNodes() {}
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Ports of one node. */
+  public record Ports(int http, int cluster, int management) {
+    public static Ports free() {
+      return new Ports(freePort(), freePort(), freePort());
+    }
+
+    public String seed() {
+      return "127.0.0.1:" + cluster;
+    }
+  }
+
+  /**
+   * A node's configuration: its ports, the seed nodes to join (empty: itself), the database,
+   * and fast cluster timings suited to tests (a node that left is removed in seconds).
+   */
+  public static Config config(DatabaseTarget db, Ports ports, List<String> seeds, Map<String, Object> extra) {
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("troupe.host", "127.0.0.1");
+    settings.put("troupe.http-port", ports.http());
+    settings.put("troupe.cluster-port", ports.cluster());
+    settings.put("troupe.management-port", ports.management());
+    settings.put("troupe.seed-nodes", String.join(",", seeds));
+    settings.put("troupe.metrics.cluster-poll-interval", "1s");
+    settings.put("pekko.cluster.split-brain-resolver.stable-after", "3s");
+    settings.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
+    settings.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
+    settings.putAll(extra);
+    return ConfigFactory.parseMap(settings).withFallback(TestDatabase.nodeConfig(db));
+  }
+}
