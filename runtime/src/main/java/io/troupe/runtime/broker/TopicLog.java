@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -98,9 +97,12 @@ public final class TopicLog {
    * message as it is published, without gaps or repeats, until the stream is cancelled.
    *
    * <p>The stream subscribes to the topic's live feed first and only then reads the journal, so
-   * no message falls between the two. A live message ahead of the next expected offset (one
-   * dropped from the bounded live buffer by a slow reader, or announced out of order while the
-   * topic moved between nodes) makes the stream read the missing range from the journal.
+   * no message falls between the two. One ordered stage then decides for each message whether to
+   * deliver it, drop it (already delivered), or first read the missing range from the journal: a
+   * live message ahead of the next expected offset was preceded by messages this stream did not
+   * get live (dropped from the bounded buffer by a slow reader, or announced out of order while
+   * the topic moved between nodes). Every offset below an announced one is already committed,
+   * so the decision needs nothing but the offsets themselves.
    */
   public Source<Topic.MessagePublished, NotUsed> follow(String topic, OptionalLong from) {
     return Source.lazySource(() -> {
@@ -109,27 +111,16 @@ public final class TopicLog {
               .preMaterialize(system);
       CompletionStage<Object> subscribed = Patterns.ask(mediator,
           new DistributedPubSubMediator.Subscribe(Topic.liveFeed(topic), live.first()), Duration.ofSeconds(5));
-      // The next offset to emit; 0 while unknown (no "from": the first live message starts it).
-      // It advances where elements are produced, and every decision below is deferred until
-      // its substream is demanded, so each decision sees every earlier element accounted for.
-      AtomicLong next = new AtomicLong(from.orElse(0));
       Source<Topic.MessagePublished, NotUsed> stored = from.isPresent()
-          ? deferred(() -> advancing(range(topic, next.get(), Long.MAX_VALUE), next))
+          ? range(topic, from.getAsLong(), Long.MAX_VALUE)
           : Source.empty();
-      Source<Topic.MessagePublished, NotUsed> fresh = live.second()
-          .collectType(Topic.MessagePublished.class)
-          .flatMapConcat(m -> deferred(() -> {
-            long expected = next.get();
-            if (expected == 0 || m.offset() == expected) {
-              return advancing(Source.single(m), next);
-            }
-            if (m.offset() < expected) {
-              return Source.empty();
-            }
-            return advancing(range(topic, expected, m.offset()), next);
-          }));
+      Source<Topic.MessagePublished, NotUsed> fresh = live.second().collectType(Topic.MessagePublished.class);
       return Source.completionStage(subscribed)
           .flatMapConcat(ack -> stored.concat(fresh))
+          .statefulMapConcat(() -> new Sequencer(from.orElse(0)))
+          .flatMapConcat(step -> step.fillTo() == 0
+              ? Source.single(step.message())
+              : range(topic, step.fillFrom(), step.fillTo()))
           .watchTermination((mat, done) -> {
             metrics.brokerLiveStreams.inc();
             done.whenComplete((d, e) -> {
@@ -143,16 +134,30 @@ public final class TopicLog {
     }).mapMaterializedValue(m -> NotUsed.getInstance());
   }
 
-  private static Source<Topic.MessagePublished, NotUsed> advancing(
-      Source<Topic.MessagePublished, NotUsed> source, AtomicLong next) {
-    return source.map(m -> {
-      next.set(m.offset() + 1);
-      return m;
-    });
-  }
+  /** Deliver {@code message}, or (when {@code fillTo} > 0) read offsets [fillFrom, fillTo] from the journal. */
+  record Step(Topic.MessagePublished message, long fillFrom, long fillTo) {}
 
-  private static <T> Source<T, NotUsed> deferred(org.apache.pekko.japi.function.Creator<Source<T, NotUsed>> create) {
-    return Source.lazySource(create).mapMaterializedValue(m -> NotUsed.getInstance());
+  /** Decides, in stream order, what each arriving message means for a follower. */
+  static final class Sequencer implements org.apache.pekko.japi.function.Function<Topic.MessagePublished, Iterable<Step>> {
+    /** The next offset to deliver; 0 while unknown (the first message sets it). */
+    private long next;
+
+    Sequencer(long next) {
+      this.next = next;
+    }
+
+    @Override
+    public Iterable<Step> apply(Topic.MessagePublished m) {
+      long expected = next;
+      if (expected != 0 && m.offset() < expected) {
+        return List.of();
+      }
+      next = m.offset() + 1;
+      if (expected == 0 || m.offset() == expected) {
+        return List.of(new Step(m, 0, 0));
+      }
+      return List.of(new Step(null, expected, m.offset()));
+    }
   }
 
   private Source<Topic.MessagePublished, NotUsed> range(String topic, long from, long to) {
