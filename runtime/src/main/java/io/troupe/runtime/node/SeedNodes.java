@@ -17,7 +17,7 @@ public final class SeedNodes {
     String uri = seed.contains("://") ? seed : "pekko://" + systemName + "@" + seed;
     try {
       return AddressFromURIString.parse(uri);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Scala throws java.net.MalformedURLException unchecked
       throw new IllegalArgumentException("TROUPE_SEED_NODES: '" + seed
           + "' is neither host:port nor pekko://" + systemName + "@host:port", e);
     }

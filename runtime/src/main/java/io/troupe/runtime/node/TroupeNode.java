@@ -73,6 +73,7 @@ public final class TroupeNode implements AutoCloseable {
     Config base = overrides.withFallback(ConfigFactory.defaultApplication());
     NodeSettings settings = NodeSettings.from(ConfigFactory.load(base));
     log.info("Starting Troupe node: {}", settings);
+    refuseSplitStorage(settings);
 
     EmbeddedDatabase embedded = settings.embeddedDatabase()
         ? EmbeddedDatabase.start(settings.dataDir(), settings.embeddedDbPort())
@@ -98,6 +99,24 @@ public final class TroupeNode implements AutoCloseable {
         embedded.close();
       }
       throw e;
+    }
+  }
+
+  /**
+   * Entities move between nodes, so every node of a cluster must journal to the same database.
+   * A node with its own embedded database that joins other nodes would split topic logs.
+   */
+  static void refuseSplitStorage(NodeSettings settings) {
+    if (!settings.embeddedDatabase()) {
+      return;
+    }
+    String self = settings.host() + ":" + settings.clusterPort();
+    for (String seed : settings.seedNodes()) {
+      if (!seed.endsWith("@" + self) && !seed.equals(self)) {
+        throw new IllegalStateException("TROUPE_SEED_NODES names other nodes (" + seed + "), but no TROUPE_DB_URL is"
+            + " set: every node of a cluster must use the same PostgreSQL, or their journals would diverge."
+            + " Set TROUPE_DB_URL (and TROUPE_DB_USER, TROUPE_DB_PASSWORD) on every node.");
+      }
     }
   }
 

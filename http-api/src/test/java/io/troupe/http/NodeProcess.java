@@ -1,0 +1,91 @@
+package io.troupe.http;
+
+import io.troupe.runtime.TestNodes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged jar running as a real node process, its output kept in a log file. */
+public final class NodeProcess implements AutoCloseable {
+
+  public final Process process;
+  public final TestNodes.Ports ports;
+  public final HttpClientForTests http;
+  public final Path log;
+
+  private NodeProcess(Process process, TestNodes.Ports ports, Path log) {
+    this.process = process;
+    this.ports = ports;
+    this.log = log;
+    this.http = new HttpClientForTests("http://127.0.0.1:" + ports.http());
+  }
+
+  public static Path jar() {
+    Path jar = Path.of(System.getProperty("troupe.jar", "target/troupe.jar"));
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " does not exist: process tests run after `mvn package`");
+    }
+    return jar;
+  }
+
+  public static NodeProcess start(Path dataDir, TestNodes.Ports ports, Map<String, String> env, Path log) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-jar", jar().toString())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    Map<String, String> e = builder.environment();
+    e.keySet().removeIf(k -> k.startsWith("TROUPE_"));
+    e.put("TROUPE_DATA_DIR", dataDir.toString());
+    e.put("TROUPE_HTTP_PORT", Integer.toString(ports.http()));
+    e.put("TROUPE_CLUSTER_PORT", Integer.toString(ports.cluster()));
+    e.put("TROUPE_MANAGEMENT_PORT", Integer.toString(ports.management()));
+    e.putAll(env);
+    return new NodeProcess(builder.start(), ports, log);
+  }
+
+  /** Waits (bounded) until /health/ready answers 200; fails early if the process dies. */
+  public void awaitReady(Duration timeout) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new AssertionError("node exited with " + process.exitValue() + "; log:\n" + tail());
+      }
+      try {
+        if (http.get("/health/ready").status() == 200) {
+          return;
+        }
+      } catch (RuntimeException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("node not ready within " + timeout + "; log:\n" + tail());
+  }
+
+  /** Sends SIGTERM and waits (bounded) for the process to exit; returns its exit code. */
+  public int terminate(Duration timeout) throws Exception {
+    process.destroy(); // SIGTERM on Linux
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("node did not stop within " + timeout + " of SIGTERM; log:\n" + tail());
+    }
+    return process.exitValue();
+  }
+
+  public String tail() throws IOException {
+    String all = Files.readString(log);
+    return all.length() <= 6000 ? all : all.substring(all.length() - 6000);
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+
+}
