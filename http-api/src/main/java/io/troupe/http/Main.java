@@ -27,9 +27,16 @@ public final class Main {
     TroupeNode node;
     try {
       node = TroupeNode.start(ConfigFactory.empty());
-      TroupeServer.start(node);
     } catch (Exception e) {
       log.error("Troupe node failed to start: {}", e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    try {
+      TroupeServer.start(node);
+    } catch (Exception e) {
+      log.error("Troupe HTTP edge failed to start on port {}: {}", node.settings().httpPort(), e.getMessage(), e);
+      node.close();
       System.exit(1);
       return;
     }

@@ -92,7 +92,12 @@ public final class TroupeNode implements AutoCloseable {
       Database database = new Database(target, settings.queryPoolSize(),
           system.dispatchers().lookup(DispatcherSelector.blocking()));
       TroupeNode node = new TroupeNode(system, settings, embedded, database);
-      node.boot();
+      try {
+        node.boot();
+      } catch (Exception | Error e) {
+        node.close(); // e.g. the management port is taken: stop the actor system too
+        throw e;
+      }
       return node;
     } catch (Exception | Error e) {
       if (embedded != null) {
