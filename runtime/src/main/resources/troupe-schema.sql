@@ -2,10 +2,12 @@
 -- PostgreSQL layout), written to be run on every start. The plugin's own script is not
 -- re-runnable (an index without IF NOT EXISTS, CREATE INDEX CONCURRENTLY, which cannot run
 -- inside a transaction), so this is a copy that is. Statements are separated by ";" at line ends.
+-- persistence_id is wider than the plugin's VARCHAR(255): a Subscriber's id is
+-- "Subscriber|<topic>/<name>" with names of up to 128 characters each, 268 in all.
 
 CREATE TABLE IF NOT EXISTS event_journal (
   ordering BIGSERIAL,
-  persistence_id VARCHAR(255) NOT NULL,
+  persistence_id VARCHAR(512) NOT NULL,
   sequence_number BIGINT NOT NULL,
   deleted BOOLEAN DEFAULT FALSE NOT NULL,
   writer VARCHAR(255) NOT NULL,
@@ -30,7 +32,7 @@ CREATE TABLE IF NOT EXISTS event_tag (
 );
 
 CREATE TABLE IF NOT EXISTS snapshot (
-  persistence_id VARCHAR(255) NOT NULL,
+  persistence_id VARCHAR(512) NOT NULL,
   sequence_number BIGINT NOT NULL,
   created BIGINT NOT NULL,
   snapshot_ser_id INTEGER NOT NULL,
@@ -44,7 +46,7 @@ CREATE TABLE IF NOT EXISTS snapshot (
 
 CREATE TABLE IF NOT EXISTS durable_state (
   global_offset BIGSERIAL,
-  persistence_id VARCHAR(255) NOT NULL,
+  persistence_id VARCHAR(512) NOT NULL,
   revision BIGINT NOT NULL,
   state_payload BYTEA NOT NULL,
   state_serial_id INTEGER NOT NULL,

@@ -48,8 +48,10 @@ public abstract class EdgeDirectives extends HttpMetricsDirectives {
             try {
               body = Json.MAPPER.readTree(bytes);
             } catch (JsonProcessingException e) {
-              return problem(Problem.of(StatusCodes.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage()
-                  + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+              // Limit violations (nesting depth, number length) carry no location.
+              String where = e.getLocation() == null ? ""
+                  : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+              return problem(Problem.of(StatusCodes.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage() + where));
             } catch (java.io.IOException e) {
               return problem(Problem.of(StatusCodes.BAD_REQUEST, "unreadable request body"));
             }
