@@ -59,3 +59,11 @@ CREATE TABLE IF NOT EXISTS durable_state (
 CREATE INDEX IF NOT EXISTS state_tag_idx ON durable_state (tag);
 
 CREATE INDEX IF NOT EXISTS state_global_offset_idx ON durable_state (global_offset);
+
+-- Databases created before persistence_id was widened: widening a VARCHAR is a catalog-only
+-- change in PostgreSQL (no table rewrite), and a no-op when the column is already 512.
+ALTER TABLE event_journal ALTER COLUMN persistence_id TYPE VARCHAR(512);
+
+ALTER TABLE snapshot ALTER COLUMN persistence_id TYPE VARCHAR(512);
+
+ALTER TABLE durable_state ALTER COLUMN persistence_id TYPE VARCHAR(512);

@@ -33,6 +33,17 @@ class SchemaTest {
   }
 
   @Test
+  void aDatabaseFromBeforeTheWiderPersistenceIdIsWidened() throws Exception {
+    DatabaseTarget db = TestDatabase.fresh();
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()); Statement s = c.createStatement()) {
+      s.execute("ALTER TABLE event_journal ALTER COLUMN persistence_id TYPE VARCHAR(255)");
+    }
+    Schema.create(db);
+    assertEquals(512, count(db, "SELECT character_maximum_length FROM information_schema.columns"
+        + " WHERE table_name = 'event_journal' AND column_name = 'persistence_id'"));
+  }
+
+  @Test
   void nodesStartingAtOnceAllCreateTheSchemaWithoutError() throws Exception {
     DatabaseTarget db = TestDatabase.fresh();
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()); Statement s = c.createStatement()) {
