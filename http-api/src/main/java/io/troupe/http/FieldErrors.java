@@ -67,6 +67,85 @@ public final class FieldErrors {
     return inRange(field, node.longValue(), min, max);
   }
 
+  /**
+   * A JSON number in a range; absent or null gives {@code defaultValue} when there is one, else
+   * "is required". {@code minExclusive} makes the lower bound strict ("> min").
+   */
+  public double number(JsonNode body, String field, Double defaultValue, double min, boolean minExclusive, double max) {
+    JsonNode node = body.get(field);
+    if (node == null || node.isNull()) {
+      if (defaultValue == null) {
+        add(field, "is required");
+        return Double.NaN;
+      }
+      return defaultValue;
+    }
+    if (!node.isNumber()) {
+      add(field, "must be a number, was " + node.getNodeType().name().toLowerCase());
+      return Double.NaN;
+    }
+    double value = node.doubleValue();
+    boolean belowMin = minExclusive ? !(value > min) : !(value >= min);
+    if (belowMin || !(value <= max)) {
+      add(field, "must be " + (minExclusive ? "greater than " : "at least ") + fmt(min)
+          + (max == Double.MAX_VALUE ? "" : " and at most " + fmt(max)) + ", was " + node.asText());
+    }
+    return value;
+  }
+
+  /** An optional ISO-8601 instant; absent or null gives null. */
+  public java.time.Instant optionalInstant(JsonNode body, String field) {
+    String text = optionalText(body, field, 64);
+    if (text == null || errors.containsKey(field)) {
+      return null;
+    }
+    try {
+      return java.time.OffsetDateTime.parse(text).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      add(field, "must be an ISO-8601 date-time with an offset, e.g. 2026-11-22T10:00:00Z, was '" + abbreviate(text) + "'");
+      return null;
+    }
+  }
+
+  /** An optional enum constant by exact name; absent or null gives {@code defaultValue}. */
+  public <E extends Enum<E>> E enumValue(JsonNode body, String field, Class<E> type, E defaultValue) {
+    String text = optionalText(body, field, 64);
+    if (text == null || errors.containsKey(field)) {
+      if (defaultValue == null && text == null) {
+        add(field, "is required");
+      }
+      return defaultValue;
+    }
+    for (E constant : type.getEnumConstants()) {
+      if (constant.name().equals(text)) {
+        return constant;
+      }
+    }
+    add(field, "must be one of " + java.util.Arrays.toString(type.getEnumConstants()) + ", was '" + abbreviate(text) + "'");
+    return defaultValue;
+  }
+
+  /** An optional number query parameter in [min, max]. */
+  public Double queryDouble(Optional<String> raw, String field, double min, double max) {
+    if (raw.isEmpty()) {
+      return null;
+    }
+    try {
+      double value = Double.parseDouble(raw.get().trim());
+      if (!(value >= min && value <= max)) {
+        add(field, "must be between " + fmt(min) + " and " + fmt(max));
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      add(field, "must be a number, was '" + abbreviate(raw.get()) + "'");
+      return null;
+    }
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+
   /** An optional integer query parameter in [min, max]. */
   public long queryLong(Optional<String> raw, String field, long defaultValue, long min, long max) {
     if (raw.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.troupe.http;
 
 import com.typesafe.config.ConfigFactory;
+import io.troupe.agents.DomainEntities;
 import io.troupe.runtime.node.TroupeNode;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.slf4j.Logger;
@@ -26,7 +27,7 @@ public final class Main {
   public static void main(String[] args) {
     TroupeNode node;
     try {
-      node = TroupeNode.start(ConfigFactory.empty());
+      node = TroupeNode.start(ConfigFactory.empty(), DomainEntities.ALL);
     } catch (Exception e) {
       log.error("Troupe node failed to start: {}", e.getMessage(), e);
       System.exit(1);

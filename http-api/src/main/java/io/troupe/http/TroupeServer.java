@@ -47,12 +47,14 @@ public final class TroupeServer extends HttpMetricsDirectives {
     long maxBodyBytes = system.settings().config().getBytes("troupe.http.max-body-bytes");
     OpsRoutes ops = new OpsRoutes(node.health(), node.inspector(), metrics);
     TopicRoutes topics = new TopicRoutes(system, node.topicLog(), maxBodyBytes);
+    SpectrumRoutes spectrum = new SpectrumRoutes(system, maxBodyBytes);
     return instrumented(metrics, () ->
         handleExceptions(ProblemHandlers.exceptions(), () ->
             handleRejections(ProblemHandlers.rejections(), () -> concat(
                 ops.rootRoutes(),
                 pathPrefix(segment("api").slash("v1"), () -> concat(
                     ops.apiRoutes(),
-                    topics.route()))))));
+                    topics.route(),
+                    spectrum.route()))))));
   }
 }

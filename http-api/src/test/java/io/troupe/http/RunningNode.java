@@ -1,5 +1,6 @@
 package io.troupe.http;
 
+import io.troupe.agents.DomainEntities;
 import io.troupe.runtime.TestNodes;
 import io.troupe.runtime.db.DatabaseTarget;
 import io.troupe.runtime.node.TroupeNode;
@@ -23,7 +24,7 @@ public final class RunningNode implements AutoCloseable {
 
   public static RunningNode start(DatabaseTarget db, TestNodes.Ports ports, List<String> seeds, Map<String, Object> extra)
       throws Exception {
-    TroupeNode node = TroupeNode.start(TestNodes.config(db, ports, seeds, extra));
+    TroupeNode node = TroupeNode.start(TestNodes.config(db, ports, seeds, extra), DomainEntities.ALL);
     try {
       TroupeServer.start(node);
     } catch (Exception e) {

@@ -47,11 +47,34 @@ public final class Metrics implements Extension {
       .name("embm_broker_live_streams").help("Open SSE streams following a topic on this node")
       .register(registry);
 
-  // --- Persistence ---
-  public final Counter journalWriteFailures = Counter.build()
-      .name("troupe_journal_write_failures_total")
-      .help("Persist attempts the journal rejected or failed, by entity type")
-      .labelNames("entity_type").register(registry);
+  // --- Deconfliction ---
+  public final Counter deconflictionRequests = Counter.build()
+      .name("embm_deconfliction_requests_total").help("Allocation requests decided, by requested priority")
+      .labelNames("priority").register(registry);
+  public final Counter deconflictionApprovals = Counter.build()
+      .name("embm_deconfliction_approvals_total").help("Requests approved, by priority")
+      .labelNames("priority").register(registry);
+  public final Counter deconflictionDenials = Counter.build()
+      .name("embm_deconfliction_denials_total")
+      .help("Requests not approved, by priority and reason (ROE_VIOLATION or CONFLICT)")
+      .labelNames("priority", "reason").register(registry);
+  public final Counter deconflictionPreemptions = Counter.build()
+      .name("embm_deconfliction_preemptions_total").help("Allocations preempted by higher-priority requests")
+      .register(registry);
+  public final Histogram deconflictionDuration = Histogram.build()
+      .name("embm_deconfliction_duration_seconds")
+      .help("Time from a request reaching its coordinator until its decision is journaled")
+      .buckets(LATENCY_BUCKETS).register(registry);
+  public final Counter roeChecks = Counter.build()
+      .name("embm_roe_checks_total").help("Requests checked against Rules of Engagement").register(registry);
+  public final Counter roeViolations = Counter.build()
+      .name("embm_roe_violations_total").help("Rules of Engagement violations found, by type and severity")
+      .labelNames("violation_type", "severity").register(registry);
+  public final Gauge activeAllocations = Gauge.build()
+      .name("embm_active_allocations")
+      .help("Active allocations held by coordinators on this node, by theater (first 32 theaters; the rest as \"other\")")
+      .labelNames("theater").register(registry);
+  public final BoundedLabel theaterLabel = new BoundedLabel(32);
 
   // --- Cluster and sharding (set by ClusterMetricsReporter) ---
   public final Gauge clusterMembers = Gauge.build()

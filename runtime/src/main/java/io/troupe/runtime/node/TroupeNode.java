@@ -44,7 +44,10 @@ public final class TroupeNode implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(TroupeNode.class);
   public static final String SYSTEM_NAME = "troupe";
-  public static final List<EntityTypeKey<?>> ENTITY_TYPES = List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY);
+  /** The runtime's own entity types; modules above add theirs through {@link EntityRegistration}. */
+  public static final List<EntityRegistration> RUNTIME_ENTITIES = List.of(
+      new EntityRegistration(Topic.ENTITY_KEY, Topic::init),
+      new EntityRegistration(Subscriber.ENTITY_KEY, Subscriber::init));
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   private final ActorSystem<Void> system;
@@ -54,14 +57,17 @@ public final class TroupeNode implements AutoCloseable {
   private final TopicLog topicLog;
   private final ClusterInspector inspector;
   private final HealthProbe health;
+  private final List<EntityRegistration> entities;
 
-  private TroupeNode(ActorSystem<Void> system, NodeSettings settings, EmbeddedDatabase embedded, Database database) {
+  private TroupeNode(ActorSystem<Void> system, NodeSettings settings, EmbeddedDatabase embedded, Database database,
+                     List<EntityRegistration> entities) {
     this.system = system;
     this.settings = settings;
     this.embedded = embedded;
     this.database = database;
+    this.entities = entities;
     this.topicLog = new TopicLog(system, database);
-    this.inspector = new ClusterInspector(system, ENTITY_TYPES, Duration.ofSeconds(3));
+    this.inspector = new ClusterInspector(system, entityTypes(), Duration.ofSeconds(3));
     this.health = new HealthProbe(system, database, inspector, settings.dataDir());
   }
 
@@ -70,6 +76,13 @@ public final class TroupeNode implements AutoCloseable {
    * named by {@code -Dconfig.resource}) with {@code overrides} on top.
    */
   public static TroupeNode start(Config overrides) throws Exception {
+    return start(overrides, List.of());
+  }
+
+  /** As {@link #start(Config)}, with the entity types of the modules above the runtime. */
+  public static TroupeNode start(Config overrides, List<EntityRegistration> domainEntities) throws Exception {
+    List<EntityRegistration> entities = new java.util.ArrayList<>(RUNTIME_ENTITIES);
+    entities.addAll(domainEntities);
     Config base = overrides.withFallback(ConfigFactory.defaultApplication());
     NodeSettings settings = NodeSettings.from(ConfigFactory.load(base));
     log.info("Starting Troupe node: {}", settings);
@@ -91,7 +104,7 @@ public final class TroupeNode implements AutoCloseable {
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
       Database database = new Database(target, settings.queryPoolSize(),
           system.dispatchers().lookup(DispatcherSelector.blocking()));
-      TroupeNode node = new TroupeNode(system, settings, embedded, database);
+      TroupeNode node = new TroupeNode(system, settings, embedded, database, List.copyOf(entities));
       try {
         node.boot();
       } catch (Exception | Error e) {
@@ -126,9 +139,8 @@ public final class TroupeNode implements AutoCloseable {
   }
 
   private void boot() throws Exception {
-    Topic.init(system);
-    Subscriber.init(system);
-    system.systemActorOf(ClusterMetricsReporter.create(ENTITY_TYPES, settings.clusterPollInterval()),
+    entities.forEach(e -> e.init().accept(system));
+    system.systemActorOf(ClusterMetricsReporter.create(entityTypes(), settings.clusterPollInterval()),
         "cluster-metrics", Props.empty());
 
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -153,6 +165,10 @@ public final class TroupeNode implements AutoCloseable {
     } else {
       cluster.manager().tell(new JoinSeedNodes(seeds));
     }
+  }
+
+  private List<EntityTypeKey<?>> entityTypes() {
+    return entities.stream().<EntityTypeKey<?>>map(EntityRegistration::key).toList();
   }
 
   public ActorSystem<Void> system() {

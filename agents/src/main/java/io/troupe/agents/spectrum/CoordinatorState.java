@@ -1,0 +1,135 @@
+package io.troupe.agents.spectrum;
+
+import io.troupe.runtime.CborSerializable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A theater's state: its rules, its active allocations (indexed by frequency for the model, and
+ * by end time for expiry) and the most recent ended ones.
+ *
+ * <p>Mutable on purpose, and changed only by {@link #apply}: a theater holds up to hundreds of
+ * thousands of allocations, and copying them per event would dominate the decision time. The
+ * snapshot is an immutable copy ({@link Snapshot}), made on the actor's thread.
+ */
+final class CoordinatorState {
+
+  private final String theater;
+  private final int endedKept;
+  Roe roe = Roe.NONE;
+  final AllocationIndex active = new AllocationIndex();
+  /** Every known allocation by id: all active ones and the {@code endedKept} most recently ended. */
+  final Map<String, Allocation> allocations = new LinkedHashMap<>();
+  private final TreeMap<Instant, Set<String>> activeByEnd = new TreeMap<>();
+  private final LinkedHashMap<String, Boolean> ended = new LinkedHashMap<>();
+  long decisions;
+  long allocationsIssued;
+
+  CoordinatorState(String theater, int endedKept) {
+    this.theater = theater;
+    this.endedKept = endedKept;
+  }
+
+  String nextDecisionId() {
+    return theater + "-d" + (decisions + 1);
+  }
+
+  /** Allocation ids are "{theater}-{n}": the theater is everything before the last '-'. */
+  String nextAllocationId() {
+    return theater + "-" + (allocationsIssued + 1);
+  }
+
+  Instant earliestEnd() {
+    return activeByEnd.isEmpty() ? null : activeByEnd.firstKey();
+  }
+
+  List<String> activeEndingBy(Instant now) {
+    List<String> due = new ArrayList<>();
+    for (Map.Entry<Instant, Set<String>> e : activeByEnd.headMap(now, true).entrySet()) {
+      due.addAll(e.getValue());
+    }
+    due.sort(null);
+    return due;
+  }
+
+  CoordinatorState apply(DeconflictionCoordinator.Event event) {
+    if (event instanceof DeconflictionCoordinator.AllocationDecided d) {
+      decisions++;
+      Decision decision = d.decision();
+      if (decision.status() == DecisionStatus.APPROVED) {
+        for (String preempted : decision.preempted()) {
+          end(preempted, AllocationStatus.PREEMPTED, decision.decidedAt());
+        }
+        allocationsIssued++;
+        AllocationRequest r = d.request();
+        add(new Allocation(decision.allocationId(), theater, r.assetRid(), r.emission(), r.purpose(),
+            AllocationStatus.APPROVED, decision.decisionId(), decision.decidedAt(), null));
+      }
+    } else if (event instanceof DeconflictionCoordinator.AllocationReleased r) {
+      end(r.allocationId(), AllocationStatus.RELEASED, r.releasedAt());
+    } else if (event instanceof DeconflictionCoordinator.AllocationExpired x) {
+      end(x.allocationId(), AllocationStatus.EXPIRED, x.expiredAt());
+    } else if (event instanceof DeconflictionCoordinator.RoeUpdated u) {
+      roe = u.roe();
+    }
+    return this;
+  }
+
+  private void add(Allocation a) {
+    allocations.put(a.allocationId(), a);
+    if (a.status() == AllocationStatus.APPROVED) {
+      active.add(a.active());
+      activeByEnd.computeIfAbsent(a.emission().end(), k -> new HashSet<>()).add(a.allocationId());
+    } else {
+      remember(a.allocationId());
+    }
+  }
+
+  private void end(String allocationId, AllocationStatus status, Instant at) {
+    Allocation a = allocations.get(allocationId);
+    if (a == null || a.status() != AllocationStatus.APPROVED) {
+      return;
+    }
+    active.remove(allocationId);
+    Set<String> sameEnd = activeByEnd.get(a.emission().end());
+    if (sameEnd != null && sameEnd.remove(allocationId) && sameEnd.isEmpty()) {
+      activeByEnd.remove(a.emission().end());
+    }
+    allocations.put(allocationId, a.ended(status, at));
+    remember(allocationId);
+  }
+
+  private void remember(String endedId) {
+    ended.put(endedId, Boolean.TRUE);
+    if (ended.size() > endedKept) {
+      Iterator<String> oldest = ended.keySet().iterator();
+      allocations.remove(oldest.next());
+      oldest.remove();
+    }
+  }
+
+  /** An immutable copy for the snapshot store. */
+  Snapshot toSnapshot() {
+    return new Snapshot(roe, List.copyOf(allocations.values()), decisions, allocationsIssued);
+  }
+
+  static CoordinatorState fromSnapshot(String theater, int endedKept, Snapshot s) {
+    CoordinatorState state = new CoordinatorState(theater, endedKept);
+    state.roe = s.roe();
+    state.decisions = s.decisions();
+    state.allocationsIssued = s.allocationsIssued();
+    s.allocations().forEach(state::add);
+    return state;
+  }
+
+  /** What a snapshot stores. */
+  record Snapshot(Roe roe, List<Allocation> allocations, long decisions, long allocationsIssued)
+      implements CborSerializable {}
+}

@@ -1,0 +1,27 @@
+package io.troupe.agents.spectrum;
+
+import io.troupe.runtime.CborSerializable;
+import java.util.List;
+
+/** A theater's Rules of Engagement. Lists are never null. */
+public record Roe(List<RestrictedBand> restrictedBands, List<RestrictedZone> restrictedZones,
+                  List<PowerLimit> powerLimits) implements CborSerializable {
+
+  public static final Roe NONE = new Roe(List.of(), List.of(), List.of());
+
+  public Roe {
+    restrictedBands = restrictedBands == null ? List.of() : List.copyOf(restrictedBands);
+    restrictedZones = restrictedZones == null ? List.of() : List.copyOf(restrictedZones);
+    powerLimits = powerLimits == null ? List.of() : List.copyOf(powerLimits);
+  }
+
+  /** No emission may occupy any part of [minMhz, maxMhz]. */
+  public record RestrictedBand(double minMhz, double maxMhz, Severity severity, String reason) implements CborSerializable {}
+
+  /** No emission within radiusKm (great-circle) of the centre. */
+  public record RestrictedZone(double latitude, double longitude, double radiusKm, Severity severity, String reason)
+      implements CborSerializable {}
+
+  /** A centre frequency in [minMhz, maxMhz] may not exceed maxPowerDbm. */
+  public record PowerLimit(double minMhz, double maxMhz, double maxPowerDbm, Severity severity) implements CborSerializable {}
+}

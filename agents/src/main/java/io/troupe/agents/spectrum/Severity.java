@@ -1,0 +1,4 @@
+package io.troupe.agents.spectrum;
+
+/** How serious a Rules-of-Engagement violation is. */
+public enum Severity { LOW, MEDIUM, HIGH, CRITICAL }
