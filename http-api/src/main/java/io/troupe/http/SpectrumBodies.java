@@ -73,6 +73,11 @@ final class SpectrumBodies {
         return null;
       }
       end = start.plusMillis(Math.round(minutes * 60_000));
+      if (!end.isAfter(start)) {
+        // Times are kept to the millisecond: a shorter duration would be an empty window.
+        errors.add("durationMinutes", "must be at least one millisecond (about 0.0000167 minutes)");
+        return null;
+      }
     }
     if (Duration.between(start, end).compareTo(MAX_WINDOW) > 0) {
       errors.add(hasEnd ? "endTime" : "durationMinutes", "the window may be at most 30 days");
