@@ -1,0 +1,154 @@
+package io.troupe.runtime.tool;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.troupe.runtime.broker.Topic;
+import io.troupe.runtime.broker.TopicNames;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * {@code publish_to_topic}: appends a message to a broker topic as {@code agent:<agentName>}, through
+ * the topic's sharded entity, and returns the offset it got.
+ *
+ * <p><b>Delivery guarantee: at least once.</b> The call id is the idempotency key, and a retried
+ * call (same session and call id) that reaches the node which ran the first attempt gets that
+ * attempt's result, or joins it while it is still running, without publishing again: this node
+ * remembers the outcomes of the last {@value #REMEMBERED_CALLS} calls. A retry on another node
+ * (the session resumed there after a crash) or after this node restarted publishes again if the
+ * first attempt had been journaled. Exactly once needs the topic to deduplicate, which its
+ * protocol cannot yet do: the message format has no field for the call id, and the tool does
+ * not wrap the agent's content to smuggle one in. Consumers that must not see a repeat should
+ * make their handling idempotent on the content.
+ *
+ * <p>A publish the topic does not confirm within the call's timeout is reported as an error
+ * that says it may or may not have been stored.
+ */
+public final class PublishToTopicTool implements Tool {
+
+  public static final String NAME = "publish_to_topic";
+  /** Largest content accepted, as JSON text; the HTTP edge's body limit is larger, a model's output rarely is. */
+  public static final int MAX_CONTENT_CHARS = 256 * 1024;
+  static final int REMEMBERED_CALLS = 10_000;
+
+  private static final JsonNode PARAMETERS = ToolJson.parse("""
+      {
+        "type": "object",
+        "properties": {
+          "topic": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$",
+                    "description": "Topic to publish to: 1-128 letters, digits, '.', '_' or '-'."},
+          "messageType": {"type": "string", "minLength": 1, "maxLength": 128,
+                          "description": "What kind of message this is, e.g. 'allocation.request'."},
+          "content": {"description": "The message body: any JSON value."},
+          "recipient": {"type": ["string", "null"], "maxLength": 255,
+                        "description": "Optional: the agent or party the message is meant for."}
+        },
+        "required": ["topic", "messageType", "content"],
+        "additionalProperties": false
+      }
+      """);
+
+  private final ClusterSharding sharding;
+  /** (session, call id) → the first attempt's result; bounded, oldest forgotten first. */
+  private final Map<String, CompletableFuture<JsonNode>> calls =
+      new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<JsonNode>> eldest) {
+          return size() > REMEMBERED_CALLS;
+        }
+      };
+
+  public PublishToTopicTool(ActorSystem<?> system) {
+    this.sharding = ClusterSharding.get(system);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "Publish a message to a broker topic. Other agents and services subscribed to the topic"
+        + " receive it in order. Returns the topic and the message's offset.";
+  }
+
+  @Override
+  public JsonNode parameters() {
+    return PARAMETERS;
+  }
+
+  @Override
+  public CompletionStage<JsonNode> call(ToolContext context, JsonNode arguments) {
+    String topic = arguments.path("topic").asText();
+    Optional<String> badTopic = TopicNames.problem(topic);
+    if (badTopic.isPresent()) {
+      return CompletableFuture.failedFuture(new ToolException("topic " + badTopic.get()));
+    }
+    String contentJson = arguments.get("content").toString();
+    if (contentJson.length() > MAX_CONTENT_CHARS) {
+      return CompletableFuture.failedFuture(new ToolException("content is too large: " + contentJson.length()
+          + " characters of JSON, at most " + MAX_CONTENT_CHARS + " allowed"));
+    }
+    String key = context.sessionId() + "\u0000" + context.callId();
+    CompletableFuture<JsonNode> attempt;
+    synchronized (calls) {
+      CompletableFuture<JsonNode> earlier = calls.get(key);
+      if (earlier != null) {
+        return earlier;
+      }
+      attempt = new CompletableFuture<>();
+      calls.put(key, attempt);
+    }
+    publish(context, topic, arguments, contentJson).whenComplete((result, error) -> {
+      if (error != null) {
+        synchronized (calls) {
+          calls.remove(key, attempt); // a failed attempt may be retried for real
+        }
+        attempt.completeExceptionally(error);
+      } else {
+        attempt.complete(result);
+      }
+    });
+    return attempt;
+  }
+
+  private CompletionStage<JsonNode> publish(ToolContext context, String topic, JsonNode arguments, String contentJson) {
+    String sender = "agent:" + context.agentName();
+    String messageType = arguments.path("messageType").asText();
+    JsonNode recipientNode = arguments.get("recipient");
+    String recipient = recipientNode == null || recipientNode.isNull() ? null : recipientNode.asText();
+    return sharding.entityRefFor(Topic.ENTITY_KEY, topic)
+        .<Topic.Published>askWithStatus(
+            replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, replyTo), context.timeout())
+        .handle((published, error) -> {
+          if (error != null) {
+            throw explain(topic, context, error);
+          }
+          ObjectNode result = ToolJson.MAPPER.createObjectNode();
+          result.put("topic", published.topic());
+          result.put("offset", published.offset());
+          return result;
+        });
+  }
+
+  private static ToolException explain(String topic, ToolContext context, Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof StatusReply.ErrorMessage) {
+      return new ToolException("topic " + topic + " refused the message: " + cause.getMessage());
+    }
+    if (cause instanceof TimeoutException) {
+      return new ToolException("topic " + topic + " did not confirm within " + context.timeout().toMillis()
+          + " ms; the message may or may not have been published");
+    }
+    return new ToolException("could not publish to topic " + topic + ": " + cause.getMessage(), cause);
+  }
+}
