@@ -47,6 +47,39 @@ public final class Metrics implements Extension {
       .name("embm_broker_live_streams").help("Open SSE streams following a topic on this node")
       .register(registry);
 
+  // --- Agents and model calls ---
+  public final Counter agentSessions = Counter.build()
+      .name("embm_agent_sessions_total").help("Agent sessions finished, by agent and final status")
+      .labelNames("agent_name", "status").register(registry);
+  public final Histogram agentDuration = Histogram.build()
+      .name("embm_agent_duration_seconds").help("Duration of finished agent sessions")
+      .labelNames("agent_name").buckets(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600).register(registry);
+  public final Histogram agentIterations = Histogram.build()
+      .name("embm_agent_iterations").help("Model round trips of finished agent sessions")
+      .labelNames("agent_name").buckets(1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50).register(registry);
+  public final Counter agentToolCalls = Counter.build()
+      .name("embm_agent_tool_calls_total").help("Tool calls completed, by agent, tool and outcome (ok or error)")
+      .labelNames("agent_name", "tool_name", "outcome").register(registry);
+  public final Gauge activeAgents = Gauge.build()
+      .name("embm_active_agents").help("Agent sessions running on this node")
+      .register(registry);
+  public final Counter llmRequests = Counter.build()
+      .name("embm_llm_requests_total").help("Model calls, by provider, model and outcome (ok, error or cached)")
+      .labelNames("provider", "model", "outcome").register(registry);
+  public final Histogram llmDuration = Histogram.build()
+      .name("embm_llm_duration_seconds").help("Duration of model calls that reached the provider")
+      .labelNames("provider", "model").buckets(LATENCY_BUCKETS).register(registry);
+  public final Counter llmTokens = Counter.build()
+      .name("embm_llm_tokens_total").help("Tokens used, by provider, model and direction (input or output)")
+      .labelNames("provider", "model", "direction").register(registry);
+  public final Counter llmCacheHits = Counter.build()
+      .name("embm_llm_cache_hits_total").help("Model calls answered from the response cache").register(registry);
+  public final Counter llmCacheMisses = Counter.build()
+      .name("embm_llm_cache_misses_total").help("Cacheable model calls (temperature 0) not in the cache").register(registry);
+  /** Agent names and model names are chosen by users: bounded like theaters. */
+  public final BoundedLabel agentLabel = new BoundedLabel(100);
+  public final BoundedLabel modelLabel = new BoundedLabel(50);
+
   // --- Deconfliction ---
   public final Counter deconflictionRequests = Counter.build()
       .name("embm_deconfliction_requests_total").help("Allocation requests decided, by requested priority")

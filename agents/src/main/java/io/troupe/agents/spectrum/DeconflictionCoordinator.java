@@ -64,7 +64,9 @@ public final class DeconflictionCoordinator
         return "";
       }
     }
-    return allocationId.substring(0, dash);
+    String theater = allocationId.substring(0, dash);
+    // Only a valid theater name can own allocations; anything else must not wake an entity.
+    return io.troupe.runtime.broker.TopicNames.problem(theater).isPresent() ? "" : theater;
   }
 
   /** The coordinator's configuration (troupe.deconfliction in troupe.conf). */

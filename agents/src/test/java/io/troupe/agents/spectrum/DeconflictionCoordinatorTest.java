@@ -169,6 +169,7 @@ class DeconflictionCoordinatorTest {
     assertEquals("", DeconflictionCoordinator.theaterOf("default-d3"));
     assertEquals("", DeconflictionCoordinator.theaterOf("nodash"));
     assertEquals("", DeconflictionCoordinator.theaterOf("trailing-"));
+    assertEquals("", DeconflictionCoordinator.theaterOf("a b-1"), "not a valid theater name");
   }
 
   private static long snapshots(String persistenceId) throws Exception {

@@ -3,6 +3,14 @@ package io.troupe.runtime.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.monitoring.ClusterMetricsReporter;
+import io.troupe.runtime.agent.Agent;
+import io.troupe.runtime.agent.CallAgentTool;
+import io.troupe.runtime.agent.Session;
+import io.troupe.runtime.agent.SessionServices;
+import io.troupe.runtime.llm.LlmProviders;
+import io.troupe.runtime.llm.ScriptedProvider;
+import io.troupe.runtime.tool.BuiltInTools;
+import io.troupe.runtime.tool.ToolRegistry;
 import io.troupe.runtime.broker.Subscriber;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.broker.TopicLog;
@@ -45,9 +53,8 @@ public final class TroupeNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TroupeNode.class);
   public static final String SYSTEM_NAME = "troupe";
   /** The runtime's own entity types; modules above add theirs through {@link EntityRegistration}. */
-  public static final List<EntityRegistration> RUNTIME_ENTITIES = List.of(
-      new EntityRegistration(Topic.ENTITY_KEY, Topic::init),
-      new EntityRegistration(Subscriber.ENTITY_KEY, Subscriber::init));
+  public static final List<EntityTypeKey<?>> RUNTIME_ENTITY_TYPES =
+      List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   private final ActorSystem<Void> system;
@@ -58,6 +65,8 @@ public final class TroupeNode implements AutoCloseable {
   private final ClusterInspector inspector;
   private final HealthProbe health;
   private final List<EntityRegistration> entities;
+  private final ToolRegistry tools;
+  private final SessionServices sessionServices;
 
   private TroupeNode(ActorSystem<Void> system, NodeSettings settings, EmbeddedDatabase embedded, Database database,
                      List<EntityRegistration> entities) {
@@ -67,6 +76,11 @@ public final class TroupeNode implements AutoCloseable {
     this.database = database;
     this.entities = entities;
     this.topicLog = new TopicLog(system, database);
+    Config config = system.settings().config();
+    this.tools = BuiltInTools.register(new ToolRegistry(), system, topicLog, config.getConfig("troupe.tools"));
+    this.tools.register(new CallAgentTool(system));
+    this.sessionServices = SessionServices.from(config.getConfig("troupe.sessions"),
+        LlmProviders.fromConfig(config.getConfig("troupe.llm")), tools);
     this.inspector = new ClusterInspector(system, entityTypes(), Duration.ofSeconds(3));
     this.health = new HealthProbe(system, database, inspector, settings.dataDir());
   }
@@ -81,8 +95,7 @@ public final class TroupeNode implements AutoCloseable {
 
   /** As {@link #start(Config)}, with the entity types of the modules above the runtime. */
   public static TroupeNode start(Config overrides, List<EntityRegistration> domainEntities) throws Exception {
-    List<EntityRegistration> entities = new java.util.ArrayList<>(RUNTIME_ENTITIES);
-    entities.addAll(domainEntities);
+    List<EntityRegistration> entities = List.copyOf(domainEntities);
     Config base = overrides.withFallback(ConfigFactory.defaultApplication());
     NodeSettings settings = NodeSettings.from(ConfigFactory.load(base));
     log.info("Starting Troupe node: {}", settings);
@@ -139,6 +152,10 @@ public final class TroupeNode implements AutoCloseable {
   }
 
   private void boot() throws Exception {
+    Topic.init(system);
+    Subscriber.init(system);
+    Agent.init(system);
+    Session.init(system, sessionServices);
     entities.forEach(e -> e.init().accept(system));
     system.systemActorOf(ClusterMetricsReporter.create(entityTypes(), settings.clusterPollInterval()),
         "cluster-metrics", Props.empty());
@@ -168,7 +185,20 @@ public final class TroupeNode implements AutoCloseable {
   }
 
   private List<EntityTypeKey<?>> entityTypes() {
-    return entities.stream().<EntityTypeKey<?>>map(EntityRegistration::key).toList();
+    List<EntityTypeKey<?>> keys = new java.util.ArrayList<>(RUNTIME_ENTITY_TYPES);
+    entities.forEach(e -> keys.add(e.key()));
+    return List.copyOf(keys);
+  }
+
+  public ToolRegistry tools() {
+    return tools;
+  }
+
+  /** Model providers by name (the scripted one is built per session from its agent's script). */
+  public java.util.Set<String> providerNames() {
+    java.util.Set<String> names = new java.util.TreeSet<>(sessionServices.providers().keySet());
+    names.add(ScriptedProvider.NAME);
+    return names;
   }
 
   public ActorSystem<Void> system() {

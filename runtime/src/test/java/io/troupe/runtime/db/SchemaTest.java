@@ -41,6 +41,8 @@ class SchemaTest {
     Schema.create(db);
     assertEquals(512, count(db, "SELECT character_maximum_length FROM information_schema.columns"
         + " WHERE table_name = 'event_journal' AND column_name = 'persistence_id'"));
+    assertEquals(1, count(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'event_journal'"
+        + " AND column_name = 'persistence_id' AND collation_name = 'C'"), "ids sort bytewise");
   }
 
   @Test

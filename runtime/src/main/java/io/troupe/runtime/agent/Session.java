@@ -1,0 +1,422 @@
+package io.troupe.runtime.agent;
+
+import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.CborSerializable;
+import io.troupe.runtime.llm.LlmProvider;
+import io.troupe.runtime.llm.LlmRequest;
+import io.troupe.runtime.llm.LlmResponse;
+import io.troupe.runtime.llm.ResponseCache;
+import io.troupe.runtime.llm.ScriptedProvider;
+import io.troupe.runtime.llm.ToolCall;
+import io.troupe.runtime.llm.Usage;
+import io.troupe.runtime.tool.ToolContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.pubsub.DistributedPubSub;
+import org.apache.pekko.cluster.pubsub.DistributedPubSubMediator;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One run of an agent, as durable execution: every model reply and every tool call is journaled
+ * before the next step starts. The loop: call the model → {@link LlmResponded} → for each tool
+ * call {@link ToolCallStarted}, run it, {@link ToolCallCompleted} → again, until the model answers
+ * without tool calls ({@link SessionCompleted}) or the agent's maxIterations is reached.
+ *
+ * <p>Model and tool calls run outside the actor and come back as messages. A session whose node
+ * dies resumes elsewhere from its last event: a tool call that had started is run again with the
+ * same call id (its idempotency key); a completed one is never run again. Sessions are sharded
+ * with remember-entities, so running ones start again by themselves after a full restart.
+ */
+public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Session.Command, Session.Event, SessionState> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Session");
+  private static final Duration PASSIVATE_FINISHED_AFTER = Duration.ofMinutes(1);
+
+  public static void init(ActorSystem<?> system, SessionServices services) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), services))
+        .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+  }
+
+  public static Behavior<Command> create(String sessionId, ActorRef<ClusterSharding.ShardCommand> shard,
+                                         SessionServices services) {
+    return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> new Session(sessionId, ctx, shard, timers, services)));
+  }
+
+  public static String liveFeed(String sessionId) {
+    return "troupe.session." + sessionId;
+  }
+
+  // --- protocol ---
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Starts the session; starting one that exists already changes nothing (redelivery-safe). */
+  public record Start(String agentName, AgentDefinition definition, String input, String userId,
+                      ActorRef<StatusReply<Started>> replyTo) implements Command {}
+
+  public record Get(ActorRef<SessionView> replyTo) implements Command {}
+
+  /** Stops a running session; its in-flight call's result is ignored. */
+  public record Cancel(ActorRef<StatusReply<SessionView>> replyTo) implements Command {}
+
+  public record Started(String sessionId, boolean alreadyStarted) implements CborSerializable {}
+
+  /** Internal: take the next step of the loop. */
+  public record Step() implements Command {}
+
+  /** Internal: a model call finished (error is null on success). */
+  public record LlmDone(int iteration, LlmResponse response, boolean cached, boolean cacheable, long durationMillis,
+                        String error) implements Command {}
+
+  /** Internal: a tool call finished. */
+  public record ToolDone(String callId, boolean ok, String result, String error, long durationMillis) implements Command {}
+
+  /** Internal: the session's maximum duration is over. */
+  public record Deadline() implements Command {}
+
+  /** Internal: a finished session woken by a read has been idle long enough to stop. */
+  public record Idle() implements Command {}
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record SessionStarted(String agentName, AgentDefinition definition, String input, String userId,
+                               Instant startedAt) implements Event {}
+
+  public record LlmResponded(int iteration, String text, List<ToolCall> toolCalls, Usage usage, boolean cached,
+                             boolean cacheable, long durationMillis, Instant at) implements Event {}
+
+  public record ToolCallStarted(String callId, String name, String argumentsJson, Instant at) implements Event {}
+
+  public record ToolCallCompleted(String callId, String name, boolean ok, String result, String error,
+                                  long durationMillis, Instant at) implements Event {}
+
+  public record SessionCompleted(String output, Instant at) implements Event {}
+
+  public record SessionFailed(boolean timedOut, String reason, Instant at) implements Event {}
+
+  public record SessionCancelled(Instant at) implements Event {}
+
+  /** What live followers receive: an event with its sequence number, or a streamed token (seqNr 0). */
+  public record Announced(long seqNr, Event event, String token) implements CborSerializable {}
+
+  // --- behavior ---
+
+  private final String sessionId;
+  private final ActorContext<Command> ctx;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final TimerScheduler<Command> timers;
+  private final SessionServices services;
+  private final Metrics metrics;
+  private final org.apache.pekko.actor.ActorRef mediator;
+  /** The one side effect in flight ("llm:N" or "tool:ID"); results for anything else are stale. */
+  private String awaiting;
+  private boolean countedActive;
+
+  private Session(String sessionId, ActorContext<Command> ctx, ActorRef<ClusterSharding.ShardCommand> shard,
+                  TimerScheduler<Command> timers, SessionServices services) {
+    super(PersistenceId.of(ENTITY_KEY.name(), sessionId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+    this.sessionId = sessionId;
+    this.ctx = ctx;
+    this.shard = shard;
+    this.timers = timers;
+    this.services = services;
+    this.metrics = Metrics.get(ctx.getSystem());
+    this.mediator = DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator();
+  }
+
+  @Override
+  public SessionState emptyState() {
+    return SessionState.EMPTY;
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, SessionState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Start.class, this::onStart)
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), SessionView.of(sessionId, state)))
+        .onCommand(Cancel.class, this::onCancel)
+        .onCommand(Step.class, this::onStep)
+        .onCommand(LlmDone.class, this::onLlmDone)
+        .onCommand(ToolDone.class, this::onToolDone)
+        .onCommand(Idle.class, (state, cmd) -> {
+          shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+          return Effect().noReply();
+        })
+        .onCommand(Deadline.class, (state, cmd) -> state.running()
+            ? persistThenContinue(List.of(new SessionFailed(true, "the session exceeded its maximum duration of "
+                + services.maxDuration().toSeconds() + " s", now()))).thenNoReply()
+            : Effect().noReply())
+        .build();
+  }
+
+  private ReplyEffect<Event, SessionState> onStart(SessionState state, Start cmd) {
+    if (state.status() != SessionState.Status.NEW) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new Started(sessionId, true)));
+    }
+    Event started = new SessionStarted(cmd.agentName(), cmd.definition(), cmd.input(), cmd.userId(), now());
+    return Effect().persist(started)
+        .thenRun(s -> {
+          announce(List.of(started));
+          markActive(true);
+          scheduleDeadline(s);
+          ctx.getSelf().tell(new Step());
+        })
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new Started(sessionId, false)));
+  }
+
+  private ReplyEffect<Event, SessionState> onCancel(SessionState state, Cancel cmd) {
+    if (!state.running()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(SessionView.of(sessionId, state)));
+    }
+    return persistThenContinue(List.of(new SessionCancelled(now())))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(SessionView.of(sessionId, s)));
+  }
+
+  /** Decides the next step from the journaled state alone, so it is the same after a resume. */
+  private ReplyEffect<Event, SessionState> onStep(SessionState state, Step cmd) {
+    if (!state.running() || awaiting != null) {
+      return Effect().noReply();
+    }
+    if (!state.pending().isEmpty()) {
+      ToolCall call = state.pending().get(0);
+      if (state.started(call.id())) {
+        runTool(state, call); // started before a crash: run again with the same call id
+        return Effect().noReply();
+      }
+      awaiting = "tool:" + call.id();
+      Event started = new ToolCallStarted(call.id(), call.name(), call.argumentsJson(), now());
+      return Effect().persist(started).thenRun(s -> {
+        announce(List.of(started));
+        runTool(s, call);
+      }).thenNoReply();
+    }
+    callModel(state);
+    return Effect().noReply();
+  }
+
+  private void callModel(SessionState state) {
+    int iteration = state.iterations() + 1;
+    awaiting = "llm:" + iteration;
+    AgentDefinition def = state.definition();
+    LlmRequest request = new LlmRequest(def.model(), state.conversation(), services.tools().schemas(def.tools()),
+        def.temperature(), services.llmTimeout());
+    Optional<LlmProvider> provider = provider(def);
+    if (provider.isEmpty()) {
+      ctx.getSelf().tell(new LlmDone(iteration, null, false, false, 0, "no model provider named " + def.provider()));
+      return;
+    }
+    boolean cacheable = ResponseCache.cacheable(request);
+    if (cacheable) {
+      Optional<LlmResponse> hit = services.cache().get(provider.get().name(), request);
+      if (hit.isPresent()) {
+        ctx.getSelf().tell(new LlmDone(iteration, hit.get(), true, true, 0, null));
+        return;
+      }
+    }
+    long start = System.nanoTime();
+    ctx.pipeToSelf(provider.get().complete(request, this::announceToken), (response, failure) -> {
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      return failure == null
+          ? new LlmDone(iteration, response, false, cacheable, millis, null)
+          : new LlmDone(iteration, null, false, cacheable, millis, rootMessage(failure));
+    });
+  }
+
+  private Optional<LlmProvider> provider(AgentDefinition def) {
+    if (ScriptedProvider.NAME.equals(def.provider())) {
+      return Optional.of(new ScriptedProvider(def.script().stream()
+          .map(r -> new ScriptedProvider.Reply(r.text(), r.toolCalls().stream()
+              .map(c -> new ScriptedProvider.Call(c.name(), c.argumentsJson())).toList()))
+          .toList()));
+    }
+    return Optional.ofNullable(services.providers().get(def.provider()));
+  }
+
+  private ReplyEffect<Event, SessionState> onLlmDone(SessionState state, LlmDone done) {
+    if (!state.running() || !("llm:" + done.iteration()).equals(awaiting)) {
+      return Effect().noReply(); // stale: cancelled, or a reply from before a restart
+    }
+    awaiting = null;
+    AgentDefinition def = state.definition();
+    recordModelCall(def, done);
+    if (done.error() != null) {
+      return persistThenContinue(List.of(new SessionFailed(false, "model call failed: " + done.error(), now())))
+          .thenNoReply();
+    }
+    if (done.cacheable() && !done.cached()) {
+      provider(def).ifPresent(p -> services.cache().put(p.name(), new LlmRequest(def.model(), state.conversation(),
+          services.tools().schemas(def.tools()), def.temperature(), services.llmTimeout()), done.response()));
+    }
+    LlmResponse r = done.response();
+    List<Event> events = new ArrayList<>();
+    events.add(new LlmResponded(done.iteration(), r.text(), r.toolCalls(), r.usage(), done.cached(), done.cacheable(),
+        done.durationMillis(), now()));
+    if (r.toolCalls().isEmpty()) {
+      events.add(new SessionCompleted(r.text(), now()));
+    }
+    return persistThenContinue(events).thenNoReply();
+  }
+
+  private void runTool(SessionState state, ToolCall call) {
+    awaiting = "tool:" + call.id();
+    AgentDefinition def = state.definition();
+    if (!def.tools().contains(call.name())) {
+      ctx.getSelf().tell(new ToolDone(call.id(), false, null, "tool " + call.name()
+          + " is not available to this agent; its tools are " + def.tools(), 0));
+      return;
+    }
+    ToolContext context = new ToolContext(sessionId, state.agentName(), sessionId + "/" + call.id(),
+        Duration.ofSeconds(def.toolTimeoutSeconds()));
+    ctx.pipeToSelf(services.tools().invoke(call.name(), call.argumentsJson(), context), (outcome, failure) ->
+        failure == null
+            ? new ToolDone(call.id(), outcome.ok(), outcome.result(), outcome.error(), outcome.durationMillis())
+            : new ToolDone(call.id(), false, null, rootMessage(failure), 0));
+  }
+
+  private ReplyEffect<Event, SessionState> onToolDone(SessionState state, ToolDone done) {
+    if (!state.running() || !("tool:" + done.callId()).equals(awaiting)) {
+      return Effect().noReply();
+    }
+    awaiting = null;
+    String name = state.pending().stream().filter(c -> c.id().equals(done.callId())).map(ToolCall::name)
+        .findFirst().orElse("unknown");
+    metrics.agentToolCalls.labels(metrics.agentLabel.of(state.agentName()), name, done.ok() ? "ok" : "error").inc();
+    List<Event> events = new ArrayList<>();
+    events.add(new ToolCallCompleted(done.callId(), name, done.ok(), done.result(), done.error(), done.durationMillis(), now()));
+    boolean lastOfReply = state.pending().size() == 1;
+    int max = state.definition().maxIterations();
+    if (lastOfReply && state.iterations() >= max) {
+      events.add(new SessionFailed(false, "reached maxIterations (" + max + ") without a final answer", now()));
+    }
+    return persistThenContinue(events).thenNoReply();
+  }
+
+  /** Persists, tells live followers, then takes the next step or wraps up. */
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, SessionState> persistThenContinue(List<Event> events) {
+    return Effect().persist(events).thenRun(s -> {
+      announce(events);
+      if (s.running()) {
+        ctx.getSelf().tell(new Step());
+      } else {
+        finished(s);
+      }
+    });
+  }
+
+  private void finished(SessionState s) {
+    String agent = metrics.agentLabel.of(s.agentName());
+    metrics.agentSessions.labels(agent, s.status().name()).inc();
+    metrics.agentIterations.labels(agent).observe(s.iterations());
+    if (s.startedAt() != null && s.endedAt() != null) {
+      metrics.agentDuration.labels(agent).observe(Duration.between(s.startedAt(), s.endedAt()).toMillis() / 1000.0);
+    }
+    markActive(false);
+    timers.cancel("deadline");
+    // Done: leave the remembered set, so a full restart does not bring it back.
+    shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+  }
+
+  private void recordModelCall(AgentDefinition def, LlmDone done) {
+    String provider = def.provider();
+    String model = metrics.modelLabel.of(def.model());
+    String outcome = done.error() != null ? "error" : done.cached() ? "cached" : "ok";
+    metrics.llmRequests.labels(provider, model, outcome).inc();
+    if (done.cacheable()) {
+      (done.cached() ? metrics.llmCacheHits : metrics.llmCacheMisses).inc();
+    }
+    if (!done.cached()) {
+      metrics.llmDuration.labels(provider, model).observe(done.durationMillis() / 1000.0);
+    }
+    if (done.response() != null && !done.cached()) {
+      metrics.llmTokens.labels(provider, model, "input").inc(done.response().usage().inputTokens());
+      metrics.llmTokens.labels(provider, model, "output").inc(done.response().usage().outputTokens());
+    }
+  }
+
+  private void announce(List<Event> events) {
+    long last = lastSequenceNumber(ctx);
+    for (int i = 0; i < events.size(); i++) {
+      long seqNr = last - (events.size() - 1 - i);
+      mediator.tell(new DistributedPubSubMediator.Publish(liveFeed(sessionId), new Announced(seqNr, events.get(i), null)),
+          org.apache.pekko.actor.ActorRef.noSender());
+    }
+  }
+
+  private void announceToken(String token) {
+    mediator.tell(new DistributedPubSubMediator.Publish(liveFeed(sessionId), new Announced(0, null, token)),
+        org.apache.pekko.actor.ActorRef.noSender());
+  }
+
+  private void scheduleDeadline(SessionState s) {
+    Duration left = Duration.between(Instant.now(), s.startedAt().plus(services.maxDuration()));
+    timers.startSingleTimer("deadline", new Deadline(), left.isNegative() ? Duration.ZERO : left);
+  }
+
+  private void markActive(boolean active) {
+    if (active && !countedActive) {
+      metrics.activeAgents.inc();
+    } else if (!active && countedActive) {
+      metrics.activeAgents.dec();
+    }
+    countedActive = active;
+  }
+
+  @Override
+  public SignalHandler<SessionState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (state.running()) {
+            markActive(true);
+            scheduleDeadline(state);
+            ctx.getSelf().tell(new Step()); // resume where the journal left off
+          } else if (state.status().finished()) {
+            timers.startSingleTimer("passivate", new Idle(), PASSIVATE_FINISHED_AFTER);
+          }
+        })
+        .onSignal(PostStop.instance(), state -> markActive(false))
+        .build();
+  }
+
+  @Override
+  public EventHandler<SessionState, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(SessionState::apply);
+  }
+
+  private static Instant now() {
+    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.CompletionException || t.getCause() != null && t.getMessage() == null)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+}

@@ -1,0 +1,150 @@
+package io.troupe.runtime.agent;
+
+import io.troupe.runtime.CborSerializable;
+import io.troupe.runtime.llm.ChatMessage;
+import io.troupe.runtime.llm.ToolCall;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where a session stands, rebuilt from its events: the conversation so far, the tool calls of
+ * the last model reply that have not completed ({@code pending}, in order), and the figures the
+ * API reports.
+ */
+public record SessionState(
+    Status status,
+    String agentName,
+    AgentDefinition definition,
+    String input,
+    String userId,
+    List<ChatMessage> conversation,
+    int iterations,
+    List<ToolCall> pending,
+    List<ToolCallRecord> toolCalls,
+    long inputTokens,
+    long outputTokens,
+    int cacheHits,
+    int cacheMisses,
+    Instant startedAt,
+    Instant endedAt,
+    String output,
+    String error) implements CborSerializable {
+
+  public enum Status {
+    NEW, RUNNING, COMPLETED, ERROR, TIMEOUT, CANCELLED;
+
+    public boolean finished() {
+      return this != NEW && this != RUNNING;
+    }
+  }
+
+  /** One tool call and, once it completed, its outcome. */
+  public record ToolCallRecord(String callId, String name, String argumentsJson, int iteration, String outcome,
+                               String result, String error, long durationMillis) implements CborSerializable {
+    public static final String STARTED = "STARTED";
+    public static final String OK = "OK";
+    public static final String ERROR = "ERROR";
+  }
+
+  static final SessionState EMPTY = new SessionState(Status.NEW, null, null, null, null, List.of(), 0, List.of(),
+      List.of(), 0, 0, 0, 0, null, null, null, null);
+
+  public boolean running() {
+    return status == Status.RUNNING;
+  }
+
+  /** True when the call was started (journaled) before; a resumed session runs it again with the same id. */
+  public boolean started(String callId) {
+    return toolCalls.stream().anyMatch(c -> c.callId().equals(callId));
+  }
+
+  /** The model's last reply, or null before the first. */
+  public ChatMessage lastReply() {
+    for (int i = conversation.size() - 1; i >= 0; i--) {
+      if ("assistant".equals(conversation.get(i).role())) {
+        return conversation.get(i);
+      }
+    }
+    return null;
+  }
+
+  SessionState apply(Session.Event event) {
+    if (event instanceof Session.SessionStarted s) {
+      String system = s.definition().systemPrompt() != null && !s.definition().systemPrompt().isBlank()
+          ? s.definition().systemPrompt()
+          : "You are " + s.definition().role() + ".";
+      return new SessionState(Status.RUNNING, s.agentName(), s.definition(), s.input(), s.userId(),
+          List.of(ChatMessage.system(system), ChatMessage.user(s.input())), 0, List.of(), List.of(), 0, 0, 0, 0,
+          s.startedAt(), null, null, null);
+    }
+    if (event instanceof Session.LlmResponded r) {
+      return new SessionState(status, agentName, definition, input, userId,
+          plus(conversation, ChatMessage.assistant(r.text(), r.toolCalls())), iterations + 1, r.toolCalls(),
+          toolCalls, inputTokens + r.usage().inputTokens(), outputTokens + r.usage().outputTokens(),
+          cacheHits + (r.cached() ? 1 : 0), cacheMisses + (r.cacheable() && !r.cached() ? 1 : 0),
+          startedAt, endedAt, output, error);
+    }
+    if (event instanceof Session.ToolCallStarted t) {
+      return new SessionState(status, agentName, definition, input, userId, conversation, iterations, pending,
+          plus(toolCalls, new ToolCallRecord(t.callId(), t.name(), t.argumentsJson(), iterations,
+              ToolCallRecord.STARTED, null, null, 0)),
+          inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error);
+    }
+    if (event instanceof Session.ToolCallCompleted c) {
+      List<ToolCallRecord> calls = new ArrayList<>();
+      for (ToolCallRecord r : toolCalls) {
+        calls.add(r.callId().equals(c.callId())
+            ? new ToolCallRecord(r.callId(), r.name(), r.argumentsJson(), r.iteration(),
+                c.ok() ? ToolCallRecord.OK : ToolCallRecord.ERROR, c.result(), c.error(), c.durationMillis())
+            : r);
+      }
+      String content = c.ok() ? c.result() : "{\"error\":" + quote(c.error()) + "}";
+      return new SessionState(status, agentName, definition, input, userId,
+          plus(conversation, ChatMessage.tool(c.callId(), c.name(), content)), iterations,
+          pending.stream().filter(p -> !p.id().equals(c.callId())).toList(), List.copyOf(calls),
+          inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error);
+    }
+    if (event instanceof Session.SessionCompleted done) {
+      return finish(Status.COMPLETED, done.at(), done.output(), null);
+    }
+    if (event instanceof Session.SessionFailed failed) {
+      return finish(failed.timedOut() ? Status.TIMEOUT : Status.ERROR, failed.at(), null, failed.reason());
+    }
+    Session.SessionCancelled cancelled = (Session.SessionCancelled) event;
+    return finish(Status.CANCELLED, cancelled.at(), null, "cancelled");
+  }
+
+  private SessionState finish(Status newStatus, Instant at, String out, String err) {
+    return new SessionState(newStatus, agentName, definition, input, userId, conversation, iterations, pending,
+        toolCalls, inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, at, out, err);
+  }
+
+  private static <T> List<T> plus(List<T> list, T item) {
+    List<T> out = new ArrayList<>(list.size() + 1);
+    out.addAll(list);
+    out.add(item);
+    return List.copyOf(out);
+  }
+
+  private static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char ch : (s == null ? "" : s).toCharArray()) {
+      switch (ch) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (ch < 0x20) {
+            b.append(String.format("\\u%04x", (int) ch));
+          } else {
+            b.append(ch);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+}
