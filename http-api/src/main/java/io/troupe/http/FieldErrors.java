@@ -21,6 +21,10 @@ public final class FieldErrors {
     return Problem.invalid(errors);
   }
 
+  public boolean has(String field) {
+    return errors.containsKey(field);
+  }
+
   public void add(String field, String message) {
     errors.putIfAbsent(field, message);
   }

@@ -48,6 +48,8 @@ public final class TroupeServer extends HttpMetricsDirectives {
     OpsRoutes ops = new OpsRoutes(node.health(), node.inspector(), metrics);
     TopicRoutes topics = new TopicRoutes(system, node.topicLog(), maxBodyBytes);
     SpectrumRoutes spectrum = new SpectrumRoutes(system, maxBodyBytes);
+    AgentRoutes agents = new AgentRoutes(node, maxBodyBytes);
+    SessionRoutes sessions = new SessionRoutes(node, maxBodyBytes);
     return instrumented(metrics, () ->
         handleExceptions(ProblemHandlers.exceptions(), () ->
             handleRejections(ProblemHandlers.rejections(), () -> concat(
@@ -55,6 +57,8 @@ public final class TroupeServer extends HttpMetricsDirectives {
                 pathPrefix(segment("api").slash("v1"), () -> concat(
                     ops.apiRoutes(),
                     topics.route(),
-                    spectrum.route()))))));
+                    spectrum.route(),
+                    agents.route(),
+                    sessions.route()))))));
   }
 }

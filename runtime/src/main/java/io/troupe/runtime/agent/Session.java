@@ -394,7 +394,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
             markActive(true);
             scheduleDeadline(state);
             ctx.getSelf().tell(new Step()); // resume where the journal left off
-          } else if (state.status().finished()) {
+          } else {
+            // Woken by a read (finished, or never started): do not stay in the remembered set.
             timers.startSingleTimer("passivate", new Idle(), PASSIVATE_FINISHED_AFTER);
           }
         })

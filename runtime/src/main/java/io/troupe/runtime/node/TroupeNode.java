@@ -67,6 +67,7 @@ public final class TroupeNode implements AutoCloseable {
   private final List<EntityRegistration> entities;
   private final ToolRegistry tools;
   private final SessionServices sessionServices;
+  private final io.troupe.runtime.journal.JournalFollower follower;
 
   private TroupeNode(ActorSystem<Void> system, NodeSettings settings, EmbeddedDatabase embedded, Database database,
                      List<EntityRegistration> entities) {
@@ -79,6 +80,7 @@ public final class TroupeNode implements AutoCloseable {
     Config config = system.settings().config();
     this.tools = BuiltInTools.register(new ToolRegistry(), system, topicLog, config.getConfig("troupe.tools"));
     this.tools.register(new CallAgentTool(system));
+    this.follower = new io.troupe.runtime.journal.JournalFollower(system, config.getInt("troupe.broker.stream-live-buffer"));
     this.sessionServices = SessionServices.from(config.getConfig("troupe.sessions"),
         LlmProviders.fromConfig(config.getConfig("troupe.llm")), tools);
     this.inspector = new ClusterInspector(system, entityTypes(), Duration.ofSeconds(3));
@@ -188,6 +190,16 @@ public final class TroupeNode implements AutoCloseable {
     List<EntityTypeKey<?>> keys = new java.util.ArrayList<>(RUNTIME_ENTITY_TYPES);
     entities.forEach(e -> keys.add(e.key()));
     return List.copyOf(keys);
+  }
+
+  /** Lists entities from the journal's index (agents, an agent's recent sessions). */
+  public io.troupe.runtime.db.JournalIds journalIds() {
+    return new io.troupe.runtime.db.JournalIds(database);
+  }
+
+  /** Follows an entity's events from the journal and then live (session SSE). */
+  public io.troupe.runtime.journal.JournalFollower follower() {
+    return follower;
   }
 
   public ToolRegistry tools() {

@@ -1,0 +1,145 @@
+package io.troupe.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.agent.AgentDefinition;
+import io.troupe.runtime.broker.TopicNames;
+import io.troupe.runtime.llm.ScriptedProvider;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Reads and validates agent definitions and session requests, naming every bad field. */
+final class AgentBodies {
+
+  private AgentBodies() {}
+
+  /** PUT /api/v1/agents/{name}; null when {@code errors} holds why not. */
+  static AgentDefinition definition(JsonNode body, Set<String> tools, Set<String> providers, FieldErrors errors) {
+    String role = errors.requiredText(body, "role", 500);
+    String systemPrompt = errors.optionalText(body, "systemPrompt", 50_000);
+    String provider = errors.requiredText(body, "provider", 64);
+    if (provider != null && !errors.has("provider") && !providers.contains(provider)) {
+      errors.add("provider", "unknown provider '" + provider + "'; known: " + providers);
+    }
+    boolean scripted = ScriptedProvider.NAME.equals(provider);
+    String model = scripted ? orDefault(errors.optionalText(body, "model", 200), "script")
+        : errors.requiredText(body, "model", 200);
+    double temperature = errors.number(body, "temperature", 0.0, 0, false, 2);
+    long maxIterations = optionalInt(body, "maxIterations", AgentDefinition.DEFAULT_MAX_ITERATIONS, 1, 100, errors);
+    long toolTimeout = optionalInt(body, "toolTimeoutSeconds", AgentDefinition.DEFAULT_TOOL_TIMEOUT_SECONDS, 1, 3600, errors);
+    List<String> toolNames = names(body, "tools", errors, name -> tools.contains(name) ? null
+        : "unknown tool '" + name + "'; known: " + tools);
+    List<String> subscriptions = names(body, "subscriptions", errors, name -> TopicNames.problem(name).orElse(null));
+    List<AgentDefinition.ScriptedReply> script = script(body, scripted, errors);
+    if (errors.any()) {
+      return null;
+    }
+    return new AgentDefinition(role, systemPrompt, provider, model, temperature, (int) maxIterations, (int) toolTimeout,
+        toolNames, subscriptions, script);
+  }
+
+  /** POST /api/v1/agents/{name}/sessions: {"input", "userId"?}. */
+  record SessionRequest(String input, String userId) {}
+
+  static SessionRequest sessionRequest(JsonNode body, FieldErrors errors) {
+    String input = errors.requiredText(body, "input", 100_000);
+    String userId = errors.optionalText(body, "userId", 255);
+    return errors.any() ? null : new SessionRequest(input, userId);
+  }
+
+  private static long optionalInt(JsonNode body, String field, long defaultValue, long min, long max, FieldErrors errors) {
+    return body.hasNonNull(field) ? errors.requiredLong(body, field, min, max) : defaultValue;
+  }
+
+  private static List<String> names(JsonNode body, String field, FieldErrors errors,
+                                    java.util.function.Function<String, String> problem) {
+    List<String> out = new ArrayList<>();
+    JsonNode array = body.get(field);
+    if (array == null || array.isNull()) {
+      return out;
+    }
+    if (!array.isArray() || array.size() > 100) {
+      errors.add(field, "must be an array of at most 100 names");
+      return out;
+    }
+    for (int i = 0; i < array.size(); i++) {
+      JsonNode n = array.get(i);
+      String path = field + "[" + i + "]";
+      if (!n.isTextual()) {
+        errors.add(path, "must be a string");
+        continue;
+      }
+      String p = problem.apply(n.textValue());
+      if (p != null) {
+        errors.add(path, p);
+      } else if (!out.contains(n.textValue())) {
+        out.add(n.textValue());
+      }
+    }
+    return out;
+  }
+
+  /** The scripted provider's replies: required with it, refused without it. */
+  private static List<AgentDefinition.ScriptedReply> script(JsonNode body, boolean scripted, FieldErrors errors) {
+    JsonNode array = body.get("script");
+    List<AgentDefinition.ScriptedReply> out = new ArrayList<>();
+    if (array == null || array.isNull()) {
+      if (scripted) {
+        errors.add("script", "is required with the scripted provider: the replies it returns, in order");
+      }
+      return out;
+    }
+    if (!scripted) {
+      errors.add("script", "is only for the scripted provider (tests and demos)");
+      return out;
+    }
+    if (!array.isArray() || array.isEmpty() || array.size() > 100) {
+      errors.add("script", "must be an array of 1 to 100 replies");
+      return out;
+    }
+    for (int i = 0; i < array.size(); i++) {
+      JsonNode reply = array.get(i);
+      String path = "script[" + i + "]";
+      if (!reply.isObject()) {
+        errors.add(path, "must be an object with text, toolCalls, or both");
+        continue;
+      }
+      String text = reply.hasNonNull("text") && reply.get("text").isTextual() ? reply.get("text").textValue() : null;
+      if (reply.hasNonNull("text") && text == null) {
+        errors.add(path + ".text", "must be a string");
+      }
+      List<AgentDefinition.ScriptedToolCall> calls = new ArrayList<>();
+      JsonNode toolCalls = reply.get("toolCalls");
+      if (toolCalls != null && !toolCalls.isNull()) {
+        if (!toolCalls.isArray()) {
+          errors.add(path + ".toolCalls", "must be an array");
+        } else {
+          for (int j = 0; j < toolCalls.size(); j++) {
+            JsonNode call = toolCalls.get(j);
+            String callPath = path + ".toolCalls[" + j + "]";
+            if (!call.isObject() || !call.hasNonNull("name") || !call.get("name").isTextual()) {
+              errors.add(callPath + ".name", "is required");
+              continue;
+            }
+            JsonNode args = call.get("arguments");
+            if (args != null && !args.isNull() && !args.isObject()) {
+              errors.add(callPath + ".arguments", "must be an object");
+              continue;
+            }
+            calls.add(new AgentDefinition.ScriptedToolCall(call.get("name").textValue(),
+                args == null || args.isNull() ? "{}" : args.toString()));
+          }
+        }
+      }
+      if (text == null && calls.isEmpty()) {
+        errors.add(path, "needs text, toolCalls, or both");
+      }
+      out.add(new AgentDefinition.ScriptedReply(text, calls));
+    }
+    return out;
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value == null ? fallback : value;
+  }
+}

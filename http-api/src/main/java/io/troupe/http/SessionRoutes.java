@@ -1,0 +1,97 @@
+package io.troupe.http;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import io.troupe.runtime.agent.Session;
+import io.troupe.runtime.agent.SessionIds;
+import io.troupe.runtime.agent.SessionView;
+import io.troupe.runtime.node.TroupeNode;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/** Sessions over HTTP: status, cancel, and their events as Server-Sent Events. */
+public final class SessionRoutes extends EdgeDirectives {
+
+  private final ClusterSharding sharding;
+  private final SessionEvents events;
+  private final Duration askTimeout;
+  private final Duration keepAlive;
+
+  public SessionRoutes(TroupeNode node, long maxBodyBytes) {
+    super(maxBodyBytes);
+    var config = node.system().settings().config();
+    this.sharding = ClusterSharding.get(node.system());
+    this.events = new SessionEvents(node);
+    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
+    this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
+  }
+
+  public Route route() {
+    return pathPrefix("sessions", () -> pathPrefix(segment(), id -> concat(
+        pathEnd(() -> template("/api/v1/sessions/{id}", () -> get(() -> known(id, () -> status(id))))),
+        path("cancel", () -> template("/api/v1/sessions/{id}/cancel", () -> post(() -> known(id, () -> cancel(id))))),
+        path("events", () -> template("/api/v1/sessions/{id}/events", () -> get(() -> known(id, () -> stream(id))))))));
+  }
+
+  /** A malformed id is not a session: 404 without waking an entity. */
+  private Route known(String id, Supplier<Route> inner) {
+    return SessionIds.valid(id) ? inner.get() : problem(notFound(id));
+  }
+
+  private CompletionStage<SessionView> view(String id) {
+    return sharding.entityRefFor(Session.ENTITY_KEY, id).ask(Session.Get::new, askTimeout);
+  }
+
+  private Route status(String id) {
+    return respond(view(id).thenApply(v -> "NEW".equals(v.status())
+        ? notFound(id).toResponse()
+        : Json.response(StatusCodes.OK, v)));
+  }
+
+  private Route cancel(String id) {
+    return respond(view(id).thenCompose(v -> "NEW".equals(v.status())
+        ? java.util.concurrent.CompletableFuture.completedFuture(notFound(id).toResponse())
+        : sharding.entityRefFor(Session.ENTITY_KEY, id)
+            .<SessionView>askWithStatus(Session.Cancel::new, askTimeout)
+            .thenApply(after -> Json.response(StatusCodes.OK, after))));
+  }
+
+  /**
+   * SSE: the stored events from {@code from} (default 1) or after {@code Last-Event-ID}, then
+   * live ones, ending after {@code done} or {@code error}. Event ids are the session's event
+   * sequence numbers; {@code token} events (streamed text) are live only and carry no id.
+   */
+  private Route stream(String id) {
+    return optionalHeaderValueByName("Last-Event-ID", lastEventId -> parameterOptional("from", from -> {
+      FieldErrors errors = new FieldErrors();
+      long start = lastEventId.isPresent()
+          ? errors.queryLong(lastEventId, "Last-Event-ID", 0, 0, Long.MAX_VALUE - 1) + 1
+          : errors.queryLong(from, "from", 1, 1, Long.MAX_VALUE);
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      return onComplete(view(id), result -> {
+        if (result.isFailure()) {
+          return complete(ProblemHandlers.toResponse(result.failed().get()));
+        }
+        SessionView v = result.get();
+        if ("NEW".equals(v.status())) {
+          return problem(notFound(id));
+        }
+        boolean finished = !"RUNNING".equals(v.status());
+        return completeOK(events.stream(id, OptionalLong.of(start), finished).keepAlive(keepAlive,
+            org.apache.pekko.http.javadsl.model.sse.ServerSentEvent::heartbeat), EventStreamMarshalling.toEventStream());
+      });
+    }));
+  }
+
+  private static Problem notFound(String id) {
+    return Problem.of(StatusCodes.NOT_FOUND, "no session " + id + " is known");
+  }
+}
