@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Broker benchmark: sharded publish rate vs. the raw JDBC insert limit of the same PostgreSQL,
+# plus HTTP publish latency at a fixed rate. See BENCHMARKS.md.
+#
+#   bench/topic-benchmark.sh                    # full run (about 2 minutes after the build)
+#   bench/topic-benchmark.sh -Dbench.seconds=5 -Dbench.warmup=3 -Dbench.http.seconds=5   # quick run
+#
+# Arguments go to the benchmark JVM (system properties such as -Dbench.topics=1000, or
+# configuration overrides such as -Djdbc-journal.parallelism=2). BENCH_JVM_FLAGS replaces the
+# JVM flags below; SKIP_INSTALL=1 skips `mvn install` (modules already installed in ~/.m2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# One JVM holds the node, its load generator and the JDBC baseline.
+# ForkJoinPool.common.parallelism: with 2 cores the common pool gets parallelism 1, and then
+# every CompletableFuture *Async stage without an executor runs on a NEW THREAD (JDK's
+# ThreadPerTaskExecutor). The CompletionStages Pekko's Java API returns (Scala's FutureConverters)
+# run even plain thenApply/whenComplete that way, so without this flag each ask reply, and each
+# HTTP publish, starts a thread.
+JVM_FLAGS=${BENCH_JVM_FLAGS:-"-Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch -Djava.util.concurrent.ForkJoinPool.common.parallelism=2"}
+JVM_FLAGS="$JVM_FLAGS -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener"
+
+if [[ "${SKIP_INSTALL:-0}" != "1" ]]; then
+  # Tests are not needed (nor compiled): the benchmark compiles its own sources below.
+  mvn -B -q -Dstyle.color=never install -Dmaven.test.skip=true
+fi
+
+# The runtime classpath of http-api, copied to a private directory, and the benchmark compiled
+# there with the few test helpers it uses: a build running in this tree at the same time (mvn
+# clean, another install, a test that does not compile yet) cannot disturb the run.
+work=$(mktemp -d /tmp/troupe-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mvn -B -q -Dstyle.color=never -pl http-api exec:exec -Dexec.classpathScope=runtime \
+  -Dexec.executable=echo -Dexec.args="%classpath" -Dexec.outputFile="$work/classpath.txt"
+classpath=""
+i=0
+IFS=: read -r -a entries < <(tr -d '\n' < "$work/classpath.txt"; echo) || true
+for entry in "${entries[@]}"; do
+  [[ -e "$entry" ]] || continue
+  i=$((i + 1))
+  dest="$work/cp/$i-$(basename "$entry")"
+  mkdir -p "$work/cp"
+  cp -r "$entry" "$dest"
+  classpath="${classpath:+$classpath:}$dest"
+done
+mkdir -p "$work/classes"
+javac -nowarn -d "$work/classes" -cp "$classpath" \
+  http-api/src/test/java/io/troupe/bench/*.java \
+  http-api/src/test/java/io/troupe/http/RunningNode.java \
+  http-api/src/test/java/io/troupe/http/HttpClientForTests.java \
+  runtime/src/test/java/io/troupe/runtime/TestNodes.java \
+  runtime/src/test/java/io/troupe/runtime/TestDatabase.java
+cp http-api/src/test/resources/logback-test.xml "$work/classes/"
+
+# shellcheck disable=SC2086 # JVM_FLAGS is a list of flags
+java $JVM_FLAGS "$@" -classpath "$work/classes:$classpath" io.troupe.bench.TopicBenchmark
