@@ -20,6 +20,18 @@ import sun.misc.Signal;
  */
 public final class Main {
 
+  static {
+    // On a machine with 2 CPUs or fewer the JDK's common pool has parallelism 1, and
+    // CompletableFuture then runs every async task on a new thread. The stages Pekko's Java API
+    // returns run even plain thenApply callbacks that way, so every HTTP request would start a
+    // thread. Must be set before anything touches ForkJoinPool.commonPool(); an explicit
+    // -D on the command line wins.
+    if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+      System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
+          Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
+    }
+  }
+
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   private Main() {}

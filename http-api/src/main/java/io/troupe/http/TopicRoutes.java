@@ -32,7 +32,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class TopicRoutes extends EdgeDirectives {
 
   /** Bodies of requests and answers, kept apart from the entities' commands. */
-  record PublishedView(String topic, long offset, Instant publishedAt) {}
+  /** {@code repeated}: the Idempotency-Key was seen before and nothing was appended (then publishedAt is null). */
+  record PublishedView(String topic, long offset, Instant publishedAt, boolean repeated) {}
 
   record MessagesPage(String topic, List<MessageView> messages, long nextOffset) {}
 
@@ -90,14 +91,20 @@ public final class TopicRoutes extends EdgeDirectives {
         .orElseGet(inner);
   }
 
-  /** POST /api/v1/topics/{topic}/messages: 201 with the message's offset. */
+  /**
+   * POST /api/v1/topics/{topic}/messages: 201 with the message's offset. With an
+   * {@code Idempotency-Key} header, a retry of the same publish answers 200 with the original
+   * offset instead of appending again.
+   */
   private Route publish(String topic) {
-    return jsonObject(body -> {
+    return optionalHeaderValueByName("Idempotency-Key", key -> jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
       String sender = errors.requiredText(body, "sender", 255);
       String recipient = errors.optionalText(body, "recipient", 255);
       String messageType = errors.requiredText(body, "messageType", 128);
       JsonNode content = errors.requiredAny(body, "content");
+      key.filter(k -> k.isBlank() || k.length() > 255)
+          .ifPresent(k -> errors.add("Idempotency-Key", "must be 1 to 255 characters"));
       if (errors.any()) {
         return problem(errors.problem());
       }
@@ -107,12 +114,14 @@ public final class TopicRoutes extends EdgeDirectives {
       } catch (JsonProcessingException e) {
         return problem(Problem.invalid("content", "cannot be stored as JSON"));
       }
+      String idempotencyKey = key.map(k -> "http:" + k).orElse(null);
       CompletionStage<Topic.Published> published = sharding.entityRefFor(Topic.ENTITY_KEY, topic)
-          .askWithStatus(replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, replyTo), askTimeout);
-      return respond(published.thenApply(p -> Json.response(StatusCodes.CREATED,
-              new PublishedView(p.topic(), p.offset(), p.publishedAt()))
+          .askWithStatus(replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, idempotencyKey,
+              replyTo), askTimeout);
+      return respond(published.thenApply(p -> Json.response(p.repeated() ? StatusCodes.OK : StatusCodes.CREATED,
+              new PublishedView(p.topic(), p.offset(), p.publishedAt(), p.repeated()))
           .addHeader(Location.create("/api/v1/topics/" + topic + "/messages?from=" + p.offset() + "&limit=1"))));
-    });
+    }));
   }
 
   /** GET /api/v1/topics/{topic}/messages?from=&limit=: stored messages in offset order. */

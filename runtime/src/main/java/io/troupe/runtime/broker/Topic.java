@@ -65,31 +65,74 @@ public final class Topic
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Appends a message; replies with the offset it got. {@code recipient} may be null. */
+  /**
+   * Appends a message; replies with the offset it got. {@code recipient} may be null. With an
+   * {@code idempotencyKey} (may be null), a publish whose key the topic has seen among its
+   * last {@value #REMEMBERED_KEYS} keyed publishes is not appended again: the reply is the
+   * original one. A tool passes its call id, so a call retried after a crash publishes once.
+   */
   public record Publish(String sender, String recipient, String messageType, String contentJson,
-                        ActorRef<StatusReply<Published>> replyTo) implements Command {}
+                        String idempotencyKey, ActorRef<StatusReply<Published>> replyTo) implements Command {
+    public Publish(String sender, String recipient, String messageType, String contentJson,
+                   ActorRef<StatusReply<Published>> replyTo) {
+      this(sender, recipient, messageType, contentJson, null, replyTo);
+    }
+  }
 
   /** Replies with the topic's last offset (0 when it holds no message). */
   public record GetInfo(ActorRef<Info> replyTo) implements Command {}
 
-  public record Published(String topic, long offset, Instant publishedAt) implements CborSerializable {}
+  /** Where a message went. {@code repeated}: its idempotency key was seen before; nothing was appended. */
+  public record Published(String topic, long offset, Instant publishedAt, boolean repeated) implements CborSerializable {
+    public Published(String topic, long offset, Instant publishedAt) {
+      this(topic, offset, publishedAt, false);
+    }
+  }
 
   public record Info(String topic, long lastOffset) implements CborSerializable {}
 
   public sealed interface Event extends CborSerializable {}
 
-  /** A message was appended at {@code offset}. {@code contentJson} is the message body as JSON text. */
+  /**
+   * A message was appended at {@code offset}. {@code contentJson} is the message body as JSON
+   * text; {@code idempotencyKey} is null unless the publisher gave one (events stored before the
+   * field existed read as null).
+   */
   public record MessagePublished(long offset, String sender, String recipient, String messageType,
-                                 String contentJson, Instant publishedAt) implements Event {}
+                                 String contentJson, Instant publishedAt, String idempotencyKey) implements Event {
+    public MessagePublished(long offset, String sender, String recipient, String messageType, String contentJson,
+                            Instant publishedAt) {
+      this(offset, sender, recipient, messageType, contentJson, publishedAt, null);
+    }
+  }
 
-  /** The offset of the newest message; snapshotted, so recovery reads a bounded tail. */
-  public record State(long lastOffset) implements CborSerializable {
-    static final State EMPTY = new State(0);
+  /** How many recent idempotency keys a topic remembers. */
+  public static final int REMEMBERED_KEYS = 1000;
+
+  /**
+   * The offset of the newest message, and the recent idempotency keys with the offsets they got
+   * (oldest first); snapshotted, so recovery reads a bounded tail.
+   */
+  public record State(long lastOffset, java.util.LinkedHashMap<String, Long> recentKeys) implements CborSerializable {
+    static final State EMPTY = new State(0, new java.util.LinkedHashMap<>());
+
+    public State {
+      recentKeys = recentKeys == null ? new java.util.LinkedHashMap<>() : recentKeys; // snapshots from before keys
+    }
 
     State apply(Event event) {
       // Java 17 has no pattern switch; MessagePublished is the only event (see class doc).
       MessagePublished published = (MessagePublished) event;
-      return new State(published.offset());
+      if (published.idempotencyKey() == null) {
+        return new State(published.offset(), recentKeys);
+      }
+      // Copied only for keyed publishes, so unkeyed ones (most) stay allocation-free.
+      java.util.LinkedHashMap<String, Long> keys = new java.util.LinkedHashMap<>(recentKeys);
+      keys.put(published.idempotencyKey(), published.offset());
+      if (keys.size() > REMEMBERED_KEYS) {
+        keys.remove(keys.keySet().iterator().next());
+      }
+      return new State(published.offset(), keys);
     }
   }
 
@@ -126,9 +169,13 @@ public final class Topic
     if (cmd.sender() == null || cmd.messageType() == null || cmd.contentJson() == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("sender, messageType and content are required"));
     }
+    Long seen = cmd.idempotencyKey() == null ? null : state.recentKeys().get(cmd.idempotencyKey());
+    if (seen != null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new Published(topic, seen, null, true)));
+    }
     long start = System.nanoTime();
     MessagePublished event = new MessagePublished(state.lastOffset() + 1, cmd.sender(), cmd.recipient(),
-        cmd.messageType(), cmd.contentJson(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        cmd.messageType(), cmd.contentJson(), Instant.now().truncatedTo(ChronoUnit.MILLIS), cmd.idempotencyKey());
     return Effect().persist(event)
         .thenRun(next -> {
           metrics.brokerPublishDuration.observe((System.nanoTime() - start) / 1e9);

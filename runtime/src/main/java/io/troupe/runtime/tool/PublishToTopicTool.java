@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.broker.TopicNames;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -19,15 +17,10 @@ import org.apache.pekko.pattern.StatusReply;
  * {@code publish_to_topic}: appends a message to a broker topic as {@code agent:<agentName>}, through
  * the topic's sharded entity, and returns the offset it got.
  *
- * <p><b>Delivery guarantee: at least once.</b> The call id is the idempotency key, and a retried
- * call (same session and call id) that reaches the node which ran the first attempt gets that
- * attempt's result, or joins it while it is still running, without publishing again: this node
- * remembers the outcomes of the last {@value #REMEMBERED_CALLS} calls. A retry on another node
- * (the session resumed there after a crash) or after this node restarted publishes again if the
- * first attempt had been journaled. Exactly once needs the topic to deduplicate, which its
- * protocol cannot yet do: the message format has no field for the call id, and the tool does
- * not wrap the agent's content to smuggle one in. Consumers that must not see a repeat should
- * make their handling idempotent on the content.
+ * <p><b>Exactly once per call.</b> The call id is the publish's idempotency key: a call
+ * retried with the same id (the session resumed after a crash, on any node) finds the topic
+ * remembers the key and answers with the original offset instead of appending again (see
+ * {@link Topic.Publish}; the topic remembers its last {@value Topic#REMEMBERED_KEYS} keys).
  *
  * <p>A publish the topic does not confirm within the call's timeout is reported as an error
  * that says it may or may not have been stored.
@@ -37,7 +30,6 @@ public final class PublishToTopicTool implements Tool {
   public static final String NAME = "publish_to_topic";
   /** Largest content accepted, as JSON text; the HTTP edge's body limit is larger, a model's output rarely is. */
   public static final int MAX_CONTENT_CHARS = 256 * 1024;
-  static final int REMEMBERED_CALLS = 10_000;
 
   private static final JsonNode PARAMETERS = ToolJson.parse("""
       {
@@ -57,14 +49,6 @@ public final class PublishToTopicTool implements Tool {
       """);
 
   private final ClusterSharding sharding;
-  /** (session, call id) → the first attempt's result; bounded, oldest forgotten first. */
-  private final Map<String, CompletableFuture<JsonNode>> calls =
-      new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<JsonNode>> eldest) {
-          return size() > REMEMBERED_CALLS;
-        }
-      };
 
   public PublishToTopicTool(ActorSystem<?> system) {
     this.sharding = ClusterSharding.get(system);
@@ -98,27 +82,7 @@ public final class PublishToTopicTool implements Tool {
       return CompletableFuture.failedFuture(new ToolException("content is too large: " + contentJson.length()
           + " characters of JSON, at most " + MAX_CONTENT_CHARS + " allowed"));
     }
-    String key = context.sessionId() + "\u0000" + context.callId();
-    CompletableFuture<JsonNode> attempt;
-    synchronized (calls) {
-      CompletableFuture<JsonNode> earlier = calls.get(key);
-      if (earlier != null) {
-        return earlier;
-      }
-      attempt = new CompletableFuture<>();
-      calls.put(key, attempt);
-    }
-    publish(context, topic, arguments, contentJson).whenComplete((result, error) -> {
-      if (error != null) {
-        synchronized (calls) {
-          calls.remove(key, attempt); // a failed attempt may be retried for real
-        }
-        attempt.completeExceptionally(error);
-      } else {
-        attempt.complete(result);
-      }
-    });
-    return attempt;
+    return publish(context, topic, arguments, contentJson);
   }
 
   private CompletionStage<JsonNode> publish(ToolContext context, String topic, JsonNode arguments, String contentJson) {
@@ -128,7 +92,8 @@ public final class PublishToTopicTool implements Tool {
     String recipient = recipientNode == null || recipientNode.isNull() ? null : recipientNode.asText();
     return sharding.entityRefFor(Topic.ENTITY_KEY, topic)
         .<Topic.Published>askWithStatus(
-            replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, replyTo), context.timeout())
+            replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, "tool:" + context.callId(), replyTo),
+            context.timeout())
         .handle((published, error) -> {
           if (error != null) {
             throw explain(topic, context, error);

@@ -128,6 +128,29 @@ class TopicTest {
   }
 
   @Test
+  void aPublishRepeatedWithTheSameIdempotencyKeyIsAppendedOnceAlsoAfterRestart() throws Exception {
+    ActorRef<Topic.Command> topic = fixture.testKit.spawn(Topic.create("keyed", 2));
+    TestProbe<StatusReply<Topic.Published>> probe = fixture.testKit.createTestProbe();
+    topic.tell(new Topic.Publish("s", null, "n", "1", "key-a", probe.getRef()));
+    Topic.Published first = probe.receiveMessage(TIMEOUT).getValue();
+    assertEquals(1, first.offset());
+    assertEquals(false, first.repeated());
+    publish(topic, "unkeyed");
+    topic.tell(new Topic.Publish("s", null, "n", "1", "key-a", probe.getRef()));
+    Topic.Published again = probe.receiveMessage(TIMEOUT).getValue();
+    assertEquals(1, again.offset(), "the original offset");
+    assertTrue(again.repeated());
+
+    fixture.testKit.stop(topic, TIMEOUT); // keys survive recovery (snapshot every 2, then events)
+    ActorRef<Topic.Command> recovered = fixture.testKit.spawn(Topic.create("keyed", 2));
+    recovered.tell(new Topic.Publish("s", null, "n", "1", "key-a", probe.getRef()));
+    assertTrue(probe.receiveMessage(TIMEOUT).getValue().repeated());
+    recovered.tell(new Topic.Publish("s", null, "n", "1", "key-b", probe.getRef()));
+    assertEquals(3, probe.receiveMessage(TIMEOUT).getValue().offset());
+    assertEquals(3, journal("keyed").size(), "three distinct messages, no repeat stored");
+  }
+
+  @Test
   void aPublishMissingFieldsIsRefusedAndNothingIsStored() throws Exception {
     ActorRef<Topic.Command> topic = fixture.testKit.spawn(Topic.create("refused", 1000));
     TestProbe<StatusReply<Topic.Published>> probe = fixture.testKit.createTestProbe();

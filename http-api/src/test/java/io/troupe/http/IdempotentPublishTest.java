@@ -1,0 +1,54 @@
+package io.troupe.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.runtime.TestDatabase;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** An Idempotency-Key makes a retried publish safe: one message, the original offset. */
+class IdempotentPublishTest {
+
+  private static RunningNode node;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = RunningNode.startAlone(TestDatabase.fresh());
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static HttpClientForTests.Answer publish(String topic, String key) {
+    return node.http.send("POST", "/api/v1/topics/" + topic + "/messages",
+        key == null ? Map.of("Content-Type", "application/json") : Map.of("Content-Type", "application/json", "Idempotency-Key", key),
+        "{\"sender\":\"s\",\"messageType\":\"t\",\"content\":1}");
+  }
+
+  @Test
+  void aRetryWithTheSameKeyAnswersTheOriginalOffsetAndAppendsNothing() {
+    var first = publish("idem", "order-42");
+    assertEquals(201, first.status(), first.body());
+    assertEquals(1, first.json().get("offset").asLong());
+    assertEquals(201, publish("idem", null).status());
+    var retry = publish("idem", "order-42");
+    assertEquals(200, retry.status(), retry.body());
+    assertEquals(1, retry.json().get("offset").asLong());
+    assertTrue(retry.json().get("repeated").asBoolean());
+    assertEquals(201, publish("idem", "order-43").status());
+    assertEquals(3, node.http.get("/api/v1/topics/idem/messages").json().get("messages").size());
+  }
+
+  @Test
+  void anOverlongKeyIsABadRequestAndStoresNothing() {
+    var answer = publish("idem-bad", "k".repeat(256));
+    assertEquals(400, answer.status());
+    assertTrue(answer.json().get("errors").has("Idempotency-Key"), answer.body());
+    assertEquals(0, node.http.get("/api/v1/topics/idem-bad/messages").json().get("messages").size());
+  }
+}
