@@ -258,6 +258,14 @@ public final class DeconflictionCoordinator
     timers.startSingleTimer("expire", new ExpireDue(), delay.compareTo(MAX_TIMER) > 0 ? MAX_TIMER : delay);
   }
 
+  /** Tag of every coordinator event, read by the deconfliction projections. */
+  public static final String TAG = "deconfliction";
+
+  @Override
+  public java.util.Set<String> tagsFor(Event event) {
+    return java.util.Set.of(TAG);
+  }
+
   @Override
   public EventHandler<CoordinatorState, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState().onAnyEvent(CoordinatorState::apply);

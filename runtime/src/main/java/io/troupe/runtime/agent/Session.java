@@ -403,6 +403,14 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .build();
   }
 
+  /** Tag of every session event, read by the agent_session projection. */
+  public static final String TAG = "session";
+
+  @Override
+  public java.util.Set<String> tagsFor(Event event) {
+    return java.util.Set.of(TAG);
+  }
+
   @Override
   public EventHandler<SessionState, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState().onAnyEvent(SessionState::apply);
