@@ -8,6 +8,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -31,7 +32,7 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
   }
 
   public static Behavior<Command> create(String name) {
-    return new Agent(name);
+    return Behaviors.setup(ctx -> new Agent(name, ClusterSharding.get(ctx.getSystem())));
   }
 
   // --- protocol ---
@@ -77,11 +78,13 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
   // --- behavior ---
 
   private final String name;
+  private final ClusterSharding sharding;
 
-  private Agent(String name) {
+  private Agent(String name, ClusterSharding sharding) {
     super(PersistenceId.of(ENTITY_KEY.name(), name),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.name = name;
+    this.sharding = sharding;
   }
 
   @Override
@@ -94,6 +97,7 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
     return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Define.class, (state, cmd) -> Effect()
             .persist(new AgentDefined(cmd.definition(), now()))
+            .thenRun(s -> syncSubscriptions(state, s))
             .thenReply(cmd.replyTo(), s -> StatusReply.success(view(s))))
         .onCommand(Get.class, (state, cmd) ->
             Effect().reply(cmd.replyTo(), new AgentLookup(state.definition() == null ? null : view(state))))
@@ -108,7 +112,36 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
     if (state.retired()) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(view(state)));
     }
-    return Effect().persist(new AgentRetired(now())).thenReply(cmd.replyTo(), s -> StatusReply.success(view(s)));
+    return Effect().persist(new AgentRetired(now()))
+        .thenRun(s -> syncSubscriptions(state, s))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(view(s)));
+  }
+
+  /** Starts a subscription worker per subscribed topic, and stops those of topics dropped. */
+  private void syncSubscriptions(State before, State after) {
+    java.util.List<String> now = after.retired() || after.definition() == null ? java.util.List.of()
+        : after.definition().subscriptions();
+    if (before.definition() != null) {
+      for (String topic : before.definition().subscriptions()) {
+        if (!now.contains(topic)) {
+          sharding.entityRefFor(SubscriptionWorker.ENTITY_KEY, SubscriptionWorker.entityId(name, topic))
+              .tell(new SubscriptionWorker.Stop());
+        }
+      }
+    }
+    for (String topic : now) {
+      sharding.entityRefFor(SubscriptionWorker.ENTITY_KEY, SubscriptionWorker.entityId(name, topic))
+          .tell(new SubscriptionWorker.Ensure());
+    }
+  }
+
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.SignalHandler<State> signalHandler() {
+    // Workers are remembered entities and come back by themselves; this covers a crash between
+    // journaling a definition and telling its workers.
+    return newSignalHandlerBuilder()
+        .onSignal(org.apache.pekko.persistence.typed.RecoveryCompleted.instance(), state -> syncSubscriptions(State.EMPTY, state))
+        .build();
   }
 
   private AgentView view(State s) {

@@ -7,6 +7,7 @@ import io.troupe.runtime.agent.Agent;
 import io.troupe.runtime.agent.CallAgentTool;
 import io.troupe.runtime.agent.Session;
 import io.troupe.runtime.agent.SessionServices;
+import io.troupe.runtime.agent.SubscriptionWorker;
 import io.troupe.runtime.llm.LlmProviders;
 import io.troupe.runtime.llm.ScriptedProvider;
 import io.troupe.runtime.tool.BuiltInTools;
@@ -54,7 +55,7 @@ public final class TroupeNode implements AutoCloseable {
   public static final String SYSTEM_NAME = "troupe";
   /** The runtime's own entity types; modules above add theirs through {@link EntityRegistration}. */
   public static final List<EntityTypeKey<?>> RUNTIME_ENTITY_TYPES =
-      List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY);
+      List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY, SubscriptionWorker.ENTITY_KEY);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   private final ActorSystem<Void> system;
@@ -158,6 +159,7 @@ public final class TroupeNode implements AutoCloseable {
     Subscriber.init(system);
     Agent.init(system);
     Session.init(system, sessionServices);
+    SubscriptionWorker.init(system, topicLog);
     entities.forEach(e -> e.init().accept(system));
     system.systemActorOf(ClusterMetricsReporter.create(entityTypes(), settings.clusterPollInterval()),
         "cluster-metrics", Props.empty());
