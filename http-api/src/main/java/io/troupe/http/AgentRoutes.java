@@ -32,7 +32,7 @@ public final class AgentRoutes extends EdgeDirectives {
 
   private final ClusterSharding sharding;
   private final JournalIds journalIds;
-  private final Set<String> tools;
+  private final io.troupe.runtime.tool.ToolRegistry tools;
   private final Set<String> providers;
   private final Duration askTimeout;
   private final int defaultLimit;
@@ -43,7 +43,7 @@ public final class AgentRoutes extends EdgeDirectives {
     var config = node.system().settings().config();
     this.sharding = ClusterSharding.get(node.system());
     this.journalIds = node.journalIds();
-    this.tools = node.tools().names();
+    this.tools = node.tools();
     this.providers = node.providerNames();
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
     this.defaultLimit = config.getInt("troupe.sessions.default-list-limit");
@@ -75,7 +75,7 @@ public final class AgentRoutes extends EdgeDirectives {
   private Route define(String name) {
     return jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
-      AgentDefinition definition = AgentBodies.definition(body, tools, providers, errors);
+      AgentDefinition definition = AgentBodies.definition(body, tools.names(), providers, errors);
       if (definition == null) {
         return problem(errors.problem());
       }
