@@ -98,6 +98,16 @@ public final class TroupeNode implements AutoCloseable {
 
   /** As {@link #start(Config)}, with the entity types of the modules above the runtime. */
   public static TroupeNode start(Config overrides, List<EntityRegistration> domainEntities) throws Exception {
+    return start(overrides, domainEntities, List.of());
+  }
+
+  /**
+   * As {@link #start(Config)}, with the entity types and the tools of the modules above the
+   * runtime (tools are registered before any entity starts, so a session resumed at start finds them).
+   */
+  public static TroupeNode start(Config overrides, List<EntityRegistration> domainEntities,
+                                 List<java.util.function.Function<ActorSystem<?>, io.troupe.runtime.tool.Tool>> domainTools)
+      throws Exception {
     List<EntityRegistration> entities = List.copyOf(domainEntities);
     Config base = overrides.withFallback(ConfigFactory.defaultApplication());
     NodeSettings settings = NodeSettings.from(ConfigFactory.load(base));
@@ -121,6 +131,7 @@ public final class TroupeNode implements AutoCloseable {
       Database database = new Database(target, settings.queryPoolSize(),
           system.dispatchers().lookup(DispatcherSelector.blocking()));
       TroupeNode node = new TroupeNode(system, settings, embedded, database, List.copyOf(entities));
+      domainTools.forEach(tool -> node.tools.register(tool.apply(system)));
       try {
         node.boot();
       } catch (Exception | Error e) {

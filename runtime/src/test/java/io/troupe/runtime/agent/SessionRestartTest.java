@@ -1,0 +1,111 @@
+package io.troupe.runtime.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.TestNodes;
+import io.troupe.runtime.db.DatabaseTarget;
+import io.troupe.runtime.node.TroupeNode;
+import io.troupe.runtime.tool.Tool;
+import io.troupe.runtime.tool.ToolContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A session running when the whole cluster stops (here: its only node) is not left hanging:
+ * when the cluster starts again the session starts by itself, with no request touching it,
+ * runs the interrupted tool call again with the same call id, and completes.
+ */
+class SessionRestartTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, AtomicInteger> ATTEMPTS = new ConcurrentHashMap<>();
+  private static final CompletableFuture<Void> FIRST_ATTEMPT_STARTED = new CompletableFuture<>();
+
+  /** Slow (3 s); counts attempts per call id. */
+  static final class Slow implements Tool {
+    @Override
+    public String name() {
+      return "slow";
+    }
+
+    @Override
+    public String description() {
+      return "slow";
+    }
+
+    @Override
+    public JsonNode parameters() {
+      return JSON.createObjectNode().put("type", "object");
+    }
+
+    @Override
+    public CompletionStage<JsonNode> call(ToolContext context, JsonNode arguments) {
+      ATTEMPTS.computeIfAbsent(context.callId(), k -> new AtomicInteger()).incrementAndGet();
+      FIRST_ATTEMPT_STARTED.complete(null);
+      return CompletableFuture.supplyAsync(() -> (JsonNode) JSON.createObjectNode().put("ok", true),
+          CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS));
+    }
+  }
+
+  private static TroupeNode start(DatabaseTarget db) throws Exception {
+    return TroupeNode.start(TestNodes.config(db, TestNodes.Ports.free(), List.of(), Map.of()), List.of(),
+        List.of(system -> new Slow()));
+  }
+
+  @Test
+  void aRunningSessionResumesByItselfAfterAFullRestart() throws Exception {
+    DatabaseTarget db = TestDatabase.fresh();
+    AgentDefinition definition = new AgentDefinition("Patient", null, "scripted", "script", 0, 8, 30,
+        List.of("slow"), List.of(), List.of(
+            new AgentDefinition.ScriptedReply(null, List.of(new AgentDefinition.ScriptedToolCall("slow", "{}"))),
+            new AgentDefinition.ScriptedReply("finished after the restart", List.of())));
+    String sessionId = SessionIds.next("patient");
+
+    TroupeNode first = start(db);
+    try {
+      ClusterSharding.get(first.system()).entityRefFor(Session.ENTITY_KEY, sessionId)
+          .<Session.Started>askWithStatus(r -> new Session.Start("patient", definition, "wait for it", null, r), TIMEOUT)
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      FIRST_ATTEMPT_STARTED.get(30, TimeUnit.SECONDS);
+    } finally {
+      first.close(); // mid-call: the tool's answer is lost with the node
+    }
+
+    TroupeNode second = start(db);
+    try {
+      String callId = sessionId + "/call_1_1";
+      Instant deadline = Instant.now().plusSeconds(60);
+      while (ATTEMPTS.getOrDefault(callId, new AtomicInteger()).get() < 2 && Instant.now().isBefore(deadline)) {
+        Thread.sleep(100); // nothing asks for the session: it must come back by itself
+      }
+      assertEquals(2, ATTEMPTS.get(callId).get(), "the interrupted call ran again by itself, same call id");
+      SessionView view = null;
+      while (Instant.now().isBefore(deadline)) {
+        view = ClusterSharding.get(second.system()).entityRefFor(Session.ENTITY_KEY, sessionId)
+            .ask(Session.Get::new, TIMEOUT).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        if ("COMPLETED".equals(view.status())) {
+          break;
+        }
+        Thread.sleep(200);
+      }
+      assertEquals("COMPLETED", view.status(), String.valueOf(view));
+      assertEquals("finished after the restart", view.output());
+      assertEquals(1, view.toolCalls().size());
+    } finally {
+      second.close();
+    }
+  }
+}
