@@ -8,7 +8,14 @@ import java.util.List;
 public final class DomainEntities {
 
   public static final List<EntityRegistration> ALL = List.of(
-      new EntityRegistration(DeconflictionCoordinator.ENTITY_KEY, DeconflictionCoordinator::init));
+      new EntityRegistration(DeconflictionCoordinator.ENTITY_KEY, system -> {
+        DeconflictionCoordinator.init(system);
+        BuiltInAgents.defineWhenUp(system);
+      }));
+
+  /** The domain's tools for agents: request_deconfliction, get_spectrum_plan, release_allocation. */
+  public static final List<java.util.function.Function<org.apache.pekko.actor.typed.ActorSystem<?>, io.troupe.runtime.tool.Tool>>
+      TOOLS = io.troupe.agents.tools.SpectrumTools.ALL;
 
   private DomainEntities() {}
 }

@@ -39,7 +39,7 @@ public final class Main {
   public static void main(String[] args) {
     TroupeNode node;
     try {
-      node = TroupeNode.start(ConfigFactory.empty(), DomainEntities.ALL);
+      node = TroupeNode.start(ConfigFactory.empty(), DomainEntities.ALL, DomainEntities.TOOLS);
     } catch (Exception e) {
       log.error("Troupe node failed to start: {}", e.getMessage(), e);
       System.exit(1);

@@ -24,7 +24,7 @@ public final class RunningNode implements AutoCloseable {
 
   public static RunningNode start(DatabaseTarget db, TestNodes.Ports ports, List<String> seeds, Map<String, Object> extra)
       throws Exception {
-    TroupeNode node = TroupeNode.start(TestNodes.config(db, ports, seeds, extra), DomainEntities.ALL);
+    TroupeNode node = TroupeNode.start(TestNodes.config(db, ports, seeds, extra), DomainEntities.ALL, DomainEntities.TOOLS);
     try {
       TroupeServer.start(node);
     } catch (Exception e) {

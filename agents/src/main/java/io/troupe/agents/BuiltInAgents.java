@@ -1,0 +1,54 @@
+package io.troupe.agents;
+
+import com.typesafe.config.Config;
+import io.troupe.runtime.agent.Agent;
+import io.troupe.runtime.agent.AgentDefinition;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Agents every Troupe cluster has: defined once the node is Up, if no definition exists (a
+ * user's redefinition is never overwritten). Their model comes from troupe.agents in troupe.conf.
+ */
+public final class BuiltInAgents {
+
+  private static final Logger log = LoggerFactory.getLogger(BuiltInAgents.class);
+  public static final String SPECTRUM_MANAGER = "spectrum-manager";
+
+  private BuiltInAgents() {}
+
+  public static AgentDefinition spectrumManager(Config c) {
+    return new AgentDefinition("Electromagnetic Spectrum Manager",
+        "You are the Electromagnetic Spectrum Manager of a theater. Assets ask you for frequencies. "
+            + "Use get_spectrum_plan to see what is in use, request_deconfliction to request an allocation "
+            + "(when it is DENIED or in CONFLICT, consider the alternatives it offers and request one of them), "
+            + "and release_allocation when an asset no longer needs its frequency. Answer with the allocation "
+            + "you obtained, or why none could be obtained.",
+        c.getString("provider"), c.getString("model"), 0.0, AgentDefinition.DEFAULT_MAX_ITERATIONS,
+        AgentDefinition.DEFAULT_TOOL_TIMEOUT_SECONDS,
+        List.of("get_spectrum_plan", "request_deconfliction", "release_allocation", "publish_to_topic"),
+        List.of(), List.of());
+  }
+
+  /** Defines the built-in agents that are not defined yet, once this node is Up. */
+  public static void defineWhenUp(ActorSystem<?> system) {
+    AgentDefinition definition = spectrumManager(system.settings().config().getConfig("troupe.agents.spectrum-manager"));
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
+      var ref = ClusterSharding.get(system).entityRefFor(Agent.ENTITY_KEY, SPECTRUM_MANAGER);
+      ref.ask(Agent.Get::new, Duration.ofSeconds(10))
+          .thenCompose(lookup -> lookup.agent() != null
+              ? java.util.concurrent.CompletableFuture.completedFuture(null)
+              : ref.<Agent.AgentView>askWithStatus(r -> new Agent.Define(definition, r), Duration.ofSeconds(10)))
+          .whenComplete((done, error) -> {
+            if (error != null) {
+              log.warn("Could not define the built-in agent {}: {}", SPECTRUM_MANAGER, error.getMessage());
+            }
+          });
+    });
+  }
+}
