@@ -126,6 +126,20 @@ final class AgentBodies {
               errors.add(callPath + ".arguments", "must be an object");
               continue;
             }
+            // GET answers the arguments as "argumentsJson" (JSON text): accept that too, so a
+            // definition read back can be PUT back without silently losing its arguments.
+            JsonNode argsText = call.get("argumentsJson");
+            if (argsText != null && !argsText.isNull()) {
+              if (args != null && !args.isNull()) {
+                errors.add(callPath + ".argumentsJson", "give arguments or argumentsJson, not both");
+                continue;
+              }
+              args = argumentsFromText(argsText);
+              if (args == null) {
+                errors.add(callPath + ".argumentsJson", "must be a string holding a JSON object");
+                continue;
+              }
+            }
             calls.add(new AgentDefinition.ScriptedToolCall(call.get("name").textValue(),
                 args == null || args.isNull() ? "{}" : args.toString()));
           }
@@ -137,6 +151,19 @@ final class AgentBodies {
       out.add(new AgentDefinition.ScriptedReply(text, calls));
     }
     return out;
+  }
+
+  /** The object a tool call's {@code argumentsJson} text holds, or null when it holds none. */
+  private static JsonNode argumentsFromText(JsonNode text) {
+    if (!text.isTextual()) {
+      return null;
+    }
+    try {
+      JsonNode parsed = Json.MAPPER.readTree(text.textValue());
+      return parsed != null && parsed.isObject() ? parsed : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   private static String orDefault(String value, String fallback) {

@@ -1,0 +1,218 @@
+package io.troupe.http;
+
+import static io.troupe.http.AgentCalls.awaitStatus;
+import static io.troupe.http.AgentCalls.define;
+import static io.troupe.http.AgentCalls.events;
+import static io.troupe.http.AgentCalls.numbered;
+import static io.troupe.http.AgentCalls.readToEnd;
+import static io.troupe.http.AgentCalls.scripted;
+import static io.troupe.http.AgentCalls.session;
+import static io.troupe.http.AgentCalls.start;
+import static io.troupe.http.AgentCalls.toolThenAnswer;
+import static io.troupe.http.AgentCalls.types;
+import static io.troupe.http.AgentCalls.uniqueName;
+import static io.troupe.http.BrokerCalls.assertInvalid;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.TestNodes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GET /api/v1/sessions/{id}/events: a session's events as SSE, replayed with ids 1..n and ending
+ * by itself, resumable; and live for running sessions, whose model (an OpenAI-compatible stand-in
+ * on loopback) answers only when the test lets it. Cancelling a running session is here too.
+ */
+class SessionStreamTest {
+
+  private static final Duration END_TIMEOUT = Duration.ofSeconds(30);
+  private static final List<String> NOTIFIER_EVENTS =
+      List.of("start", "metadata", "tool_start", "tool_end", "metadata", "done");
+
+  private static HeldModel model;
+  private static RunningNode node;
+  private static HttpClientForTests http;
+  private static String notifier;
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    model = new HeldModel();
+    node = RunningNode.start(TestDatabase.fresh(), TestNodes.Ports.free(), List.of(),
+        Map.of("troupe.llm.openai.base-url", model.baseUrl(), "troupe.llm.max-attempts", 1));
+    node.awaitReady(Duration.ofSeconds(60));
+    http = node.http;
+    notifier = uniqueName("stream-notifier");
+    define(http, notifier, scripted("Notifier", List.of("publish_to_topic"), toolThenAnswer("Publishing.",
+        "publish_to_topic", "{\"topic\":\"stream-alerts\",\"messageType\":\"alert\",\"content\":{\"level\":\"high\"}}",
+        "Done.")));
+  }
+
+  @AfterAll
+  static void stopNode() {
+    if (node != null) {
+      node.close();
+    }
+    if (model != null) {
+      model.close();
+    }
+  }
+
+  private static String finishedSession() {
+    String id = start(http, notifier, "notify " + uniqueName("input"));
+    awaitStatus(http, id, "COMPLETED");
+    return id;
+  }
+
+  @Test
+  void aFinishedSessionReplaysEveryEventInOrderThenEnds() {
+    String id = finishedSession();
+    List<SseStream.Event> events;
+    try (SseStream stream = events(http, id, "", Map.of())) {
+      events = numbered(readToEnd(stream, END_TIMEOUT), 1);
+    }
+    assertEquals(NOTIFIER_EVENTS, types(events));
+    JsonNode start = events.get(0).json();
+    assertEquals(notifier, start.get("agentName").asText());
+    assertTrue(start.get("input").asText().startsWith("notify "));
+    JsonNode first = events.get(1).json();
+    assertEquals(1, first.get("iteration").asInt());
+    assertEquals("Publishing.", first.get("text").asText());
+    assertEquals("publish_to_topic", first.get("toolCalls").get(0).get("name").asText());
+    JsonNode toolStart = events.get(2).json();
+    JsonNode toolEnd = events.get(3).json();
+    assertEquals("publish_to_topic", toolStart.get("name").asText());
+    assertEquals(toolStart.get("callId"), toolEnd.get("callId"));
+    assertTrue(toolEnd.get("ok").asBoolean(), toolEnd::toString);
+    assertTrue(toolEnd.get("result").asText().contains("\"offset\""), toolEnd::toString);
+    assertEquals(2, events.get(4).json().get("iteration").asInt());
+    JsonNode done = events.get(5).json();
+    assertEquals("COMPLETED", done.get("status").asText());
+    assertEquals("Done.", done.get("output").asText());
+  }
+
+  @Test
+  void lastEventIdResumesRightAfterItWithoutGapOrRepeat() {
+    String id = finishedSession();
+    for (int k = 0; k <= NOTIFIER_EVENTS.size(); k++) {
+      // Last-Event-ID wins over from, as a reconnecting browser repeats the original URL.
+      try (SseStream stream = events(http, id, "?from=1", Map.of("Last-Event-ID", Integer.toString(k)))) {
+        List<SseStream.Event> events = numbered(readToEnd(stream, END_TIMEOUT), k + 1);
+        assertEquals(NOTIFIER_EVENTS.subList(k, NOTIFIER_EVENTS.size()), types(events), "after Last-Event-ID " + k);
+      }
+    }
+  }
+
+  @Test
+  void fromStartsAtTheGivenEvent() {
+    String id = finishedSession();
+    try (SseStream stream = events(http, id, "?from=3", Map.of())) {
+      assertEquals(NOTIFIER_EVENTS.subList(2, 6), types(numbered(readToEnd(stream, END_TIMEOUT), 3)));
+    }
+    try (SseStream stream = events(http, id, "?from=7", Map.of())) {
+      assertEquals(List.of(), readToEnd(stream, END_TIMEOUT), "nothing after the last event");
+    }
+    String path = "/api/v1/sessions/" + id + "/events";
+    assertInvalid(http.get(path + "?from=0"), "from");
+    assertInvalid(http.get(path + "?from=x"), "from");
+    assertInvalid(http.send("GET", path, Map.of("Last-Event-ID", "x"), null), "Last-Event-ID");
+    assertInvalid(http.send("GET", path, Map.of("Last-Event-ID", "-1"), null), "Last-Event-ID");
+  }
+
+  @Test
+  void aStreamOpenedRightAfterStartingEndsWithDone() {
+    for (int i = 0; i < 8; i++) {
+      String id = start(http, notifier, "race " + uniqueName("input"));
+      try (SseStream stream = events(http, id, "", Map.of())) {
+        List<SseStream.Event> events = numbered(readToEnd(stream, END_TIMEOUT), 1);
+        assertEquals(NOTIFIER_EVENTS, types(events), "round " + i);
+      }
+    }
+  }
+
+  private static String heldAgent() {
+    String name = uniqueName("held");
+    ObjectNode definition = Json.MAPPER.createObjectNode().put("role", "Slow").put("provider", "openai")
+        .put("model", "held-model");
+    define(http, name, definition);
+    return name;
+  }
+
+  @Test
+  void aRunningSessionStreamsLiveEventsAndTokensUntilDone() throws Exception {
+    String name = heldAgent();
+    String id = start(http, name, "take your time " + name);
+    model.awaitRequest();
+    assertEquals("RUNNING", session(http, id).get("status").asText());
+    try (SseStream stream = events(http, id, "", Map.of())) {
+      SseStream.Event started = stream.next(END_TIMEOUT);
+      assertEquals("start", started.type());
+      assertEquals("1", started.id());
+      model.releaseOne();
+      List<SseStream.Event> rest = readToEnd(stream, END_TIMEOUT);
+      assertEquals(List.of("metadata", "done"), types(numbered(rest, 2)));
+      String tokens = rest.stream().filter(e -> "token".equals(e.type()))
+          .map(e -> e.json().get("text").asText()).collect(Collectors.joining());
+      assertEquals(HeldModel.ANSWER, tokens, "the streamed text, live only: " + rest);
+    }
+    JsonNode view = awaitStatus(http, id, "COMPLETED");
+    assertEquals(HeldModel.ANSWER, view.get("output").asText());
+    assertEquals(12, view.get("inputTokens").asLong());
+    assertEquals(3, view.get("outputTokens").asLong());
+    // Replayed afterwards: the same numbered events, without the live-only tokens.
+    try (SseStream replay = events(http, id, "", Map.of())) {
+      List<SseStream.Event> events = readToEnd(replay, END_TIMEOUT);
+      assertEquals(List.of("start", "metadata", "done"), types(numbered(events, 1)));
+      assertEquals(3, events.size(), "no tokens in a replay: " + events);
+    }
+  }
+
+  @Test
+  void aStreamOfARunningSessionResumesAfterLastEventId() throws Exception {
+    String name = heldAgent();
+    String id = start(http, name, "resume " + name);
+    model.awaitRequest();
+    try (SseStream stream = events(http, id, "", Map.of("Last-Event-ID", "1"))) {
+      assertEquals(null, stream.poll(Duration.ofMillis(300)), "nothing after event 1 yet");
+      model.releaseOne();
+      List<SseStream.Event> rest = numbered(readToEnd(stream, END_TIMEOUT), 2);
+      assertEquals(List.of("metadata", "done"), types(rest));
+    }
+  }
+
+  @Test
+  void cancellingARunningSessionEndsItAndItsStream() throws Exception {
+    String name = heldAgent();
+    String id = start(http, name, "cancel me " + name);
+    model.awaitRequest();
+    try (SseStream stream = events(http, id, "", Map.of())) {
+      assertEquals("start", stream.next(END_TIMEOUT).type());
+      HttpClientForTests.Answer cancel = http.postJson("/api/v1/sessions/" + id + "/cancel", "");
+      assertEquals(200, cancel.status(), cancel::body);
+      assertEquals("CANCELLED", cancel.json().get("status").asText());
+      assertEquals("cancelled", cancel.json().get("error").asText());
+      List<SseStream.Event> rest = numbered(readToEnd(stream, END_TIMEOUT), 2);
+      assertEquals(List.of("error"), types(rest));
+      assertEquals("CANCELLED", rest.get(0).json().get("status").asText());
+    }
+    model.releaseOne(); // the held reply now comes back, late: the session ignores it
+    JsonNode view = session(http, id);
+    assertEquals("CANCELLED", view.get("status").asText());
+    assertEquals(0, view.get("iterations").asInt());
+    assertTrue(view.get("output").isNull());
+    HttpClientForTests.Answer again = http.postJson("/api/v1/sessions/" + id + "/cancel", "");
+    assertEquals(200, again.status(), again::body);
+    assertEquals(view.get("endedAt"), again.json().get("endedAt"), "cancelling twice changes nothing");
+    try (SseStream replay = events(http, id, "", Map.of())) {
+      assertEquals(List.of("start", "error"), types(numbered(readToEnd(replay, END_TIMEOUT), 1)));
+    }
+  }
+}
