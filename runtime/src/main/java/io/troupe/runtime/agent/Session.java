@@ -1,5 +1,7 @@
 package io.troupe.runtime.agent;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.llm.LlmProvider;
@@ -120,8 +122,24 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   public record SessionCancelled(Instant at) implements Event {}
 
-  /** What live followers receive: an event with its sequence number, or a streamed token (seqNr 0). */
-  public record Announced(long seqNr, Event event, String token) implements CborSerializable {}
+  /**
+   * What live followers receive: an event with its sequence number, or a streamed token (seqNr 0).
+   * Followers may be on other nodes, and {@code event} is typed by its interface, so it carries
+   * its type's name (journaled events do not need one: the journal stores their class).
+   */
+  public record Announced(
+      long seqNr,
+      @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+      @JsonSubTypes({
+          @JsonSubTypes.Type(value = SessionStarted.class, name = "SessionStarted"),
+          @JsonSubTypes.Type(value = LlmResponded.class, name = "LlmResponded"),
+          @JsonSubTypes.Type(value = ToolCallStarted.class, name = "ToolCallStarted"),
+          @JsonSubTypes.Type(value = ToolCallCompleted.class, name = "ToolCallCompleted"),
+          @JsonSubTypes.Type(value = SessionCompleted.class, name = "SessionCompleted"),
+          @JsonSubTypes.Type(value = SessionFailed.class, name = "SessionFailed"),
+          @JsonSubTypes.Type(value = SessionCancelled.class, name = "SessionCancelled")})
+      Event event,
+      String token) implements CborSerializable {}
 
   // --- behavior ---
 
@@ -290,12 +308,23 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           + " is not available to this agent; its tools are " + def.tools(), 0));
       return;
     }
-    ToolContext context = new ToolContext(sessionId, state.agentName(), sessionId + "/" + call.id(),
+    ToolContext context = new ToolContext(sessionId, state.agentName(), idempotencyKey(state, call),
         Duration.ofSeconds(def.toolTimeoutSeconds()));
     ctx.pipeToSelf(services.tools().invoke(call.name(), call.argumentsJson(), context), (outcome, failure) ->
         failure == null
             ? new ToolDone(call.id(), outcome.ok(), outcome.result(), outcome.error(), outcome.durationMillis())
             : new ToolDone(call.id(), false, null, rootMessage(failure), 0));
+  }
+
+  /**
+   * The call id a tool sees: "{sessionId}/{model's call id}", the same on every retry. A model may
+   * repeat a call id of an earlier reply (servers that omit ids); that later call gets its reply's
+   * iteration too, so tools keyed on it (publish_to_topic, call_agent) do not take it for the first.
+   */
+  private String idempotencyKey(SessionState state, ToolCall call) {
+    boolean repeated = state.toolCalls().stream()
+        .anyMatch(c -> c.callId().equals(call.id()) && c.iteration() < state.iterations());
+    return sessionId + "/" + (repeated ? state.iterations() + "/" : "") + call.id();
   }
 
   private ReplyEffect<Event, SessionState> onToolDone(SessionState state, ToolDone done) {

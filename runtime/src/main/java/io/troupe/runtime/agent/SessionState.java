@@ -54,9 +54,13 @@ public record SessionState(
     return status == Status.RUNNING;
   }
 
-  /** True when the call was started (journaled) before; a resumed session runs it again with the same id. */
+  /**
+   * True when the call of the current model reply was started (journaled) before; a resumed
+   * session runs it again with the same id. Only this reply's calls count: a model may repeat a
+   * call id of an earlier reply (OpenAI-compatible servers that omit ids get "call_0" each time).
+   */
   public boolean started(String callId) {
-    return toolCalls.stream().anyMatch(c -> c.callId().equals(callId));
+    return toolCalls.stream().anyMatch(c -> c.callId().equals(callId) && c.iteration() == iterations);
   }
 
   /** The model's last reply, or null before the first. */
@@ -94,7 +98,7 @@ public record SessionState(
     if (event instanceof Session.ToolCallCompleted c) {
       List<ToolCallRecord> calls = new ArrayList<>();
       for (ToolCallRecord r : toolCalls) {
-        calls.add(r.callId().equals(c.callId())
+        calls.add(r.callId().equals(c.callId()) && r.iteration() == iterations
             ? new ToolCallRecord(r.callId(), r.name(), r.argumentsJson(), r.iteration(),
                 c.ok() ? ToolCallRecord.OK : ToolCallRecord.ERROR, c.result(), c.error(), c.durationMillis())
             : r);

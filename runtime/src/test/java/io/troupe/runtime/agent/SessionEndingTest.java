@@ -1,0 +1,160 @@
+package io.troupe.runtime.agent;
+
+import static io.troupe.runtime.agent.SessionHarness.assertJournal;
+import static io.troupe.runtime.agent.SessionHarness.services;
+import static io.troupe.runtime.agent.SessionTestDoubles.agent;
+import static io.troupe.runtime.agent.SessionTestDoubles.answer;
+import static io.troupe.runtime.agent.SessionTestDoubles.call;
+import static io.troupe.runtime.agent.SessionTestDoubles.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.agent.SessionState.ToolCallRecord;
+import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
+import io.troupe.runtime.agent.SessionTestDoubles.RecordingTool;
+import io.troupe.runtime.llm.LlmException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How a session ends other than with an answer: too many iterations, a failed model call, a
+ * provider the node does not have, a cancel, its maximum duration; and a repeated Start.
+ */
+class SessionEndingTest {
+
+  private static NodeFixture fixture;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fixture = NodeFixture.start(Map.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    fixture.close();
+  }
+
+  @Test
+  void aModelThatNeverStopsCallingToolsEndsAtMaxIterations() throws Exception {
+    RecordingProvider model = RecordingProvider.scripted("test", call("count"), call("count"), call("count"));
+    RecordingTool count = RecordingTool.counting("count");
+    SessionHarness session = new SessionHarness(fixture, services(model, count));
+
+    session.start(agent("test", List.of("count"), 2, 10, 0.7), "loop forever");
+    SessionView done = session.awaitFinished();
+
+    assertEquals("ERROR", done.status());
+    assertEquals("reached maxIterations (2) without a final answer", done.error());
+    assertNull(done.output());
+    assertEquals(2, done.iterations());
+    assertEquals(2, model.requests().size(), "no third model call");
+    assertEquals(Map.of(session.callId("call_1_1"), 1, session.callId("call_2_1"), 1), count.runsByCallId());
+    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "ToolCallCompleted",
+        "LlmResponded", "ToolCallStarted", "ToolCallCompleted", "SessionFailed");
+    session.expectPassivated();
+  }
+
+  @Test
+  void aFailedModelCallEndsTheSessionNamingTheProvider() throws Exception {
+    RecordingProvider model = RecordingProvider.failing("flaky", new LlmException("flaky", 503, "overloaded"));
+    SessionHarness session = new SessionHarness(fixture, services(model));
+
+    session.start(agent("flaky"), "hello?");
+    SessionView done = session.awaitFinished();
+
+    assertEquals("ERROR", done.status());
+    assertEquals("model call failed: flaky answered HTTP 503: overloaded", done.error());
+    assertEquals(0, done.iterations());
+    assertEquals(1, model.requests().size());
+    assertJournal(session, "SessionStarted", "SessionFailed");
+    session.expectPassivated();
+  }
+
+  @Test
+  void aProviderTheNodeDoesNotHaveEndsTheSession() throws Exception {
+    RecordingProvider model = RecordingProvider.scripted("test", answer("never asked"));
+    SessionHarness session = new SessionHarness(fixture, services(model));
+
+    session.start(agent("nowhere"), "hello?");
+    SessionView done = session.awaitFinished();
+
+    assertEquals("ERROR", done.status());
+    assertEquals("model call failed: no model provider named nowhere", done.error());
+    assertEquals(List.of(), model.requests());
+    assertJournal(session, "SessionStarted", "SessionFailed");
+    session.expectPassivated();
+  }
+
+  @Test
+  void cancellingWhileAToolRunsEndsTheSessionAndIgnoresTheLateResult() throws Exception {
+    RecordingProvider model = RecordingProvider.scripted("test", call("slow"), answer("too late"));
+    CompletableFuture<JsonNode> gate = new CompletableFuture<>();
+    RecordingTool slow = RecordingTool.gated("slow", gate);
+    SessionHarness session = new SessionHarness(fixture, services(model, slow));
+
+    session.start(agent("test", "slow"), "take your time");
+    session.await("the slow tool to start", () -> slow.runs(session.callId("call_1_1")) == 1);
+
+    SessionView cancelled = session.cancel();
+    assertEquals("CANCELLED", cancelled.status());
+    assertEquals("cancelled", cancelled.error());
+    assertEquals(ToolCallRecord.STARTED, cancelled.toolCalls().get(0).outcome());
+    session.expectPassivated();
+
+    gate.complete(json("{\"late\":true}")); // its ToolDone is queued before the Get below
+    SessionView after = session.view();
+    assertEquals("CANCELLED", after.status());
+    assertEquals(ToolCallRecord.STARTED, after.toolCalls().get(0).outcome(), "the late result is not recorded");
+    assertEquals(1, model.requests().size());
+    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "SessionCancelled");
+    assertEquals("CANCELLED", session.cancel().status(), "cancelling again changes nothing");
+    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "SessionCancelled");
+  }
+
+  @Test
+  void aSessionStillRunningAtItsMaximumDurationTimesOut() throws Exception {
+    RecordingProvider model = RecordingProvider.scripted("test", call("slow"), answer("too late"));
+    CompletableFuture<JsonNode> gate = new CompletableFuture<>();
+    RecordingTool slow = RecordingTool.gated("slow", gate);
+    SessionHarness session = new SessionHarness(fixture,
+        services(List.of(model), List.of(slow), Duration.ofSeconds(1)));
+
+    session.start(agent("test", "slow"), "take your time");
+    SessionView done = session.awaitFinished();
+
+    assertEquals("TIMEOUT", done.status());
+    assertEquals("the session exceeded its maximum duration of 1 s", done.error());
+    long tookMillis = done.durationMillis();
+    assertTrue(tookMillis >= 1000 && tookMillis < 5000, () -> "ended after " + tookMillis + " ms");
+    session.expectPassivated();
+
+    gate.complete(json("{\"late\":true}"));
+    assertEquals(ToolCallRecord.STARTED, session.view().toolCalls().get(0).outcome());
+    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "SessionFailed");
+  }
+
+  @Test
+  void startingTwiceStartsOnce() throws Exception {
+    RecordingProvider model = RecordingProvider.scripted("test", answer("once"));
+    SessionHarness session = new SessionHarness(fixture, services(model));
+
+    assertEquals(false, session.start(agent("test"), "first").alreadyStarted());
+    Session.Started again = session.start(agent("test"), "second");
+    assertEquals(true, again.alreadyStarted());
+    assertEquals(session.sessionId, again.sessionId());
+
+    SessionView done = session.awaitFinished();
+    assertEquals("first", done.input());
+    assertEquals(true, session.start(agent("test"), "third").alreadyStarted(), "also once it has finished");
+    assertEquals(1, model.requests().size());
+    assertJournal(session, "SessionStarted", "LlmResponded", "SessionCompleted");
+  }
+}
