@@ -73,3 +73,134 @@ DO $$ BEGIN IF (SELECT collation_name FROM information_schema.columns WHERE tabl
 ALTER TABLE snapshot ALTER COLUMN persistence_id TYPE VARCHAR(512);
 
 ALTER TABLE durable_state ALTER COLUMN persistence_id TYPE VARCHAR(512);
+
+-- Pekko Projection JDBC's offset store and management table (projection-jdbc 1.0.0, PostgreSQL
+-- dialect, use-lowercase-schema = true): the plugin's own DDL, made re-runnable.
+CREATE TABLE IF NOT EXISTS pekko_projection_offset_store (
+  projection_name VARCHAR(255) NOT NULL,
+  projection_key VARCHAR(255) NOT NULL,
+  current_offset VARCHAR(255) NOT NULL,
+  manifest VARCHAR(4) NOT NULL,
+  mergeable BOOLEAN NOT NULL,
+  last_updated BIGINT NOT NULL,
+  PRIMARY KEY (projection_name, projection_key)
+);
+
+CREATE INDEX IF NOT EXISTS projection_name_index ON pekko_projection_offset_store (projection_name);
+
+CREATE TABLE IF NOT EXISTS pekko_projection_management (
+  projection_name VARCHAR(255) NOT NULL,
+  projection_key VARCHAR(255) NOT NULL,
+  paused BOOLEAN NOT NULL,
+  last_updated BIGINT NOT NULL,
+  PRIMARY KEY (projection_name, projection_key)
+);
+
+-- Read side: tables the projections fill from tagged events and the analytics endpoints query.
+-- Text columns are unbounded on purpose: a value too long for a column would stop a projection.
+-- Every write is idempotent (keyed upserts, guarded updates, ON CONFLICT DO NOTHING), so a
+-- replay after a crash between a batch's work and its offset commit never changes a row twice.
+
+-- One row per agent session, upserted per event; last_seq_nr is the last event applied, so a
+-- replayed event (seq <= last_seq_nr) is skipped and counters never double.
+CREATE TABLE IF NOT EXISTS agent_session (
+  session_id TEXT PRIMARY KEY,
+  agent_name TEXT NOT NULL,
+  role TEXT,
+  provider TEXT,
+  model TEXT,
+  user_id TEXT,
+  status TEXT NOT NULL,
+  started_at TIMESTAMPTZ NOT NULL,
+  ended_at TIMESTAMPTZ,
+  duration_ms BIGINT,
+  iterations INTEGER NOT NULL DEFAULT 0,
+  tool_calls INTEGER NOT NULL DEFAULT 0,
+  llm_calls INTEGER NOT NULL DEFAULT 0,
+  cache_hits INTEGER NOT NULL DEFAULT 0,
+  cache_misses INTEGER NOT NULL DEFAULT 0,
+  input_tokens BIGINT NOT NULL DEFAULT 0,
+  output_tokens BIGINT NOT NULL DEFAULT 0,
+  error TEXT,
+  input TEXT,
+  output TEXT,
+  tools_used TEXT[] NOT NULL DEFAULT '{}',
+  last_seq_nr BIGINT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS agent_session_agent_idx ON agent_session (agent_name, started_at);
+
+CREATE INDEX IF NOT EXISTS agent_session_started_idx ON agent_session (started_at);
+
+-- One row per approved allocation; status follows it through PREEMPTED, RELEASED, EXPIRED.
+CREATE TABLE IF NOT EXISTS frequency_allocation (
+  allocation_id TEXT PRIMARY KEY,
+  theater TEXT NOT NULL,
+  decision_id TEXT NOT NULL,
+  asset_rid TEXT NOT NULL,
+  frequency_mhz DOUBLE PRECISION NOT NULL,
+  bandwidth_khz DOUBLE PRECISION NOT NULL,
+  power_dbm DOUBLE PRECISION NOT NULL,
+  latitude DOUBLE PRECISION NOT NULL,
+  longitude DOUBLE PRECISION NOT NULL,
+  antenna_height_m DOUBLE PRECISION NOT NULL,
+  start_time TIMESTAMPTZ NOT NULL,
+  end_time TIMESTAMPTZ NOT NULL,
+  priority TEXT NOT NULL,
+  purpose TEXT,
+  status TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  decided_at TIMESTAMPTZ NOT NULL,
+  ended_at TIMESTAMPTZ
+);
+
+CREATE INDEX IF NOT EXISTS frequency_allocation_frequency_idx ON frequency_allocation (frequency_mhz);
+
+CREATE INDEX IF NOT EXISTS frequency_allocation_theater_idx ON frequency_allocation (theater, status);
+
+-- One row per decision, approved or not, with the request it answered.
+CREATE TABLE IF NOT EXISTS deconfliction_decision (
+  decision_id TEXT PRIMARY KEY,
+  theater TEXT NOT NULL,
+  allocation_id TEXT,
+  asset_rid TEXT NOT NULL,
+  frequency_mhz DOUBLE PRECISION NOT NULL,
+  bandwidth_khz DOUBLE PRECISION NOT NULL,
+  power_dbm DOUBLE PRECISION NOT NULL,
+  latitude DOUBLE PRECISION NOT NULL,
+  longitude DOUBLE PRECISION NOT NULL,
+  start_time TIMESTAMPTZ NOT NULL,
+  end_time TIMESTAMPTZ NOT NULL,
+  priority TEXT NOT NULL,
+  purpose TEXT,
+  status TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  decided_at TIMESTAMPTZ NOT NULL,
+  conflict_count INTEGER NOT NULL,
+  conflicting_ids TEXT[] NOT NULL,
+  preempted_ids TEXT[] NOT NULL,
+  violation_count INTEGER NOT NULL,
+  violations JSONB NOT NULL,
+  reasoning TEXT,
+  alternatives DOUBLE PRECISION[] NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS deconfliction_decision_decided_idx ON deconfliction_decision (decided_at);
+
+CREATE INDEX IF NOT EXISTS deconfliction_decision_theater_idx ON deconfliction_decision (theater, decided_at);
+
+-- One row per broken rule of a decision, keyed by the decision and the rule's place in it.
+CREATE TABLE IF NOT EXISTS roe_violation (
+  decision_id TEXT NOT NULL,
+  violation_index INTEGER NOT NULL,
+  theater TEXT NOT NULL,
+  asset_rid TEXT NOT NULL,
+  violation_type TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  description TEXT,
+  frequency_mhz DOUBLE PRECISION NOT NULL,
+  occurred_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (decision_id, violation_index)
+);
+
+CREATE INDEX IF NOT EXISTS roe_violation_occurred_idx ON roe_violation (occurred_at);

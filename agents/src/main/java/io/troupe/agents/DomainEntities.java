@@ -10,6 +10,7 @@ public final class DomainEntities {
   public static final List<EntityRegistration> ALL = List.of(
       new EntityRegistration(DeconflictionCoordinator.ENTITY_KEY, system -> {
         DeconflictionCoordinator.init(system);
+        io.troupe.agents.spectrum.readside.DeconflictionProjection.init(system);
         BuiltInAgents.defineWhenUp(system);
       }));
 

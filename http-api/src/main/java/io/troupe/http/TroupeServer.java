@@ -50,6 +50,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
     SpectrumRoutes spectrum = new SpectrumRoutes(system, maxBodyBytes);
     AgentRoutes agents = new AgentRoutes(node, maxBodyBytes);
     SessionRoutes sessions = new SessionRoutes(node, maxBodyBytes);
+    AnalyticsRoutes analytics = new AnalyticsRoutes(node.database());
     return instrumented(metrics, () ->
         handleExceptions(ProblemHandlers.exceptions(), () ->
             handleRejections(ProblemHandlers.rejections(), () -> concat(
@@ -59,6 +60,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
                     topics.route(),
                     spectrum.route(),
                     agents.route(),
-                    sessions.route()))))));
+                    sessions.route(),
+                    analytics.route()))))));
   }
 }

@@ -170,6 +170,7 @@ public final class TroupeNode implements AutoCloseable {
     Subscriber.init(system);
     Agent.init(system);
     Session.init(system, sessionServices);
+    io.troupe.runtime.readside.SessionProjection.init(system);
     SubscriptionWorker.init(system, topicLog);
     entities.forEach(e -> e.init().accept(system));
     system.systemActorOf(ClusterMetricsReporter.create(entityTypes(), settings.clusterPollInterval()),

@@ -1,0 +1,176 @@
+package io.troupe.http;
+
+import io.troupe.agents.spectrum.AllocationStatus;
+import io.troupe.agents.spectrum.Severity;
+import io.troupe.runtime.db.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The analytics SQL over the read-side tables, run on the query pool off the actor threads. A
+ * null {@code since} or {@code theater} does not filter. Averages are over finished sessions and
+ * are null when there are none.
+ */
+final class AnalyticsQueries {
+
+  private final Database database;
+
+  AnalyticsQueries(Database database) {
+    this.database = database;
+  }
+
+  record AgentFigures(String agentName, long sessions, long completed, long errors, long cancelled, long running,
+                      Double averageDurationMs, Double averageIterations, long toolCalls, long llmCalls,
+                      long cacheHits, long cacheMisses) {}
+
+  record AgentReport(Instant since, AgentFigures totals, List<AgentFigures> agents) {}
+
+  record DeconflictionReport(Instant since, String theater, long totalRequests, long approved, long denied,
+                             long conflicts, long preemptions, double approvalRate) {}
+
+  record RoeViolationReport(Instant since, String theater, long total, Map<String, Long> bySeverity,
+                            Map<String, Long> byType) {}
+
+  record AllocationRow(String allocationId, String theater, String assetRid, double frequencyMhz,
+                       double bandwidthKhz, double powerDbm, String priority, String purpose, String status,
+                       Instant startTime, Instant endTime, Instant decidedAt, Instant endedAt) {}
+
+  record FrequencyUsage(double minMhz, double maxMhz, String theater, long total, Map<String, Long> byStatus,
+                        List<AllocationRow> allocations, boolean truncated) {}
+
+  private static final String AGENT_FIGURES = "count(*), count(*) FILTER (WHERE status = 'COMPLETED'),"
+      + " count(*) FILTER (WHERE status IN ('ERROR', 'TIMEOUT')), count(*) FILTER (WHERE status = 'CANCELLED'),"
+      + " count(*) FILTER (WHERE status = 'RUNNING'), avg(duration_ms) FILTER (WHERE ended_at IS NOT NULL),"
+      + " avg(iterations) FILTER (WHERE ended_at IS NOT NULL), coalesce(sum(tool_calls), 0),"
+      + " coalesce(sum(llm_calls), 0), coalesce(sum(cache_hits), 0), coalesce(sum(cache_misses), 0)"
+      + " FROM agent_session WHERE (?::timestamptz IS NULL OR started_at >= ?::timestamptz)";
+
+  CompletionStage<AgentReport> agents(Instant since) {
+    return database.query(c -> {
+      List<AgentFigures> agents = new ArrayList<>();
+      try (ResultSet rs = select(c, "SELECT agent_name, " + AGENT_FIGURES + " GROUP BY agent_name ORDER BY agent_name",
+          time(since), time(since))) {
+        while (rs.next()) {
+          agents.add(figures(rs.getString(1), rs, 2));
+        }
+      }
+      try (ResultSet rs = select(c, "SELECT " + AGENT_FIGURES, time(since), time(since))) {
+        rs.next();
+        return new AgentReport(since, figures(null, rs, 1), agents);
+      }
+    });
+  }
+
+  private static AgentFigures figures(String name, ResultSet rs, int i) throws SQLException {
+    return new AgentFigures(name, rs.getLong(i), rs.getLong(i + 1), rs.getLong(i + 2), rs.getLong(i + 3),
+        rs.getLong(i + 4), nullableDouble(rs, i + 5), nullableDouble(rs, i + 6), rs.getLong(i + 7),
+        rs.getLong(i + 8), rs.getLong(i + 9), rs.getLong(i + 10));
+  }
+
+  CompletionStage<DeconflictionReport> deconfliction(Instant since, String theater) {
+    return database.query(c -> {
+      try (ResultSet rs = select(c, "SELECT count(*), count(*) FILTER (WHERE status = 'APPROVED'),"
+              + " count(*) FILTER (WHERE status = 'DENIED'), count(*) FILTER (WHERE status = 'CONFLICT'),"
+              + " coalesce(sum(cardinality(preempted_ids)), 0) FROM deconfliction_decision" + filter("decided_at"),
+          time(since), time(since), theater, theater)) {
+        rs.next();
+        long total = rs.getLong(1);
+        long approved = rs.getLong(2);
+        return new DeconflictionReport(since, theater, total, approved, rs.getLong(3), rs.getLong(4), rs.getLong(5),
+            total == 0 ? 0.0 : (double) approved / total);
+      }
+    });
+  }
+
+  CompletionStage<RoeViolationReport> roeViolations(Instant since, String theater) {
+    return database.query(c -> {
+      Map<String, Long> bySeverity = new LinkedHashMap<>();
+      for (Severity s : Severity.values()) {
+        bySeverity.put(s.name(), 0L);
+      }
+      Map<String, Long> byType = new LinkedHashMap<>();
+      long total = 0;
+      try (ResultSet rs = select(c, "SELECT severity, violation_type, count(*) FROM roe_violation"
+          + filter("occurred_at") + " GROUP BY severity, violation_type ORDER BY violation_type",
+          time(since), time(since), theater, theater)) {
+        while (rs.next()) {
+          long n = rs.getLong(3);
+          bySeverity.merge(rs.getString(1), n, Long::sum);
+          byType.merge(rs.getString(2), n, Long::sum);
+          total += n;
+        }
+      }
+      return new RoeViolationReport(since, theater, total, bySeverity, byType);
+    });
+  }
+
+  CompletionStage<FrequencyUsage> frequencyUsage(double minMhz, double maxMhz, String theater, int limit) {
+    String where = " FROM frequency_allocation WHERE frequency_mhz + bandwidth_khz / 2000 >= ?"
+        + " AND frequency_mhz - bandwidth_khz / 2000 <= ? AND (?::text IS NULL OR theater = ?::text)";
+    return database.query(c -> {
+      Map<String, Long> byStatus = new LinkedHashMap<>();
+      for (AllocationStatus s : AllocationStatus.values()) {
+        byStatus.put(s.name(), 0L);
+      }
+      long total = 0;
+      try (ResultSet rs = select(c, "SELECT status, count(*)" + where + " GROUP BY status",
+          minMhz, maxMhz, theater, theater)) {
+        while (rs.next()) {
+          byStatus.merge(rs.getString(1), rs.getLong(2), Long::sum);
+          total += rs.getLong(2);
+        }
+      }
+      List<AllocationRow> rows = new ArrayList<>();
+      try (ResultSet rs = select(c, "SELECT allocation_id, theater, asset_rid, frequency_mhz, bandwidth_khz, power_dbm,"
+          + " priority, purpose, status, start_time, end_time, decided_at, ended_at" + where
+          + " ORDER BY frequency_mhz, allocation_id LIMIT ?", minMhz, maxMhz, theater, theater, limit)) {
+        while (rs.next()) {
+          rows.add(new AllocationRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getDouble(4),
+              rs.getDouble(5), rs.getDouble(6), rs.getString(7), rs.getString(8), rs.getString(9), instant(rs, 10),
+              instant(rs, 11), instant(rs, 12), instant(rs, 13)));
+        }
+      }
+      return new FrequencyUsage(minMhz, maxMhz, theater, total, byStatus, rows, total > rows.size());
+    });
+  }
+
+  private static String filter(String timeColumn) {
+    return " WHERE (?::timestamptz IS NULL OR " + timeColumn + " >= ?::timestamptz)"
+        + " AND (?::text IS NULL OR theater = ?::text)";
+  }
+
+  /** Runs a query; the statement closes with the connection, which the caller's work returns to the pool. */
+  private static ResultSet select(Connection c, String sql, Object... values) throws SQLException {
+    PreparedStatement ps = c.prepareStatement(sql);
+    ps.closeOnCompletion();
+    for (int i = 0; i < values.length; i++) {
+      ps.setObject(i + 1, values[i]);
+    }
+    return ps.executeQuery();
+  }
+
+  private static OffsetDateTime time(Instant instant) {
+    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+
+  private static Instant instant(ResultSet rs, int i) throws SQLException {
+    Timestamp t = rs.getTimestamp(i);
+    return t == null ? null : t.toInstant();
+  }
+
+  private static Double nullableDouble(ResultSet rs, int i) throws SQLException {
+    double d = rs.getDouble(i);
+    return rs.wasNull() ? null : d;
+  }
+}

@@ -1,0 +1,21 @@
+package io.troupe.runtime.readside;
+
+import io.troupe.runtime.agent.Session;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Fills {@code agent_session} from the events tagged {@link Session#TAG}: grouped, exactly-once
+ * (offsets in {@code pekko_projection_offset_store}), on one node of the cluster. Rows lag the
+ * sessions by about {@code jdbc-read-journal.refresh-interval}.
+ */
+public final class SessionProjection {
+
+  public static final String NAME = "agent-sessions";
+
+  private SessionProjection() {}
+
+  public static void init(ActorSystem<?> system) {
+    ReadSide.run(system, NAME,
+        ReadSide.<Session.Event>projection(system, NAME, Session.TAG, SessionProjectionHandler::new));
+  }
+}
