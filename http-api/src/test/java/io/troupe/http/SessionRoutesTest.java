@@ -1,6 +1,7 @@
 package io.troupe.http;
 
 import static io.troupe.http.AgentCalls.answering;
+import static io.troupe.http.AgentCalls.awaitEnd;
 import static io.troupe.http.AgentCalls.awaitStatus;
 import static io.troupe.http.AgentCalls.define;
 import static io.troupe.http.AgentCalls.scripted;
@@ -68,7 +69,7 @@ class SessionRoutesTest {
     assertTrue(view.get("inputTokens").asLong() > 0, view::toString);
     assertTrue(view.get("outputTokens").asLong() > 0, view::toString);
     assertEquals(0, view.get("cacheHits").asInt(), "nothing was asked before");
-    assertEquals(2, view.get("cacheMisses").asInt(), "temperature 0: both calls cacheable, both missed");
+    assertEquals(0, view.get("cacheMisses").asInt(), "scripted replies are never cached (the script is not in a key)");
     Instant startedAt = Instant.parse(view.get("startedAt").asText());
     Instant endedAt = Instant.parse(view.get("endedAt").asText());
     assertTrue(!startedAt.isBefore(before) && !endedAt.isBefore(startedAt), view::toString);
@@ -92,6 +93,17 @@ class SessionRoutesTest {
     assertEquals("agent:" + name, stored.get(0).get("sender").asText());
     assertEquals("alert", stored.get(0).get("messageType").asText());
     assertEquals("high", stored.get(0).get("content").get("level").asText());
+  }
+
+  @Test
+  void scriptedAgentsAlikeButForTheirScriptsEachGetTheirOwnReplies() {
+    String first = uniqueName("twin");
+    String second = uniqueName("twin");
+    define(node.http, first, scripted("Twin", List.of(), "[{\"text\":\"first script\"}]"));
+    define(node.http, second, scripted("Twin", List.of(), "[{\"text\":\"second script\"}]"));
+    assertEquals("first script", awaitEnd(node.http, start(node.http, first, "same input")).get("output").asText());
+    assertEquals("second script", awaitEnd(node.http, start(node.http, second, "same input")).get("output").asText(),
+        "no reply of another script comes from the response cache");
   }
 
   @Test

@@ -248,7 +248,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       ctx.getSelf().tell(new LlmDone(iteration, null, false, false, 0, "no model provider named " + def.provider()));
       return;
     }
-    boolean cacheable = ResponseCache.cacheable(request);
+    // The scripted provider's replies depend on the agent's script, which no cache key holds;
+    // they are instant and deterministic anyway, so they are never cached.
+    boolean cacheable = ResponseCache.cacheable(request) && !ScriptedProvider.NAME.equals(def.provider());
     if (cacheable) {
       Optional<LlmResponse> hit = services.cache().get(provider.get().name(), request);
       if (hit.isPresent()) {
