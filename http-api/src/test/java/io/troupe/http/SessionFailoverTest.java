@@ -101,6 +101,10 @@ class SessionFailoverTest {
     awaitTrue("the second call is running", Duration.ofSeconds(30), () -> RUNNING_ON.containsKey(second));
     int host = RUNNING_ON.get(second);
     RunningNode stopped = nodes.get(host);
+    // A follower on a node that stays: it must see every event once, in order, while the session
+    // moves (stored ones from the journal, later ones announced by the session's new node).
+    RunningNode watcher = nodes.stream().filter(n -> n != stopped).findFirst().orElseThrow();
+    SseStream stream = AgentCalls.events(watcher.http, sessionId, "", Map.of());
     Instant stopAt = Instant.now();
     stopped.close(); // the node running the session leaves mid-call
     List<RunningNode> survivors = nodes.stream().filter(n -> n != stopped).toList();
@@ -115,6 +119,15 @@ class SessionFailoverTest {
         + " ms after its node was stopped");
     JsonNode view = finalView[0];
     assertEquals("all steps done", view.get("output").asText());
+    List<SseStream.Event> events = AgentCalls.readToEnd(stream, Duration.ofSeconds(30));
+    stream.close();
+    List<String> ids = events.stream().filter(e -> e.id() != null && !"token".equals(e.type())).map(SseStream.Event::id).toList();
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= ids.size(); i++) {
+      expected.add(Integer.toString(i));
+    }
+    assertEquals(expected, ids, "no gap, no repeat across the move: " + events);
+    assertEquals("done", events.get(events.size() - 1).type());
     List<String> calls = new ArrayList<>();
     view.get("toolCalls").forEach(c -> {
       calls.add(c.get("callId").asText());
