@@ -8,6 +8,7 @@
 # Arguments go to the benchmark JVM (system properties such as -Dbench.topics=1000, or
 # configuration overrides such as -Djdbc-journal.parallelism=2). BENCH_JVM_FLAGS replaces the
 # JVM flags below; SKIP_INSTALL=1 skips `mvn install` (modules already installed in ~/.m2).
+# BENCH_MAIN names another benchmark main class of io.troupe.bench (bench/session-benchmark.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,4 +54,4 @@ javac -nowarn -d "$work/classes" -cp "$classpath" \
 cp http-api/src/test/resources/logback-test.xml "$work/classes/"
 
 # shellcheck disable=SC2086 # JVM_FLAGS is a list of flags
-java $JVM_FLAGS "$@" -classpath "$work/classes:$classpath" io.troupe.bench.TopicBenchmark
+java $JVM_FLAGS "$@" -classpath "$work/classes:$classpath" "${BENCH_MAIN:-io.troupe.bench.TopicBenchmark}"

@@ -1,0 +1,218 @@
+package io.troupe.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.TestNodes;
+import io.troupe.runtime.agent.AgentDefinition;
+import io.troupe.runtime.db.DatabaseTarget;
+import io.troupe.runtime.db.EmbeddedDatabase;
+import io.troupe.runtime.db.Schema;
+import io.troupe.runtime.node.TroupeNode;
+import io.troupe.runtime.tool.Tool;
+import io.troupe.runtime.tool.ToolContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * Runtime overhead per session step: one in-process node (embedded PostgreSQL, fsync on) runs
+ * sessions of a scripted agent whose script is one call of a no-op tool, then a final text, so
+ * each session journals 6 events in 5 persists. A bounded number of sessions is in flight; each
+ * is followed through its live feed (see {@link SessionDriver}). Then the raw journal-shaped JDBC
+ * insert rate of the same PostgreSQL ({@link RawJdbcInsertBenchmark}), for the ratio. Not a test:
+ * run it with {@code bench/session-benchmark.sh} (see BENCHMARKS.md); it exits by itself.
+ *
+ * <p>System properties: {@code bench.seconds} (measured window, 20), {@code bench.warmup} (10),
+ * {@code bench.inflight} (sessions in flight, 200), {@code bench.raw.connections} (4),
+ * {@code bench.raw.batch} (400).
+ */
+public final class SessionBenchmark {
+
+  static final String AGENT = "bench";
+  static final int EVENTS_PER_SESSION = 6;
+
+  private SessionBenchmark() {}
+
+  public static void main(String[] args) {
+    int seconds = Integer.getInteger("bench.seconds", 20);
+    int warmup = Integer.getInteger("bench.warmup", 10);
+    long limitSeconds = 2L * (warmup + seconds) + 300;
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(limitSeconds * 1000);
+        System.err.println("benchmark: still running after " + limitSeconds + " s; exiting");
+        Runtime.getRuntime().halt(3);
+      } catch (InterruptedException e) {
+        // done in time
+      }
+    }, "bench-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+    int code = 1;
+    try {
+      run(Duration.ofSeconds(seconds), Duration.ofSeconds(warmup));
+      code = 0;
+    } catch (Throwable t) {
+      t.printStackTrace();
+    }
+    System.out.flush();
+    System.exit(code);
+  }
+
+  /** The agent: reply 1 calls noop, reply 2 is the final text. */
+  static AgentDefinition agent() {
+    return new AgentDefinition("benchmark", "You are a benchmark.", "scripted", "script", 0.0,
+        AgentDefinition.DEFAULT_MAX_ITERATIONS, AgentDefinition.DEFAULT_TOOL_TIMEOUT_SECONDS, List.of("noop"), List.of(),
+        List.of(new AgentDefinition.ScriptedReply(null, List.of(new AgentDefinition.ScriptedToolCall("noop", "{}"))),
+            new AgentDefinition.ScriptedReply("done", List.of())));
+  }
+
+  /** Returns {} at once. */
+  static final class NoopTool implements Tool {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override public String name() {
+      return "noop";
+    }
+
+    @Override public String description() {
+      return "Does nothing.";
+    }
+
+    @Override public JsonNode parameters() {
+      return JSON.createObjectNode().put("type", "object");
+    }
+
+    @Override public CompletionStage<JsonNode> call(ToolContext context, JsonNode arguments) {
+      return CompletableFuture.completedFuture(JSON.createObjectNode());
+    }
+  }
+
+  private static void run(Duration measure, Duration warmup) throws Exception {
+    int inflight = Integer.getInteger("bench.inflight", 200);
+    int rawConnections = Integer.getInteger("bench.raw.connections", 4);
+    int rawBatch = Integer.getInteger("bench.raw.batch", 400);
+    int cores = Runtime.getRuntime().availableProcessors();
+    Path pgDir = null;
+    EmbeddedDatabase embedded = null;
+    DatabaseTarget target;
+    String external = System.getenv("TROUPE_TEST_DB_URL");
+    if (external != null && !external.isBlank()) {
+      target = TestDatabase.fresh();
+    } else {
+      pgDir = Files.createTempDirectory("troupe-bench-pg");
+      embedded = EmbeddedDatabase.start(pgDir, 0);
+      target = embedded.target();
+      Schema.create(target);
+    }
+    Probe probe = new Probe(target);
+    try {
+      System.out.printf("machine: %d cores, max heap %d MiB, java %s; load average at start: %s%n", cores,
+          Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.version"), Probe.loadAverage());
+      System.out.println("postgres: " + query(target, "SELECT 'version=' || current_setting('server_version') "
+          + "|| ' fsync=' || current_setting('fsync') || ' synchronous_commit=' || current_setting('synchronous_commit')"));
+      SessionDriver.Result sessions;
+      try (TroupeNode node = TroupeNode.start(TestNodes.config(target, TestNodes.Ports.free(), List.of(), Map.of()),
+          List.of(), List.of(system -> new NoopTool()))) {
+        Cluster cluster = Cluster.get(node.system());
+        for (int i = 0; i < 600 && cluster.selfMember().status() != MemberStatus.up(); i++) {
+          Thread.sleep(100);
+        }
+        System.out.printf("%n[1/2] sessions: scripted agent (noop tool call, then final text), %d in flight, "
+            + "%d s warm-up + %d s measured%n", inflight, warmup.toSeconds(), measure.toSeconds());
+        Probe.checkpoint(target);
+        Probe.Pending window = probe.schedule(warmup, measure);
+        ActorSystem classic = node.system().classicSystem();
+        sessions = SessionDriver.run(classic, node.system(), agent(), inflight, warmup, measure);
+        System.out.printf("  completed %d sessions in the window, %d failed (first: %s)%n", sessions.completed(),
+            sessions.failed(), sessions.firstFailure());
+        System.out.println("  " + window.await().describe(cores));
+      }
+      System.out.println("  journal rows written by the whole run, by writer: " + query(target,
+          "SELECT string_agg(k || ' ' || n, ', ') FROM (SELECT CASE WHEN persistence_id LIKE 'Session|%' THEN "
+              + "'session events' ELSE regexp_replace(persistence_id, '[0-9]+$', '*') END k, count(*) n "
+              + "FROM event_journal GROUP BY 1 ORDER BY 2 DESC LIMIT 4) t")
+          + "; event_tag rows " + query(target, "SELECT count(*) FROM event_tag"));
+      String[] shape = query(target, "SELECT round(avg(octet_length(event_payload))) || ' ' || min(event_ser_id) "
+          + "|| ' ' || min(event_ser_manifest) FROM event_journal WHERE persistence_id LIKE 'Session|%'").split(" ");
+      int payload = Integer.parseInt(shape[0]);
+
+      System.out.printf("%n[2/2] raw JDBC inserts into %s: %d connections x %d-row batches, %d-byte payloads "
+              + "(session events' average), %d s warm-up + %d s measured%n", RawJdbcInsertBenchmark.TABLE,
+          rawConnections, rawBatch, payload, warmup.toSeconds(), measure.toSeconds());
+      Probe.checkpoint(target);
+      Probe.Pending rawProbe = probe.schedule(warmup, measure);
+      RawJdbcInsertBenchmark.Result raw = RawJdbcInsertBenchmark.run(target, payload, shape[2],
+          Integer.parseInt(shape[1]), Math.max(1, inflight / rawConnections), rawConnections, rawBatch, warmup, measure);
+      Probe.Window rawWindow = rawProbe.await();
+      RawJdbcInsertBenchmark.drop(target);
+      System.out.printf("  inserted %d rows in %.1f s = %.0f rows/s (%d batches)%n", raw.rows(), raw.seconds(),
+          raw.rate(), raw.batches());
+      System.out.println("  " + rawWindow.describe(cores));
+
+      double perSecond = sessions.completed() / sessions.seconds();
+      double events = EVENTS_PER_SESSION * perSecond;
+      System.out.println();
+      System.out.println("=== results ===");
+      System.out.printf("sessions            : %,10.0f sessions/s (%d in flight)%n", perSecond, inflight);
+      System.out.printf("events persisted    : %,10.0f events/s (6 per session, in 5 persists: %,.0f persists/s)%n",
+          events, 5 * perSecond);
+      System.out.printf("raw JDBC insert     : %,10.0f rows/s%n", raw.rate());
+      System.out.printf("ratio events / raw  : %10.3f%n", events / raw.rate());
+      System.out.printf("step latency (all 5): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+          ms(sessions.allSteps(), 50), ms(sessions.allSteps(), 99), ms(sessions.allSteps(), 100));
+      String[] names = {"start -> SessionStarted", "-> LlmResponded (tool call)", "-> ToolCallStarted",
+          "-> ToolCallCompleted", "-> LlmResponded+SessionCompleted"};
+      for (int s = 0; s < names.length; s++) {
+        System.out.printf("  step %d %-34s p50 %7.2f ms, p99 %7.2f ms%n", s + 1, names[s],
+            ms(sessions.steps()[s], 50), ms(sessions.steps()[s], 99));
+      }
+      System.out.printf("session end to end  : p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+          ms(sessions.endToEnd(), 50), ms(sessions.endToEnd(), 99), ms(sessions.endToEnd(), 100));
+      System.out.println("load average at end: " + Probe.loadAverage());
+    } finally {
+      probe.close();
+      if (embedded != null) {
+        embedded.close();
+        deleteTree(pgDir);
+      }
+    }
+  }
+
+  /** The p-th percentile of sorted nanoseconds, in milliseconds (-1 when empty). */
+  static double ms(long[] sortedNanos, double p) {
+    if (sortedNanos.length == 0) {
+      return -1;
+    }
+    int index = (int) Math.ceil(p / 100.0 * sortedNanos.length) - 1;
+    return sortedNanos[Math.max(0, Math.min(sortedNanos.length - 1, index))] / 1e6;
+  }
+
+  private static String query(DatabaseTarget target, String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
+         Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
