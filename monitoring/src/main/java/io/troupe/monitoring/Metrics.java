@@ -46,6 +46,16 @@ public final class Metrics implements Extension {
   public final Gauge brokerLiveStreams = Gauge.build()
       .name("embm_broker_live_streams").help("Open SSE streams following a topic on this node")
       .register(registry);
+  /**
+   * Delivery lag of agent subscriptions: the topic's last offset minus the offset the agent's
+   * subscription worker last acknowledged, as of that acknowledgement, summed over the workers
+   * on this node. No topic label: topic names are user input.
+   */
+  public final Gauge brokerSubscriberLag = Gauge.build()
+      .name("embm_broker_subscriber_lag_messages")
+      .help("Messages of subscribed topics not yet delivered to the subscribing agents whose workers run on this node"
+          + " (summed; each worker's figure as of its last acknowledgement)")
+      .register(registry);
 
   // --- Agents and model calls ---
   public final Counter agentSessions = Counter.build()

@@ -2,6 +2,8 @@ package io.troupe.runtime.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prometheus.client.Gauge;
+import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.broker.Subscriber;
 import io.troupe.runtime.broker.Topic;
@@ -79,6 +81,7 @@ public final class SubscriptionWorker {
       ActorSystem<?> system = ctx.getSystem();
       ClusterSharding sharding = ClusterSharding.get(system);
       String subscriber = Subscriber.entityId(topic, subscriberName(agent));
+      LagShare lag = new LagShare(Metrics.get(system).brokerSubscriberLag);
 
       // Restarted with backoff on any failure (a node leaving, the database away): it resumes
       // from the acknowledged position, and redelivery is harmless (see class doc).
@@ -87,7 +90,7 @@ public final class SubscriptionWorker {
           () -> Source.completionStage(sharding.entityRefFor(Subscriber.ENTITY_KEY, subscriber)
                   .ask(Subscriber.GetPosition::new, ASK))
               .flatMapConcat(position -> topicLog.follow(topic, OptionalLong.of(position.nextOffset())))
-              .mapAsync(1, message -> deliver(sharding, agent, topic, subscriber, message, ctx.getSelf())));
+              .mapAsync(1, message -> deliver(sharding, agent, topic, subscriber, message, ctx.getSelf(), lag)));
       UniqueKillSwitch killSwitch = deliveries
           .viaMat(KillSwitches.single(), Keep.right())
           .toMat(Sink.ignore(), Keep.left())
@@ -101,6 +104,7 @@ public final class SubscriptionWorker {
           })
           .onSignal(PostStop.class, signal -> {
             killSwitch.shutdown();
+            lag.stop();
             return Behaviors.same();
           })
           .build();
@@ -108,24 +112,56 @@ public final class SubscriptionWorker {
   }
 
   private static CompletionStage<Done> deliver(ClusterSharding sharding, String agent, String topic, String subscriber,
-                                               Topic.MessagePublished message, ActorRef<Command> self) {
+                                               Topic.MessagePublished message, ActorRef<Command> self, LagShare lag) {
     return sharding.entityRefFor(Agent.ENTITY_KEY, agent).ask(Agent.Get::new, ASK).thenCompose(lookup -> {
       Agent.AgentView view = lookup.agent();
       if (view == null || view.status() == Agent.Status.RETIRED || !view.definition().subscriptions().contains(topic)) {
         self.tell(new Stop()); // no longer subscribed: leave the message unacknowledged for a future subscription
         return new CompletableFuture<Done>(); // never completes: the stream stops with the worker
       }
+      // The topic's last offset, asked alongside the delivery, gives the lag behind it once acknowledged.
+      CompletionStage<Topic.Info> info = sharding.entityRefFor(Topic.ENTITY_KEY, topic).ask(Topic.GetInfo::new, ASK);
       String sessionId = SessionIds.forMessage(agent, message.publishedAt().toEpochMilli(), topic, message.offset());
       return sharding.entityRefFor(Session.ENTITY_KEY, sessionId)
           .<Session.Started>askWithStatus(replyTo -> new Session.Start(agent, view.definition(), input(topic, message),
               "topic:" + topic, replyTo), ASK)
           .thenCompose(started -> sharding.entityRefFor(Subscriber.ENTITY_KEY, subscriber)
               .<Subscriber.Position>askWithStatus(replyTo -> new Subscriber.Ack(message.offset(), message.offset(), replyTo), ASK))
+          .thenCompose(acked -> info.handle((i, failed) -> {
+            if (i != null) {
+              lag.set(Math.max(0, i.lastOffset() - message.offset()));
+            }
+            return acked;
+          }))
           .thenApply(acked -> {
             log.debug("Topic {} offset {} started session {} of agent {}", topic, message.offset(), sessionId, agent);
             return Done.getInstance();
           });
     });
+  }
+
+  /** This worker's part of the node's subscriber-lag gauge: set on each acknowledgement, withdrawn on stop. */
+  private static final class LagShare {
+    private final Gauge gauge;
+    private long current;
+    private boolean stopped;
+
+    LagShare(Gauge gauge) {
+      this.gauge = gauge;
+    }
+
+    synchronized void set(long lag) {
+      if (!stopped) {
+        gauge.inc(lag - current);
+        current = lag;
+      }
+    }
+
+    synchronized void stop() {
+      stopped = true;
+      gauge.dec(current);
+      current = 0;
+    }
   }
 
   /** The session's input: the message as JSON, so the model sees where it came from. */
