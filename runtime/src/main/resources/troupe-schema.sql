@@ -70,9 +70,10 @@ DO $$ BEGIN IF (SELECT collation_name FROM information_schema.columns WHERE tabl
 
 -- Databases created before persistence_id was widened: widening a VARCHAR is a catalog-only
 -- change in PostgreSQL (no table rewrite), and a no-op when the column is already 512.
-ALTER TABLE snapshot ALTER COLUMN persistence_id TYPE VARCHAR(512);
+-- Guarded, so a start against an up-to-date database takes no lock on these tables.
+DO $$ BEGIN IF (SELECT character_maximum_length FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'snapshot' AND column_name = 'persistence_id') < 512 THEN ALTER TABLE snapshot ALTER COLUMN persistence_id TYPE VARCHAR(512); END IF; END $$;
 
-ALTER TABLE durable_state ALTER COLUMN persistence_id TYPE VARCHAR(512);
+DO $$ BEGIN IF (SELECT character_maximum_length FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'durable_state' AND column_name = 'persistence_id') < 512 THEN ALTER TABLE durable_state ALTER COLUMN persistence_id TYPE VARCHAR(512); END IF; END $$;
 
 -- Pekko Projection JDBC's offset store and management table (projection-jdbc 1.0.0, PostgreSQL
 -- dialect, use-lowercase-schema = true): the plugin's own DDL, made re-runnable.

@@ -38,17 +38,30 @@ public final class BuiltInAgents {
   /** Defines the built-in agents that are not defined yet, once this node is Up. */
   public static void defineWhenUp(ActorSystem<?> system) {
     AgentDefinition definition = spectrumManager(system.settings().config().getConfig("troupe.agents.spectrum-manager"));
-    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
-      var ref = ClusterSharding.get(system).entityRefFor(Agent.ENTITY_KEY, SPECTRUM_MANAGER);
-      ref.ask(Agent.Get::new, Duration.ofSeconds(10))
-          .thenCompose(lookup -> lookup.agent() != null
-              ? java.util.concurrent.CompletableFuture.completedFuture(null)
-              : ref.<Agent.AgentView>askWithStatus(r -> new Agent.Define(definition, r), Duration.ofSeconds(10)))
-          .whenComplete((done, error) -> {
-            if (error != null) {
-              log.warn("Could not define the built-in agent {}: {}", SPECTRUM_MANAGER, error.getMessage());
-            }
-          });
-    });
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+        .registerOnMemberUp(() -> define(system, definition, 1));
+  }
+
+  private static final int ATTEMPTS = 6;
+
+  /** Tries again (bounded, backing off) when the cluster is too busy to answer in time. */
+  private static void define(ActorSystem<?> system, AgentDefinition definition, int attempt) {
+    var ref = ClusterSharding.get(system).entityRefFor(Agent.ENTITY_KEY, SPECTRUM_MANAGER);
+    ref.ask(Agent.Get::new, Duration.ofSeconds(10))
+        .thenCompose(lookup -> lookup.agent() != null
+            ? java.util.concurrent.CompletableFuture.completedFuture(null)
+            : ref.<Agent.AgentView>askWithStatus(r -> new Agent.Define(definition, r), Duration.ofSeconds(10)))
+        .whenComplete((done, error) -> {
+          if (error == null) {
+            return;
+          }
+          if (attempt >= ATTEMPTS) {
+            log.warn("Could not define the built-in agent {} after {} attempts: {}", SPECTRUM_MANAGER, attempt,
+                error.getMessage());
+            return;
+          }
+          system.scheduler().scheduleOnce(Duration.ofSeconds(2L * attempt),
+              () -> define(system, definition, attempt + 1), system.executionContext());
+        });
   }
 }

@@ -106,7 +106,13 @@ public final class AnalyticsRoutes extends EdgeDirectives {
     }
     String text = raw.get().trim();
     try {
-      return OffsetDateTime.parse(text).toInstant();
+      Instant since = OffsetDateTime.parse(text).toInstant();
+      int year = since.atOffset(java.time.ZoneOffset.UTC).getYear();
+      if (year < 1 || year > 9999) { // beyond what PostgreSQL's timestamptz comparisons should see
+        errors.add("since", "must be between the years 1 and 9999");
+        return null;
+      }
+      return since;
     } catch (DateTimeParseException e) {
       errors.add("since", "must be an ISO-8601 date-time with an offset, e.g. 2026-11-22T10:00:00Z, was '"
           + (text.length() <= 40 ? text : text.substring(0, 40) + "…") + "'");

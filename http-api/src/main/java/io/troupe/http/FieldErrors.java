@@ -176,7 +176,9 @@ public final class FieldErrors {
       return null;
     }
     String value = node.textValue();
-    if (value.isBlank()) {
+    if (value.indexOf('\u0000') >= 0) {
+      add(field, "must not contain the NUL character");  // PostgreSQL text cannot hold it
+    } else if (value.isBlank()) {
       add(field, "must not be blank");
     } else if (value.length() > maxLength) {
       add(field, "must be at most " + maxLength + " characters (was " + value.length() + ")");

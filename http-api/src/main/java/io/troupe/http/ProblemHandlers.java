@@ -54,6 +54,11 @@ public final class ProblemHandlers {
               "the cluster did not answer in time; the request may be retried").toResponse()
           .addHeader(RetryAfter.create(1L));
     }
+    if (cause instanceof java.sql.SQLException) {
+      log.warn("Database unavailable for a request: {}", cause.getMessage());
+      return Problem.of(StatusCodes.SERVICE_UNAVAILABLE, "the database did not answer; the request may be retried")
+          .toResponse().addHeader(RetryAfter.create(1L));
+    }
     if (cause instanceof StatusReply.ErrorMessage error) {
       return Problem.of(StatusCodes.BAD_REQUEST, error.getMessage()).toResponse();
     }

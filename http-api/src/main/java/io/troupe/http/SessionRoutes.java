@@ -22,6 +22,8 @@ public final class SessionRoutes extends EdgeDirectives {
   private final SessionEvents events;
   private final Duration askTimeout;
   private final Duration keepAlive;
+  private final io.troupe.monitoring.Metrics metrics;
+  private final int maxStreams;
 
   public SessionRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
@@ -30,6 +32,8 @@ public final class SessionRoutes extends EdgeDirectives {
     this.events = new SessionEvents(node);
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
     this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
+    this.metrics = io.troupe.monitoring.Metrics.get(node.system());
+    this.maxStreams = config.getInt("troupe.broker.max-streams");
   }
 
   public Route route() {
@@ -85,8 +89,17 @@ public final class SessionRoutes extends EdgeDirectives {
           return problem(notFound(id));
         }
         boolean finished = !"RUNNING".equals(v.status());
-        return completeOK(events.stream(id, OptionalLong.of(start), finished).keepAlive(keepAlive,
-            org.apache.pekko.http.javadsl.model.sse.ServerSentEvent::heartbeat), EventStreamMarshalling.toEventStream());
+        if (metrics.brokerLiveStreams.get() >= maxStreams) {
+          return problem(Problem.of(StatusCodes.SERVICE_UNAVAILABLE,
+              "this node already serves " + maxStreams + " streams; try another node or later"));
+        }
+        return completeOK(events.stream(id, OptionalLong.of(start), finished)
+            .keepAlive(keepAlive, org.apache.pekko.http.javadsl.model.sse.ServerSentEvent::heartbeat)
+            .watchTermination((mat, done) -> {
+              metrics.brokerLiveStreams.inc(); // session streams share the node's stream limit
+              done.whenComplete((d, e) -> metrics.brokerLiveStreams.dec());
+              return mat;
+            }), EventStreamMarshalling.toEventStream());
       });
     }));
   }

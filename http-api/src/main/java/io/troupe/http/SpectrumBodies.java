@@ -33,8 +33,13 @@ final class SpectrumBodies {
     double longitude = errors.number(body, "longitude", null, -180, false, 180);
     double antennaHeightM = errors.number(body, "antennaHeightM", 10.0, 0, false, Double.MAX_VALUE);
     Instant start = errors.optionalInstant(body, "startTime");
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    if (start != null && (start.isBefore(now.minus(Duration.ofDays(366))) || start.isAfter(now.plus(Duration.ofDays(3660))))) {
+      errors.add("startTime", "must be within a year before and ten years after now");
+      start = null;
+    }
     if (start == null) {
-      start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      start = now;
     }
     Instant end = window(body, start, errors);
     Priority priority = errors.enumValue(body, "priority", Priority.class, Priority.ROUTINE);

@@ -51,17 +51,23 @@ public final class SpectrumRoutes extends EdgeDirectives {
 
   /** POST /api/v1/deconfliction/requests: 200 with the decision, whatever it is. */
   private Route request() {
-    return jsonObject(body -> {
+    return optionalHeaderValueByName("Idempotency-Key", key -> jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
+      key.filter(k -> k.isBlank() || k.length() > 255)
+          .ifPresent(k -> errors.add("Idempotency-Key", "must be 1 to 255 characters"));
       SpectrumBodies.ParsedRequest parsed = SpectrumBodies.allocationRequest(body, errors);
-      if (parsed == null) {
+      if (parsed == null || errors.any()) {
         return problem(errors.problem());
       }
+      // With an Idempotency-Key, a retried request answers the first decision instead of a new one.
+      var r = parsed.request();
+      var request = key.isEmpty() ? r
+          : new io.troupe.agents.spectrum.AllocationRequest(r.assetRid(), r.emission(), r.purpose(), "http:" + key.get());
       return respond(coordinator(parsed.theater())
           .<io.troupe.agents.spectrum.Decision>askWithStatus(
-              replyTo -> new DeconflictionCoordinator.RequestAllocation(parsed.request(), replyTo), askTimeout)
+              replyTo -> new DeconflictionCoordinator.RequestAllocation(request, replyTo), askTimeout)
           .thenApply(d -> Json.response(StatusCodes.OK, SpectrumViews.DecisionView.of(d))));
-    });
+    }));
   }
 
   /** GET /api/v1/allocations?theater=&status=&minMhz=&maxMhz=&limit= */

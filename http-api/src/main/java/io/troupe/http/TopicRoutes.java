@@ -164,7 +164,12 @@ public final class TopicRoutes extends EdgeDirectives {
       var events = log.follow(topic, start)
           .map(m -> ServerSentEvent.create(new String(Json.bytes(MessageView.of(m)), java.nio.charset.StandardCharsets.UTF_8),
               "message", Long.toString(m.offset())))
-          .keepAlive(keepAlive, ServerSentEvent::heartbeat);
+          .keepAlive(keepAlive, ServerSentEvent::heartbeat)
+          .watchTermination((mat, done) -> {
+            metrics.brokerLiveStreams.inc(); // SSE streams of this node, the limit above counts them
+            done.whenComplete((d, e) -> metrics.brokerLiveStreams.dec());
+            return mat;
+          });
       return completeOK(events, EventStreamMarshalling.toEventStream());
     }));
   }

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** An Idempotency-Key makes a retried publish safe: one message, the original offset. */
+/** An Idempotency-Key makes a retried publish or deconfliction request safe: one effect, the first answer. */
 class IdempotentPublishTest {
 
   private static RunningNode node;
@@ -50,5 +50,19 @@ class IdempotentPublishTest {
     assertEquals(400, answer.status());
     assertTrue(answer.json().get("errors").has("Idempotency-Key"), answer.body());
     assertEquals(0, node.http.get("/api/v1/topics/idem-bad/messages").json().get("messages").size());
+  }
+
+  @Test
+  void aRetriedDeconflictionRequestWithTheSameKeyGetsTheFirstDecision() {
+    String body = "{\"theater\":\"idem-t\",\"assetRid\":\"r1\",\"frequencyMhz\":150,\"bandwidthKhz\":25,"
+        + "\"powerDbm\":30,\"latitude\":50,\"longitude\":10,\"durationMinutes\":60}";
+    Map<String, String> headers = Map.of("Content-Type", "application/json", "Idempotency-Key", "req-1");
+    var first = node.http.send("POST", "/api/v1/deconfliction/requests", headers, body);
+    assertEquals(200, first.status(), first.body());
+    assertEquals("APPROVED", first.json().get("status").asText());
+    var retry = node.http.send("POST", "/api/v1/deconfliction/requests", headers, body);
+    assertEquals(first.json().get("decisionId"), retry.json().get("decisionId"), "the same decision, not a new one");
+    assertEquals(first.json().get("allocationId"), retry.json().get("allocationId"));
+    assertEquals(1, node.http.get("/api/v1/allocations?theater=idem-t").json().get("allocations").size());
   }
 }

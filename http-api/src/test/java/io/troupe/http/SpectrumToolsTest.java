@@ -71,7 +71,7 @@ class SpectrumToolsTest {
 
   @Test
   void theBuiltInSpectrumManagerIsDefinedWithTheSpectrumTools() throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
     HttpClientForTests.Answer answer = node.http.get("/api/v1/agents/spectrum-manager");
     while (answer.status() != 200 && Instant.now().isBefore(deadline)) {
       Thread.sleep(200);

@@ -31,6 +31,9 @@ final class CoordinatorState {
   private final LinkedHashMap<String, Boolean> ended = new LinkedHashMap<>();
   long decisions;
   long allocationsIssued;
+  /** Decisions of keyed requests, oldest first, at most {@link #REMEMBERED_KEYS}: retries get these. */
+  final LinkedHashMap<String, Decision> recentDecisions = new LinkedHashMap<>();
+  static final int REMEMBERED_KEYS = 1000;
 
   CoordinatorState(String theater, int endedKept) {
     this.theater = theater;
@@ -63,6 +66,9 @@ final class CoordinatorState {
     if (event instanceof DeconflictionCoordinator.AllocationDecided d) {
       decisions++;
       Decision decision = d.decision();
+      if (d.request().requestKey() != null) {
+        remember(d.request().requestKey(), decision);
+      }
       if (decision.status() == DecisionStatus.APPROVED) {
         for (String preempted : decision.preempted()) {
           end(preempted, AllocationStatus.PREEMPTED, decision.decidedAt());
@@ -115,9 +121,18 @@ final class CoordinatorState {
     }
   }
 
+  private void remember(String key, Decision decision) {
+    recentDecisions.put(key, decision);
+    if (recentDecisions.size() > REMEMBERED_KEYS) {
+      recentDecisions.remove(recentDecisions.keySet().iterator().next());
+    }
+  }
+
   /** An immutable copy for the snapshot store. */
   Snapshot toSnapshot() {
-    return new Snapshot(roe, List.copyOf(allocations.values()), decisions, allocationsIssued);
+    List<KeyedDecision> keyed = new ArrayList<>();
+    recentDecisions.forEach((k, d) -> keyed.add(new KeyedDecision(k, d)));
+    return new Snapshot(roe, List.copyOf(allocations.values()), decisions, allocationsIssued, List.copyOf(keyed));
   }
 
   static CoordinatorState fromSnapshot(String theater, int endedKept, Snapshot s) {
@@ -126,10 +141,15 @@ final class CoordinatorState {
     state.decisions = s.decisions();
     state.allocationsIssued = s.allocationsIssued();
     s.allocations().forEach(state::add);
+    if (s.recentDecisions() != null) { // absent in snapshots from before keys
+      s.recentDecisions().forEach(k -> state.remember(k.requestKey(), k.decision()));
+    }
     return state;
   }
 
   /** What a snapshot stores. */
-  record Snapshot(Roe roe, List<Allocation> allocations, long decisions, long allocationsIssued)
-      implements CborSerializable {}
+  record Snapshot(Roe roe, List<Allocation> allocations, long decisions, long allocationsIssued,
+                  List<KeyedDecision> recentDecisions) implements CborSerializable {}
+
+  record KeyedDecision(String requestKey, Decision decision) implements CborSerializable {}
 }

@@ -11,7 +11,6 @@ import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -45,7 +44,10 @@ public final class DeconflictionCoordinator
 
   public static void init(ActorSystem<?> system) {
     Settings settings = Settings.from(system.settings().config().getConfig("troupe.deconfliction"));
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings)));
+    // Remembered: a coordinator must keep running to expire allocations on time (theaters are few).
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings))
+        .withSettings(org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings.create(system)
+            .withRememberEntities(true)));
   }
 
   public static Behavior<Command> create(String theater, Settings settings) {
@@ -130,8 +132,11 @@ public final class DeconflictionCoordinator
   private final String theaterLabel;
 
   private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, Metrics metrics) {
-    super(PersistenceId.of(ENTITY_KEY.name(), theater),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+    // No persist-failure supervisor here, unlike the other entities: it would restart this
+    // behavior in place over the same (mutable) state, which already holds the event that failed
+    // to persist. On a journal failure the entity stops; sharding re-creates it, with a fresh
+    // state from the journal, on the next message.
+    super(PersistenceId.of(ENTITY_KEY.name(), theater));
     this.theater = theater;
     this.settings = settings;
     this.model = new SpectrumModel(settings.model());
@@ -162,6 +167,11 @@ public final class DeconflictionCoordinator
   }
 
   private ReplyEffect<Event, CoordinatorState> onRequest(CoordinatorState state, RequestAllocation cmd) {
+    String key = cmd.request().requestKey();
+    Decision earlier = key == null ? null : state.recentDecisions.get(key);
+    if (earlier != null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(earlier)); // a retry: decided already
+    }
     long start = System.nanoTime();
     Emission emission = cmd.request().emission();
     Assessment a = model.assess(emission, state.roe, state.active);
@@ -276,7 +286,7 @@ public final class DeconflictionCoordinator
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::scheduleExpiry)
         .onSignal(org.apache.pekko.actor.typed.PostStop.instance(), state ->
-            metrics.activeAllocations.labels(theaterLabel).set(0))
+            metrics.activeAllocations.labels(theaterLabel).set(0)) // moved or stopped: no longer held here
         .build();
   }
 

@@ -19,6 +19,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 /**
  * {@code request_deconfliction}: asks a theater's coordinator for a frequency allocation, with
  * the same fields and limits as POST /api/v1/deconfliction/requests, and returns its decision.
+ * Exactly once per call: the call id is the request's key (see {@link AllocationRequest}).
  */
 final class RequestDeconflictionTool implements Tool {
 
@@ -72,7 +73,9 @@ final class RequestDeconflictionTool implements Tool {
         a.path("antennaHeightM").asDouble(10), start, end, Priority.valueOf(a.path("priority").asText("ROUTINE")));
     String purpose = a.hasNonNull("purpose") ? a.get("purpose").asText() : "requested by agent " + context.agentName();
     String theater = a.path("theater").asText(DeconflictionCoordinator.DEFAULT_THEATER);
-    AllocationRequest request = new AllocationRequest(a.get("assetRid").asText(), emission, purpose);
+    // The call id is the request key: a call re-run after a resume returns the first decision.
+    AllocationRequest request = new AllocationRequest(a.get("assetRid").asText(), emission, purpose,
+        "tool:" + context.callId());
     return sharding.entityRefFor(DeconflictionCoordinator.ENTITY_KEY, theater)
         .<Decision>askWithStatus(replyTo -> new DeconflictionCoordinator.RequestAllocation(request, replyTo),
             context.timeout())

@@ -155,11 +155,32 @@ class DeconflictionCoordinatorTest {
         new DeconflictionCoordinator.AllocationReleased("t-1", at),
         new DeconflictionCoordinator.AllocationExpired("t-1", at),
         new DeconflictionCoordinator.RoeUpdated(roe, at),
-        new CoordinatorState.Snapshot(roe, List.of(allocation), 3, 1),
+        new CoordinatorState.Snapshot(roe, List.of(allocation), 3, 1,
+            List.of(new CoordinatorState.KeyedDecision("tool:s/call_1_1", decision))),
+        new CoordinatorState.Snapshot(roe, List.of(allocation), 3, 1, null),
+        new AllocationRequest("a", e, "p", "http:key-1"),
         roe, decision);
     for (Object m : messages) {
       serialization.verifySerialization(m, true);
     }
+  }
+
+  @Test
+  void aRetriedKeyedRequestGetsTheFirstDecisionAlsoAfterRestart() {
+    ActorRef<DeconflictionCoordinator.Command> c = coordinator("keyed");
+    TestProbe<StatusReply<Decision>> probe = fixture.testKit.createTestProbe();
+    Instant now = Instant.now();
+    AllocationRequest request = new AllocationRequest("radio", emission(400, now, now.plusSeconds(3600)), null, "tool:s1/call_1_1");
+    c.tell(new DeconflictionCoordinator.RequestAllocation(request, probe.getRef()));
+    Decision first = probe.receiveMessage(TIMEOUT).getValue();
+    assertEquals("keyed-1", first.allocationId());
+    c.tell(new DeconflictionCoordinator.RequestAllocation(request, probe.getRef()));
+    assertEquals(first, probe.receiveMessage(TIMEOUT).getValue(), "the same decision, not a conflict with itself");
+    fixture.testKit.stop(c, TIMEOUT);
+    ActorRef<DeconflictionCoordinator.Command> again = coordinator("keyed");
+    again.tell(new DeconflictionCoordinator.RequestAllocation(request, probe.getRef()));
+    assertEquals(first, probe.receiveMessage(TIMEOUT).getValue());
+    assertEquals(1, active(again), "one allocation, whatever the retries");
   }
 
   @Test

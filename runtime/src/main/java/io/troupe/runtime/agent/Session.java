@@ -182,7 +182,10 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .onCommand(LlmDone.class, this::onLlmDone)
         .onCommand(ToolDone.class, this::onToolDone)
         .onCommand(Idle.class, (state, cmd) -> {
-          shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+          // Armed when the entity woke up not running; a Start since then makes it a live session.
+          if (!state.running()) {
+            shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+          }
           return Effect().noReply();
         })
         .onCommand(Deadline.class, (state, cmd) -> state.running()
@@ -201,6 +204,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .thenRun(s -> {
           announce(List.of(started));
           markActive(true);
+          timers.cancel("passivate");
           scheduleDeadline(s);
           ctx.getSelf().tell(new Step());
         })
@@ -336,7 +340,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     awaiting = null;
     String name = state.pending().stream().filter(c -> c.id().equals(done.callId())).map(ToolCall::name)
         .findFirst().orElse("unknown");
-    metrics.agentToolCalls.labels(metrics.agentLabel.of(state.agentName()), name, done.ok() ? "ok" : "error").inc();
+    // The name comes from the model (or a script): only registered tool names become label values.
+    String toolLabel = services.tools().get(name).isPresent() ? name : "unknown";
+    metrics.agentToolCalls.labels(metrics.agentLabel.of(state.agentName()), toolLabel, done.ok() ? "ok" : "error").inc();
     List<Event> events = new ArrayList<>();
     events.add(new ToolCallCompleted(done.callId(), name, done.ok(), done.result(), done.error(), done.durationMillis(), now()));
     boolean lastOfReply = state.pending().size() == 1;
@@ -421,6 +427,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   public SignalHandler<SessionState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
+          // After a restart by the persist-failure supervisor this instance is reused: nothing is
+          // in flight any more (a failed persist of ToolCallStarted must not leave it "awaiting").
+          awaiting = null;
           if (state.running()) {
             markActive(true);
             scheduleDeadline(state);

@@ -25,11 +25,24 @@ public record SessionView(
     String output,
     String error) implements CborSerializable {
 
+  /** Tool results and the input are cut at this many characters here (the journal keeps them whole). */
+  static final int MAX_TEXT = 16 * 1024;
+
   static SessionView of(String sessionId, SessionState s) {
     Long duration = s.startedAt() == null ? null
         : Duration.between(s.startedAt(), s.endedAt() == null ? Instant.now() : s.endedAt()).toMillis();
-    return new SessionView(sessionId, s.agentName(), s.status().name(), s.input(), s.userId(), s.iterations(),
-        s.iterations(), s.toolCalls(), s.inputTokens(), s.outputTokens(), s.cacheHits(), s.cacheMisses(),
-        s.startedAt(), s.endedAt(), duration, s.output(), s.error());
+    // Bounded, so a reply always fits a cluster message (the frame limit is 2 MiB).
+    List<SessionState.ToolCallRecord> calls = s.toolCalls().stream()
+        .map(c -> new SessionState.ToolCallRecord(c.callId(), c.name(), cut(c.argumentsJson()), c.iteration(),
+            c.outcome(), cut(c.result()), cut(c.error()), c.durationMillis()))
+        .toList();
+    return new SessionView(sessionId, s.agentName(), s.status().name(), cut(s.input()), s.userId(), s.iterations(),
+        s.iterations(), calls, s.inputTokens(), s.outputTokens(), s.cacheHits(), s.cacheMisses(),
+        s.startedAt(), s.endedAt(), duration, cut(s.output()), cut(s.error()));
+  }
+
+  private static String cut(String text) {
+    return text == null || text.length() <= MAX_TEXT ? text
+        : text.substring(0, MAX_TEXT) + "…(" + (text.length() - MAX_TEXT) + " more characters)";
   }
 }

@@ -1,6 +1,5 @@
 package io.troupe.runtime.broker;
 
-import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.db.Database;
 import io.troupe.runtime.db.JournalIds;
 import io.troupe.runtime.journal.JournalFollower;
@@ -26,13 +25,11 @@ public final class TopicLog {
   private final ActorSystem<?> system;
   private final JournalIds journalIds;
   private final JournalFollower follower;
-  private final Metrics metrics;
 
-  public TopicLog(ActorSystem<?> system, Database database) {
+  public TopicLog(ActorSystem<?> system, Database database, JournalFollower follower) {
     this.system = system;
     this.journalIds = new JournalIds(database);
-    this.follower = new JournalFollower(system, system.settings().config().getInt("troupe.broker.stream-live-buffer"));
-    this.metrics = Metrics.get(system);
+    this.follower = follower;
   }
 
   /** Up to {@code limit} stored messages of {@code topic} from offset {@code from}, in offset order. */
@@ -54,12 +51,7 @@ public final class TopicLog {
   public Source<Topic.MessagePublished, NotUsed> follow(String topic, OptionalLong from) {
     return follower.<Topic.MessagePublished>follow(Topic.persistenceId(topic).id(), Topic.liveFeed(topic), from,
             msg -> msg instanceof Topic.MessagePublished m ? Optional.of(new Sequenced<>(m.offset(), m)) : Optional.empty())
-        .map(Sequenced::event)
-        .watchTermination((mat, done) -> {
-          metrics.brokerLiveStreams.inc();
-          done.whenComplete((d, e) -> metrics.brokerLiveStreams.dec());
-          return mat;
-        });
+        .map(Sequenced::event);
   }
 
   private Source<Topic.MessagePublished, NotUsed> range(String topic, long from, long to) {

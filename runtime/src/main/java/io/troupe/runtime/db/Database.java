@@ -39,6 +39,9 @@ public final class Database implements AutoCloseable {
     // A health check must answer promptly when the database is gone, not after Hikari's 30 s.
     config.setConnectionTimeout(2_000);
     config.setValidationTimeout(1_000);
+    // No query of Troupe's own (analytics included) may hold a connection for long: the pool
+    // also answers the readiness probe.
+    config.setConnectionInitSql("SET statement_timeout = '10s'");
     // Start even if the database is briefly unavailable; queries fail until it is back.
     config.setInitializationFailTimeout(-1);
     this.pool = new HikariDataSource(config);

@@ -77,11 +77,11 @@ public final class TroupeNode implements AutoCloseable {
     this.embedded = embedded;
     this.database = database;
     this.entities = entities;
-    this.topicLog = new TopicLog(system, database);
     Config config = system.settings().config();
+    this.follower = new io.troupe.runtime.journal.JournalFollower(system, config.getInt("troupe.broker.stream-live-buffer"));
+    this.topicLog = new TopicLog(system, database, follower);
     this.tools = BuiltInTools.register(new ToolRegistry(), system, topicLog, config.getConfig("troupe.tools"));
     this.tools.register(new CallAgentTool(system));
-    this.follower = new io.troupe.runtime.journal.JournalFollower(system, config.getInt("troupe.broker.stream-live-buffer"));
     this.sessionServices = SessionServices.from(config.getConfig("troupe.sessions"),
         LlmProviders.fromConfig(config.getConfig("troupe.llm")), tools);
     this.inspector = new ClusterInspector(system, entityTypes(), Duration.ofSeconds(3));
@@ -128,11 +128,18 @@ public final class TroupeNode implements AutoCloseable {
               "troupe.db.password", target.password()))
           .withFallback(base));
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
-      Database database = new Database(target, settings.queryPoolSize(),
-          system.dispatchers().lookup(DispatcherSelector.blocking()));
-      TroupeNode node = new TroupeNode(system, settings, embedded, database, List.copyOf(entities));
-      domainTools.forEach(tool -> node.tools.register(tool.apply(system)));
+      TroupeNode node;
       try {
+        Database database = new Database(target, settings.queryPoolSize(),
+            system.dispatchers().lookup(DispatcherSelector.blocking()));
+        node = new TroupeNode(system, settings, embedded, database, List.copyOf(entities));
+      } catch (Exception | Error e) {
+        system.terminate(); // e.g. a bad provider setting: do not leave the actor system running
+        system.getWhenTerminated().toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        throw e;
+      }
+      try {
+        domainTools.forEach(tool -> node.tools.register(tool.apply(system)));
         node.boot();
       } catch (Exception | Error e) {
         node.close(); // e.g. the management port is taken: stop the actor system too

@@ -84,13 +84,11 @@ public final class SessionProjectionHandler
   }
 
   static void bind(PreparedStatement ps, Object... values) throws SQLException {
-    for (int i = 0; i < values.length; i++) {
-      ps.setObject(i + 1, values[i]);
-    }
+    ReadSide.bind(ps, values);
   }
 
   static OffsetDateTime time(Instant instant) {
-    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    return ReadSide.time(instant);
   }
 
   /** "Session|agent~id" → "agent~id". */

@@ -134,12 +134,10 @@ public final class DeconflictionProjectionHandler
   }
 
   private static void bind(PreparedStatement ps, Object... values) throws SQLException {
-    for (int i = 0; i < values.length; i++) {
-      ps.setObject(i + 1, values[i]);
-    }
+    io.troupe.runtime.readside.ReadSide.bind(ps, values);
   }
 
   private static OffsetDateTime time(Instant instant) {
-    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    return io.troupe.runtime.readside.ReadSide.time(instant);
   }
 }
