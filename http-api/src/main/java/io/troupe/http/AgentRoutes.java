@@ -35,6 +35,7 @@ public final class AgentRoutes extends EdgeDirectives {
   private final io.troupe.runtime.tool.ToolRegistry tools;
   private final Set<String> providers;
   private final Duration askTimeout;
+  private final RetryingAsk asks;
   private final int defaultLimit;
   private final int maxLimit;
 
@@ -46,6 +47,7 @@ public final class AgentRoutes extends EdgeDirectives {
     this.tools = node.tools();
     this.providers = node.providerNames();
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
+    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
     this.defaultLimit = config.getInt("troupe.sessions.default-list-limit");
     this.maxLimit = config.getInt("troupe.sessions.max-list-limit");
   }
@@ -68,7 +70,7 @@ public final class AgentRoutes extends EdgeDirectives {
   }
 
   private CompletionStage<Agent.AgentLookup> get(String name) {
-    return sharding.entityRefFor(Agent.ENTITY_KEY, name).ask(Agent.Get::new, askTimeout);
+    return asks.ask(sharding.entityRefFor(Agent.ENTITY_KEY, name), Agent.Get::new);
   }
 
   /** PUT: 201 when the agent is new, 200 when its definition was replaced. */
@@ -139,9 +141,9 @@ public final class AgentRoutes extends EdgeDirectives {
               "agent " + name + " is retired; define it again to run it").toResponse());
         }
         String sessionId = SessionIds.next(name);
-        return sharding.entityRefFor(Session.ENTITY_KEY, sessionId)
-            .<Session.Started>askWithStatus(replyTo -> new Session.Start(name, l.agent().definition(),
-                request.input(), request.userId(), replyTo), askTimeout)
+        // Starting the same session id again changes nothing, so the start may be asked again.
+        return asks.<Session.Command, Session.Started>askWithStatus(sharding.entityRefFor(Session.ENTITY_KEY, sessionId),
+                replyTo -> new Session.Start(name, l.agent().definition(), request.input(), request.userId(), replyTo))
             .thenApply(started -> Json.response(StatusCodes.ACCEPTED, new StartedView(sessionId))
                 .addHeader(Location.create("/api/v1/sessions/" + sessionId)));
       }));

@@ -21,6 +21,7 @@ public final class SessionRoutes extends EdgeDirectives {
   private final ClusterSharding sharding;
   private final SessionEvents events;
   private final Duration askTimeout;
+  private final RetryingAsk asks;
   private final Duration keepAlive;
   private final io.troupe.monitoring.Metrics metrics;
   private final int maxStreams;
@@ -31,6 +32,7 @@ public final class SessionRoutes extends EdgeDirectives {
     this.sharding = ClusterSharding.get(node.system());
     this.events = new SessionEvents(node);
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
+    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
     this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
     this.metrics = io.troupe.monitoring.Metrics.get(node.system());
     this.maxStreams = config.getInt("troupe.broker.max-streams");
@@ -49,7 +51,7 @@ public final class SessionRoutes extends EdgeDirectives {
   }
 
   private CompletionStage<SessionView> view(String id) {
-    return sharding.entityRefFor(Session.ENTITY_KEY, id).ask(Session.Get::new, askTimeout);
+    return asks.ask(sharding.entityRefFor(Session.ENTITY_KEY, id), Session.Get::new);
   }
 
   private Route status(String id) {
@@ -61,8 +63,7 @@ public final class SessionRoutes extends EdgeDirectives {
   private Route cancel(String id) {
     return respond(view(id).thenCompose(v -> "NEW".equals(v.status())
         ? java.util.concurrent.CompletableFuture.completedFuture(notFound(id).toResponse())
-        : sharding.entityRefFor(Session.ENTITY_KEY, id)
-            .<SessionView>askWithStatus(Session.Cancel::new, askTimeout)
+        : asks.<Session.Command, SessionView>askWithStatus(sharding.entityRefFor(Session.ENTITY_KEY, id), Session.Cancel::new)
             .thenApply(after -> Json.response(StatusCodes.OK, after))));
   }
 

@@ -21,6 +21,7 @@ public final class SpectrumRoutes extends EdgeDirectives {
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
+  private final RetryingAsk asks;
   private final int defaultLimit;
   private final int maxLimit;
 
@@ -29,6 +30,7 @@ public final class SpectrumRoutes extends EdgeDirectives {
     var config = system.settings().config();
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
+    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
     this.defaultLimit = config.getInt("troupe.deconfliction.default-list-limit");
     this.maxLimit = config.getInt("troupe.deconfliction.max-list-limit");
   }
@@ -61,11 +63,11 @@ public final class SpectrumRoutes extends EdgeDirectives {
       }
       // With an Idempotency-Key, a retried request answers the first decision instead of a new one.
       var r = parsed.request();
-      var request = key.isEmpty() ? r
-          : new io.troupe.agents.spectrum.AllocationRequest(r.assetRid(), r.emission(), r.purpose(), "http:" + key.get());
-      return respond(coordinator(parsed.theater())
-          .<io.troupe.agents.spectrum.Decision>askWithStatus(
-              replyTo -> new DeconflictionCoordinator.RequestAllocation(request, replyTo), askTimeout)
+      // Without a client key the edge makes one up, so its own re-asks never decide twice.
+      var request = new io.troupe.agents.spectrum.AllocationRequest(r.assetRid(), r.emission(), r.purpose(),
+          key.map(k -> "http:" + k).orElseGet(() -> "edge:" + java.util.UUID.randomUUID()));
+      return respond(asks.<DeconflictionCoordinator.Command, io.troupe.agents.spectrum.Decision>askWithStatus(
+              coordinator(parsed.theater()), replyTo -> new DeconflictionCoordinator.RequestAllocation(request, replyTo))
           .thenApply(d -> Json.response(StatusCodes.OK, SpectrumViews.DecisionView.of(d))));
     }));
   }
@@ -95,9 +97,9 @@ public final class SpectrumRoutes extends EdgeDirectives {
                 return problem(errors.problem());
               }
               AllocationStatus wanted = status;
-              CompletionStage<DeconflictionCoordinator.AllocationList> found = coordinator(theater).ask(
+              CompletionStage<DeconflictionCoordinator.AllocationList> found = asks.ask(coordinator(theater),
                   replyTo -> new DeconflictionCoordinator.ListAllocations(wanted, min == null ? 0 : min,
-                      max == null ? 300_000 : max, (int) limit, replyTo), askTimeout);
+                      max == null ? 300_000 : max, (int) limit, replyTo));
               return respond(found.thenApply(l -> Json.response(StatusCodes.OK, new SpectrumViews.AllocationPage(
                   theater, l.allocations().stream().map(SpectrumViews.AllocationView::of).toList(), l.truncated()))));
             })))));
@@ -109,8 +111,8 @@ public final class SpectrumRoutes extends EdgeDirectives {
     if (theater.isEmpty()) {
       return problem(notFound(id));
     }
-    CompletionStage<DeconflictionCoordinator.AllocationLookup> found = coordinator(theater)
-        .ask(replyTo -> new DeconflictionCoordinator.GetAllocation(id, replyTo), askTimeout);
+    CompletionStage<DeconflictionCoordinator.AllocationLookup> found = asks.ask(coordinator(theater),
+        replyTo -> new DeconflictionCoordinator.GetAllocation(id, replyTo));
     return respond(found.thenApply(l -> l.allocation() == null
         ? notFound(id).toResponse()
         : Json.response(StatusCodes.OK, SpectrumViews.AllocationView.of(l.allocation()))));
@@ -140,7 +142,7 @@ public final class SpectrumRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      CompletionStage<Roe> roe = coordinator(theater).ask(DeconflictionCoordinator.GetRoe::new, askTimeout);
+      CompletionStage<Roe> roe = asks.ask(coordinator(theater), DeconflictionCoordinator.GetRoe::new);
       return respond(roe.thenApply(r -> Json.response(StatusCodes.OK, r)));
     });
   }
@@ -154,8 +156,9 @@ public final class SpectrumRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      return respond(coordinator(theater)
-          .<Roe>askWithStatus(replyTo -> new DeconflictionCoordinator.UpdateRoe(roe, replyTo), askTimeout)
+      // Replacing the rules with the same rules again is harmless.
+      return respond(asks.<DeconflictionCoordinator.Command, Roe>askWithStatus(coordinator(theater),
+              replyTo -> new DeconflictionCoordinator.UpdateRoe(roe, replyTo))
           .thenApply(r -> Json.response(StatusCodes.OK, r)));
     }));
   }

@@ -43,6 +43,7 @@ public final class TopicRoutes extends EdgeDirectives {
   private final TopicLog log;
   private final Metrics metrics;
   private final Duration askTimeout;
+  private final RetryingAsk asks;
   private final int defaultLimit;
   private final int maxLimit;
   private final Duration keepAlive;
@@ -55,6 +56,7 @@ public final class TopicRoutes extends EdgeDirectives {
     this.log = log;
     this.metrics = Metrics.get(system);
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
+    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
     this.defaultLimit = config.getInt("troupe.broker.default-read-limit");
     this.maxLimit = config.getInt("troupe.broker.max-read-limit");
     this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
@@ -114,12 +116,15 @@ public final class TopicRoutes extends EdgeDirectives {
       } catch (JsonProcessingException e) {
         return problem(Problem.invalid("content", "cannot be stored as JSON"));
       }
-      String idempotencyKey = key.map(k -> "http:" + k).orElse(null);
-      CompletionStage<Topic.Published> published = sharding.entityRefFor(Topic.ENTITY_KEY, topic)
-          .askWithStatus(replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, idempotencyKey,
-              replyTo), askTimeout);
-      return respond(published.thenApply(p -> Json.response(p.repeated() ? StatusCodes.OK : StatusCodes.CREATED,
-              new PublishedView(p.topic(), p.offset(), p.publishedAt(), p.repeated()))
+      // Without a client key the edge makes one up, so that its own re-asks (see RetryingAsk)
+      // can never append twice; it is not reported as "repeated" to the client then.
+      String idempotencyKey = key.map(k -> "http:" + k).orElseGet(() -> "edge:" + java.util.UUID.randomUUID());
+      CompletionStage<Topic.Published> published = asks.askWithStatus(sharding.entityRefFor(Topic.ENTITY_KEY, topic),
+          replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, idempotencyKey, replyTo));
+      boolean clientKey = key.isPresent();
+      return respond(published.thenApply(p -> clientKey && p.repeated()
+              ? Json.response(StatusCodes.OK, new PublishedView(p.topic(), p.offset(), p.publishedAt(), true))
+              : Json.response(StatusCodes.CREATED, new PublishedView(p.topic(), p.offset(), p.publishedAt(), false))
           .addHeader(Location.create("/api/v1/topics/" + topic + "/messages?from=" + p.offset() + "&limit=1"))));
     }));
   }
@@ -176,9 +181,8 @@ public final class TopicRoutes extends EdgeDirectives {
 
   /** GET /api/v1/topics/{topic}/subscribers/{name}: the subscriber's acknowledged position. */
   private Route position(String topic, String name) {
-    CompletionStage<Subscriber.Position> position = sharding
-        .entityRefFor(Subscriber.ENTITY_KEY, Subscriber.entityId(topic, name))
-        .ask(Subscriber.GetPosition::new, askTimeout);
+    CompletionStage<Subscriber.Position> position = asks.ask(
+        sharding.entityRefFor(Subscriber.ENTITY_KEY, Subscriber.entityId(topic, name)), Subscriber.GetPosition::new);
     return respond(position.thenApply(p -> Json.response(StatusCodes.OK, p)));
   }
 
@@ -190,8 +194,7 @@ public final class TopicRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      CompletionStage<Topic.Info> info = sharding.entityRefFor(Topic.ENTITY_KEY, topic)
-          .ask(Topic.GetInfo::new, askTimeout);
+      CompletionStage<Topic.Info> info = asks.ask(sharding.entityRefFor(Topic.ENTITY_KEY, topic), Topic.GetInfo::new);
       return onComplete(info, result -> {
         if (result.isFailure()) {
           return complete(ProblemHandlers.toResponse(result.failed().get()));
@@ -201,9 +204,10 @@ public final class TopicRoutes extends EdgeDirectives {
           return problem(Problem.invalid("offset", offset + " is past the end of topic " + topic
               + " (last offset " + last + ")"));
         }
-        CompletionStage<Subscriber.Position> acked = sharding
-            .entityRefFor(Subscriber.ENTITY_KEY, Subscriber.entityId(topic, name))
-            .askWithStatus(replyTo -> new Subscriber.Ack(offset, last, replyTo), askTimeout);
+        // Acks only move forward, so asking again is harmless.
+        CompletionStage<Subscriber.Position> acked = asks.askWithStatus(
+            sharding.entityRefFor(Subscriber.ENTITY_KEY, Subscriber.entityId(topic, name)),
+            replyTo -> new Subscriber.Ack(offset, last, replyTo));
         return respond(acked.thenApply(p -> Json.response(StatusCodes.OK, p)));
       });
     });
