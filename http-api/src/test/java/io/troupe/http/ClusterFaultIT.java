@@ -131,7 +131,7 @@ class ClusterFaultIT {
       report(load, killAt, start, loadDuration, checks);
 
       assertTrue(checks.failures.isEmpty(), () -> checks.failures.size() + " failures:\n  " + String.join("\n  ", checks.failures));
-      assertTrue(allAnswering < 60, "every shard answers again within 60 s of the kill, took " + allAnswering);
+      assertTrue(allAnswering < 30, "every shard answers again within 30 s of the kill (measured ~12 s), took " + allAnswering);
       assertEquals(0, checks.counts.get("publishes unresolved after retries"));
       assertTrue(checks.counts.get("sessions COMPLETED") > 0, "sessions ran");
     } finally {

@@ -51,7 +51,8 @@ final class FaultCluster implements AutoCloseable {
     env.put("TROUPE_DB_URL", url);
     env.put("TROUPE_DB_USER", "postgres");
     env.put("TROUPE_SEED_NODES", "127.0.0.1:" + ports[0].cluster());
-    env.put("TROUPE_SBR_STABLE_AFTER", "5s");
+    env.put("TROUPE_SBR_STABLE_AFTER", "4s");
+    env.put("TROUPE_DOWN_REMOVAL_MARGIN", "1s"); // loopback: no partition to wait out (see cluster.conf)
     nodes[0] = startNode(0);
     nodes[0].awaitReady(READY);
     for (int i = 1; i < SIZE; i++) {
