@@ -1,0 +1,13 @@
+-- wrk script: small JSON publishes spread over a few topics.
+--   wrk -t2 -c32 -d20s --latency -s bench/wrk-publish.lua http://127.0.0.1:8080
+-- Each request POSTs {"sender":"wrk","messageType":"bench","content":{"n":N}} to
+-- /api/v1/topics/wrk-<i>/messages, i cycling over TOPICS (default 8; env WRK_TOPICS).
+local topics = tonumber(os.getenv("WRK_TOPICS") or "8")
+local n = 0
+
+request = function()
+  n = n + 1
+  local path = "/api/v1/topics/wrk-" .. (n % topics) .. "/messages"
+  local body = '{"sender":"wrk","messageType":"bench","content":{"n":' .. n .. '}}'
+  return wrk.format("POST", path, { ["Content-Type"] = "application/json" }, body)
+end
