@@ -163,6 +163,15 @@ class MonitoringIT {
       assertEquals("APPROVED", flash.get("status").asText(), flash::toString);
       decisions += 8;
     }
+    // More model calls now that the LLM series exist and were scraped: the sessions above may all
+    // have run before Prometheus first saw them, leaving the latency histogram no rate to show.
+    List<String> late = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      late.add(start(nodes.get(i).http, "mon-notifier", "late alert " + i));
+    }
+    late.forEach(id -> awaitStatus(nodes.get(0).http, id, "COMPLETED"));
+    sessions += 3;
+    published += 3;
 
     // Every message reached the subscribed agent: its worker acknowledged all five.
     Eventually.await(Duration.ofSeconds(60), "the subscribed agent's worker acknowledges all five messages", () -> {
