@@ -86,6 +86,12 @@ final class ProviderHttp {
     final long deadlineNanos;
     final Supplier<LineParser<T>> parsers;
     volatile CompletableFuture<?> inFlight;
+    /**
+     * The attempt whose 2xx answer started streaming. Its tokens may already have reached the
+     * caller, so it must not be retried, even when the JDK reports the broken connection on the
+     * send future rather than on the body (which of the two it does is a race).
+     */
+    volatile int streamingAttempt;
 
     Call(URI uri, Map<String, String> headers, byte[] body, Duration timeout, Supplier<LineParser<T>> parsers) {
       this.uri = uri;
@@ -118,10 +124,14 @@ final class ProviderHttp {
       HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(remaining)
           .POST(HttpRequest.BodyPublishers.ofByteArray(body));
       headers.forEach(request::header);
-      HttpResponse.BodyHandler<Object> handler = info -> info.statusCode() / 100 == 2
-          ? BodySubscribers.mapping(new LineBodySubscriber<>(provider, parsers.get()), stream -> (Object) stream)
-          : BodySubscribers.mapping(BodySubscribers.ofString(StandardCharsets.UTF_8),
-              text -> new Failed(info.statusCode(), text, info.headers()));
+      HttpResponse.BodyHandler<Object> handler = info -> {
+        if (info.statusCode() / 100 != 2) {
+          return BodySubscribers.mapping(BodySubscribers.ofString(StandardCharsets.UTF_8),
+              text -> (Object) new Failed(info.statusCode(), text, info.headers()));
+        }
+        streamingAttempt = number;
+        return BodySubscribers.mapping(new LineBodySubscriber<>(provider, parsers.get()), stream -> (Object) stream);
+      };
       CompletableFuture<HttpResponse<Object>> sent = client.sendAsync(request.build(), handler);
       inFlight = sent;
       sent.whenComplete((response, failure) -> {
@@ -148,7 +158,9 @@ final class ProviderHttp {
       if (result.isDone()) {
         return;
       }
-      if (failure instanceof HttpTimeoutException && remaining().isZero()) {
+      if (streamingAttempt == number) {
+        fail(new LlmException(provider, 0, "response stream broke: " + LineBodySubscriber.describe(failure), failure));
+      } else if (failure instanceof HttpTimeoutException && remaining().isZero()) {
         fail(new LlmException(provider, 0, "no answer within " + timeout.toMillis() + " ms", failure));
       } else if (failure instanceof IOException) {
         retryOrFail(number, Optional.empty(),
