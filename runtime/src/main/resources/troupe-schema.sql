@@ -205,3 +205,23 @@ CREATE TABLE IF NOT EXISTS roe_violation (
 );
 
 CREATE INDEX IF NOT EXISTS roe_violation_occurred_idx ON roe_violation (occurred_at);
+
+-- The security audit log: authentication failures, permission denials, refused-by-rate-limit
+-- requests and every mutating request, written by the HTTP edge (never a key, never a body).
+CREATE TABLE IF NOT EXISTS audit_log (
+  id BIGSERIAL PRIMARY KEY,
+  at TIMESTAMPTZ NOT NULL,
+  user_id TEXT,
+  key_id TEXT,
+  action TEXT NOT NULL,
+  permission TEXT,
+  resource TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  remote_address TEXT,
+  node TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS audit_log_at_idx ON audit_log (at);
+
+CREATE INDEX IF NOT EXISTS audit_log_user_idx ON audit_log (user_id, at);

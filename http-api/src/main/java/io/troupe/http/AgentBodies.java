@@ -38,7 +38,7 @@ final class AgentBodies {
         toolNames, subscriptions, script);
   }
 
-  /** POST /api/v1/agents/{name}/sessions: {"input", "userId"?}. */
+  /** POST /api/v1/agents/{name}/sessions: {"input", "userId"?} (userId defaults to the caller). */
   record SessionRequest(String input, String userId) {}
 
   static SessionRequest sessionRequest(JsonNode body, FieldErrors errors) {

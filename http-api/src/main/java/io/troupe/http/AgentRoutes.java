@@ -126,11 +126,17 @@ public final class AgentRoutes extends EdgeDirectives {
 
   /** POST: 202 with the new session's id at once; the session runs on its own. */
   private Route startSession(String name) {
-    return jsonObject(body -> {
+    return principal(caller -> jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
       AgentBodies.SessionRequest request = AgentBodies.sessionRequest(body, errors);
       if (request == null) {
         return problem(errors.problem());
+      }
+      // Costs and budgets are the caller's; only an administrator may start on another's behalf.
+      String userId = request.userId() == null ? caller.userId() : request.userId();
+      if (!userId.equals(caller.userId()) && !caller.allows(io.troupe.runtime.governance.Permission.SECURITY_ADMIN)) {
+        return problem(Problem.of(StatusCodes.FORBIDDEN, "userId: only an administrator may start a session for"
+            + " another user; leave it out to start it as " + caller.userId()));
       }
       return respond(get(name).thenCompose(l -> {
         if (l.agent() == null) {
@@ -143,11 +149,11 @@ public final class AgentRoutes extends EdgeDirectives {
         String sessionId = SessionIds.next(name);
         // Starting the same session id again changes nothing, so the start may be asked again.
         return asks.<Session.Command, Session.Started>askWithStatus(sharding.entityRefFor(Session.ENTITY_KEY, sessionId),
-                replyTo -> new Session.Start(name, l.agent().definition(), request.input(), request.userId(), replyTo))
+                replyTo -> new Session.Start(name, l.agent().definition(), request.input(), userId, replyTo))
             .thenApply(started -> Json.response(StatusCodes.ACCEPTED, new StartedView(sessionId))
                 .addHeader(Location.create("/api/v1/sessions/" + sessionId)));
       }));
-    });
+    }));
   }
 
   /** GET: the agent's most recent sessions, newest first. */

@@ -100,7 +100,7 @@ public final class AnalyticsRoutes extends EdgeDirectives {
     return respond(result.thenApply(body -> Json.response(StatusCodes.OK, body)));
   }
 
-  private static Instant since(Optional<String> raw, FieldErrors errors) {
+  static Instant since(Optional<String> raw, FieldErrors errors) {
     if (raw.isEmpty()) {
       return null;
     }

@@ -15,6 +15,10 @@ public abstract class EdgeDirectives extends HttpMetricsDirectives {
 
   private static final Duration BODY_READ_TIMEOUT = Duration.ofSeconds(10);
 
+  /** The authenticated caller, set by {@link Guard} on every request that reaches a routes class. */
+  static final org.apache.pekko.http.javadsl.model.AttributeKey<io.troupe.runtime.governance.Principal> PRINCIPAL =
+      org.apache.pekko.http.javadsl.model.AttributeKey.create("troupe-principal", io.troupe.runtime.governance.Principal.class);
+
   protected final long maxBodyBytes;
 
   protected EdgeDirectives(long maxBodyBytes) {
@@ -61,6 +65,19 @@ public abstract class EdgeDirectives extends HttpMetricsDirectives {
             return inner.apply(body);
           }));
     });
+  }
+
+  /** As {@link #jsonObject}, but a request without a body passes {@code null} to {@code inner}. */
+  protected Route jsonObjectOrEmpty(Function<JsonNode, Route> inner) {
+    return extractRequestEntity(entity -> entity.getContentLengthOption().orElse(-1L) == 0L
+        ? inner.apply(null)
+        : jsonObject(inner));
+  }
+
+  /** The caller {@link Guard} authenticated (routes behind it only). */
+  protected Route principal(Function<io.troupe.runtime.governance.Principal, Route> inner) {
+    return extractRequest(request -> inner.apply(request.getAttribute(PRINCIPAL)
+        .orElseThrow(() -> new IllegalStateException("route reached without the guard"))));
   }
 
   static Problem tooLarge(long limit) {

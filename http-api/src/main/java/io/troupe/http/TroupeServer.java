@@ -1,6 +1,7 @@
 package io.troupe.http;
 
 import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.governance.security.Authenticator;
 import io.troupe.runtime.node.TroupeNode;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -43,24 +44,37 @@ public final class TroupeServer extends HttpMetricsDirectives {
 
   Route route() {
     var system = node.system();
+    var config = system.settings().config();
     Metrics metrics = Metrics.get(system);
-    long maxBodyBytes = system.settings().config().getBytes("troupe.http.max-body-bytes");
+    long maxBodyBytes = config.getBytes("troupe.http.max-body-bytes");
     OpsRoutes ops = new OpsRoutes(node.health(), node.inspector(), metrics);
     TopicRoutes topics = new TopicRoutes(system, node.topicLog(), maxBodyBytes);
     SpectrumRoutes spectrum = new SpectrumRoutes(system, maxBodyBytes);
     AgentRoutes agents = new AgentRoutes(node, maxBodyBytes);
     SessionRoutes sessions = new SessionRoutes(node, maxBodyBytes);
     AnalyticsRoutes analytics = new AnalyticsRoutes(node.database());
+    SecurityRoutes security = new SecurityRoutes(node, maxBodyBytes);
+    Guard guard = new Guard(Authenticator.get(system), node.auditLog(), metrics, Guard.RateLimit.NONE,
+        node.settings().host() + ":" + node.settings().clusterPort());
+    Route metricsGate = config.getBoolean("troupe.security.protect-metrics")
+        ? path("metrics", () -> guard.fixed(METRICS_RULE, ops::rootRoutes))
+        : reject();
     return instrumented(metrics, () ->
         handleExceptions(ProblemHandlers.exceptions(), () ->
             handleRejections(ProblemHandlers.rejections(), () -> concat(
+                metricsGate,
                 ops.rootRoutes(),
-                pathPrefix(segment("api").slash("v1"), () -> concat(
+                pathPrefix(segment("api").slash("v1"), () -> guard.api(() -> concat(
                     ops.apiRoutes(),
                     topics.route(),
                     spectrum.route(),
                     agents.route(),
                     sessions.route(),
-                    analytics.route()))))));
+                    analytics.route(),
+                    security.route())))))));
   }
+
+  /** {@code /metrics} when {@code troupe.security.protect-metrics} is on. */
+  static final RouteRule METRICS_RULE = new RouteRule("GET", "/metrics",
+      io.troupe.runtime.governance.Permission.METRICS_READ, io.troupe.runtime.governance.EndpointClass.READS);
 }

@@ -134,6 +134,7 @@ class BadInputTest {
     byte[] big = oversized().getBytes(StandardCharsets.UTF_8);
     HttpRequest request = HttpRequest.newBuilder(URI.create(http.base + messagesPath(topic)))
         .header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + io.troupe.runtime.TestNodes.ADMIN_TOKEN)
         .timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)))
         .build();

@@ -16,9 +16,22 @@ public final class HttpClientForTests {
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   public final String base;
+  /** The key sent as {@code Authorization: Bearer}; null sends none. */
+  private final String key;
 
+  /** A client that calls as the test nodes' admin. */
   public HttpClientForTests(String base) {
+    this(base, io.troupe.runtime.TestNodes.ADMIN_TOKEN);
+  }
+
+  public HttpClientForTests(String base, String key) {
     this.base = base;
+    this.key = key;
+  }
+
+  /** The same node, calling with another key (null: none). */
+  public HttpClientForTests as(String otherKey) {
+    return new HttpClientForTests(base, otherKey);
   }
 
   /** An answer: status, headers and body. */
@@ -58,10 +71,19 @@ public final class HttpClientForTests {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(b::header);
-    return send(b);
+    boolean ownKey = headers.keySet().stream()
+        .anyMatch(h -> h.equalsIgnoreCase("Authorization") || h.equalsIgnoreCase("X-API-Key"));
+    return send(b, !ownKey);
   }
 
   private Answer send(HttpRequest.Builder request) {
+    return send(request, true);
+  }
+
+  private Answer send(HttpRequest.Builder request, boolean withKey) {
+    if (withKey && key != null) {
+      request.setHeader("Authorization", "Bearer " + key);
+    }
     try {
       HttpResponse<String> r = client.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
       return new Answer(r.statusCode(), r);

@@ -40,6 +40,7 @@ public final class NodeProcess implements AutoCloseable {
     Map<String, String> e = builder.environment();
     e.keySet().removeIf(k -> k.startsWith("TROUPE_"));
     e.put("TROUPE_DATA_DIR", dataDir.toString());
+    e.put("TROUPE_ADMIN_TOKEN", io.troupe.runtime.TestNodes.ADMIN_TOKEN);
     e.put("TROUPE_HTTP_PORT", Integer.toString(ports.http()));
     e.put("TROUPE_CLUSTER_PORT", Integer.toString(ports.cluster()));
     e.put("TROUPE_MANAGEMENT_PORT", Integer.toString(ports.management()));

@@ -58,6 +58,9 @@ final class SseStream implements AutoCloseable {
         .connectTimeout(Duration.ofSeconds(5)).build();
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + pathAndQuery))
         .header("Accept", "text/event-stream").timeout(CONNECT).GET();
+    if (headers.keySet().stream().noneMatch(h -> h.equalsIgnoreCase("Authorization"))) {
+      request.header("Authorization", "Bearer " + io.troupe.runtime.TestNodes.ADMIN_TOKEN);
+    }
     headers.forEach(request::header);
     try {
       HttpResponse<Stream<String>> response = client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines())

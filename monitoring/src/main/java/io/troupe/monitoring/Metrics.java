@@ -136,6 +136,20 @@ public final class Metrics implements Extension {
       .name("troupe_sharding_entities").help("Entities running on this node, by entity type")
       .labelNames("entity_type").register(registry);
 
+  // --- Governance: authentication, permissions, audit ---
+  /** result: ok, missing (no key presented), invalid (unknown, revoked or wrong key). */
+  public final Counter authAttempts = Counter.build()
+      .name("auth_attempts_total").help("API key checks at the HTTP edge, by result")
+      .labelNames("result").register(registry);
+  /** result: allowed, denied. */
+  public final Counter permissionChecks = Counter.build()
+      .name("permission_checks_total").help("Permission checks of authenticated requests, by result")
+      .labelNames("result").register(registry);
+  public final Counter auditDropped = Counter.build()
+      .name("audit_entries_dropped_total")
+      .help("Audit entries not written: the bounded queue was full or the database refused a batch five times")
+      .register(registry);
+
   private Metrics() {
     DefaultExports.register(registry);
   }

@@ -12,6 +12,12 @@ import java.util.Map;
 /** Configuration for test nodes on free loopback ports, sharing one test database. */
 public final class TestNodes {
 
+  /**
+   * The admin bootstrap key of every test node (TROUPE_ADMIN_TOKEN). A test value, not a secret:
+   * tests that check logs for secrets look for the keys the tests create.
+   */
+  public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+
   private TestNodes() {}
 
   public static int freePort() {
@@ -41,6 +47,7 @@ public final class TestNodes {
   public static Config config(DatabaseTarget db, Ports ports, List<String> seeds, Map<String, Object> extra) {
     Map<String, Object> settings = new HashMap<>();
     settings.put("troupe.host", "127.0.0.1");
+    settings.put("troupe.security.admin-token", ADMIN_TOKEN);
     settings.put("troupe.http-port", ports.http());
     settings.put("troupe.cluster-port", ports.cluster());
     settings.put("troupe.management-port", ports.management());

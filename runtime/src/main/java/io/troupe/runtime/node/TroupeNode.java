@@ -55,7 +55,8 @@ public final class TroupeNode implements AutoCloseable {
   public static final String SYSTEM_NAME = "troupe";
   /** The runtime's own entity types; modules above add theirs through {@link EntityRegistration}. */
   public static final List<EntityTypeKey<?>> RUNTIME_ENTITY_TYPES =
-      List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY, SubscriptionWorker.ENTITY_KEY);
+      List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY, SubscriptionWorker.ENTITY_KEY,
+          io.troupe.runtime.governance.security.ApiUser.ENTITY_KEY);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   private final ActorSystem<Void> system;
@@ -69,6 +70,7 @@ public final class TroupeNode implements AutoCloseable {
   private final ToolRegistry tools;
   private final SessionServices sessionServices;
   private final io.troupe.runtime.journal.JournalFollower follower;
+  private final io.troupe.runtime.governance.security.AuditLog auditLog;
 
   private TroupeNode(ActorSystem<Void> system, NodeSettings settings, EmbeddedDatabase embedded, Database database,
                      List<EntityRegistration> entities) {
@@ -86,6 +88,10 @@ public final class TroupeNode implements AutoCloseable {
         LlmProviders.fromConfig(config.getConfig("troupe.llm")), tools);
     this.inspector = new ClusterInspector(system, entityTypes(), Duration.ofSeconds(3));
     this.health = new HealthProbe(system, database, inspector, settings.dataDir());
+    var metrics = io.troupe.monitoring.Metrics.get(system);
+    this.auditLog = new io.troupe.runtime.governance.security.AuditLog(database,
+        config.getInt("troupe.security.audit.queue-capacity"), config.getInt("troupe.security.audit.batch-size"),
+        config.getDuration("troupe.security.audit.flush-interval"), metrics.auditDropped::inc);
   }
 
   /**
@@ -179,12 +185,16 @@ public final class TroupeNode implements AutoCloseable {
     Session.init(system, sessionServices);
     io.troupe.runtime.readside.SessionProjection.init(system);
     SubscriptionWorker.init(system, topicLog);
+    io.troupe.runtime.governance.security.ApiUser.init(system);
+    io.troupe.runtime.governance.security.AdminBootstrap.whenUp(system,
+        system.settings().config().getString("troupe.security.admin-token"), settings.dataDir());
     entities.forEach(e -> e.init().accept(system));
     system.systemActorOf(ClusterMetricsReporter.create(entityTypes(), settings.clusterPollInterval()),
         "cluster-metrics", Props.empty());
 
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "close-query-pool", () -> {
+          auditLog.close(); // writes what is queued while the pool is still open
           database.close();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
@@ -221,6 +231,11 @@ public final class TroupeNode implements AutoCloseable {
   /** Follows an entity's events from the journal and then live (session SSE). */
   public io.troupe.runtime.journal.JournalFollower follower() {
     return follower;
+  }
+
+  /** The security audit log (written by the HTTP edge). */
+  public io.troupe.runtime.governance.security.AuditLog auditLog() {
+    return auditLog;
   }
 
   public ToolRegistry tools() {

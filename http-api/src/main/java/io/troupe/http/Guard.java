@@ -1,0 +1,171 @@
+package io.troupe.http;
+
+import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.governance.Principal;
+import io.troupe.runtime.governance.security.AuditEntry;
+import io.troupe.runtime.governance.security.AuditEntry.Outcome;
+import io.troupe.runtime.governance.security.AuditLog;
+import io.troupe.runtime.governance.security.Authenticator;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Allow;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The edge's gate in front of every {@code /api/v1} route, in this order: a key must be
+ * presented and valid (401), the request must match a row of {@link RouteTable} (404, or 405
+ * with {@code Allow}), the caller's role must hold the row's permission (403), then the rate
+ * limit of the key and the row's class (429). Authentication failures, denials, refusals and
+ * every mutating request are written to the audit log with who, what, where from and the status;
+ * never the key, never a body. The principal travels to the routes as a request attribute.
+ */
+final class Guard extends EdgeDirectives {
+
+  /** Applies the key's rate limit for a class; answers the refusal, or {@code inner}. */
+  @FunctionalInterface
+  interface RateLimit {
+    Route apply(Principal principal, RouteRule rule, Supplier<Route> inner);
+
+    RateLimit NONE = (principal, rule, inner) -> inner.get();
+  }
+
+  private static final String BEARER = "bearer ";
+
+  private final Authenticator authenticator;
+  private final AuditLog audit;
+  private final Metrics metrics;
+  private final RateLimit rateLimit;
+  private final String node;
+
+  Guard(Authenticator authenticator, AuditLog audit, Metrics metrics, RateLimit rateLimit, String node) {
+    super(0);
+    this.authenticator = authenticator;
+    this.audit = audit;
+    this.metrics = metrics;
+    this.rateLimit = rateLimit;
+    this.node = node;
+  }
+
+  /** Guards the API routes: the row is looked up from the request's method and path. */
+  Route api(Supplier<Route> inner) {
+    return extractRequest(request -> {
+      String path = request.getUri().path();
+      return authenticated(request, principal -> {
+        Optional<RouteRule> rule = RouteTable.match(request.method().value(), path);
+        if (rule.isEmpty()) {
+          List<String> allowed = RouteTable.methodsFor(path);
+          if (allowed.isEmpty()) {
+            return problem(Problem.of(StatusCodes.NOT_FOUND, "no API route " + path));
+          }
+          return complete(Problem.of(StatusCodes.METHOD_NOT_ALLOWED, request.method().value() + " is not allowed on "
+                  + path + "; allowed: " + String.join(", ", allowed)).toResponse()
+              .addHeader(Allow.create(allowed.stream().map(m -> HttpMethods.lookup(m).orElseThrow())
+                  .toArray(org.apache.pekko.http.javadsl.model.HttpMethod[]::new))));
+        }
+        return authorized(request, principal, rule.get(), inner);
+      }, RouteTable.match(request.method().value(), path));
+    });
+  }
+
+  /** Guards one route with a fixed row (the protected {@code /metrics}). */
+  Route fixed(RouteRule rule, Supplier<Route> inner) {
+    return extractRequest(request ->
+        authenticated(request, principal -> authorized(request, principal, rule, inner), Optional.of(rule)));
+  }
+
+  private Route authenticated(HttpRequest request, java.util.function.Function<Principal, Route> inner,
+                              Optional<RouteRule> rule) {
+    Optional<String> key = presentedKey(request);
+    if (key.isEmpty()) {
+      metrics.authAttempts.labels("missing").inc();
+      return remote(ip -> {
+        record(request, ip, null, rule, Outcome.AUTH_FAILED, 401);
+        return unauthorized("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'");
+      });
+    }
+    return onComplete(authenticator.authenticate(key.get()), result -> {
+      if (result.isFailure()) {
+        return complete(ProblemHandlers.toResponse(result.failed().get()));
+      }
+      Authenticator.Result r = result.get();
+      metrics.authAttempts.labels(r.authenticated() ? "ok" : r.failure()).inc();
+      if (!r.authenticated()) {
+        return remote(ip -> {
+          record(request, ip, null, rule, Outcome.AUTH_FAILED, 401);
+          return unauthorized("the API key is not valid (unknown, revoked or mistyped)");
+        });
+      }
+      return inner.apply(r.principal());
+    });
+  }
+
+  private Route authorized(HttpRequest request, Principal principal, RouteRule rule, Supplier<Route> inner) {
+    return remote(ip -> {
+      if (rule.permission() != null && !principal.allows(rule.permission())) {
+        metrics.permissionChecks.labels("denied").inc();
+        record(request, ip, principal, Optional.of(rule), Outcome.DENIED, 403);
+        return problem(Problem.of(StatusCodes.FORBIDDEN, "role " + principal.role() + " of user "
+            + principal.userId() + " lacks the permission " + rule.permission().id() + " that "
+            + rule.action() + " needs"));
+      }
+      metrics.permissionChecks.labels("allowed").inc();
+      return mapRequest(r -> r.addAttribute(EdgeDirectives.PRINCIPAL, principal), () ->
+          mapResponse(response -> {
+            int status = response.status().intValue();
+            if (status == 429) {
+              record(request, ip, principal, Optional.of(rule), Outcome.RATE_LIMITED, status);
+            } else if (rule.mutating()) {
+              record(request, ip, principal, Optional.of(rule), status < 400 ? Outcome.OK : Outcome.FAILED, status);
+            }
+            return response;
+          }, () -> rateLimit.apply(principal, rule, inner)));
+    });
+  }
+
+  private Route remote(java.util.function.Function<String, Route> inner) {
+    return extractClientIP(ip -> inner.apply(address(ip)));
+  }
+
+  private static String address(RemoteAddress ip) {
+    return ip.getAddress().map(java.net.InetAddress::getHostAddress).orElse(null);
+  }
+
+  private void record(HttpRequest request, String ip, Principal principal, Optional<RouteRule> rule, Outcome outcome,
+                      int status) {
+    String path = request.getUri().path();
+    audit.record(new AuditEntry(0, Instant.now().truncatedTo(ChronoUnit.MICROS),
+        principal == null ? null : principal.userId(), principal == null ? null : principal.keyId(),
+        rule.map(RouteRule::action).orElse(request.method().value() + " " + bounded(path)),
+        rule.map(r -> r.permission() == null ? null : r.permission().id()).orElse(null),
+        bounded(path), outcome.name(), status, ip, node));
+  }
+
+  /** Paths are client input: keep the audit line bounded. */
+  private static String bounded(String path) {
+    return path.length() <= 512 ? path : path.substring(0, 512) + "…";
+  }
+
+  private Route unauthorized(String detail) {
+    return complete(Problem.of(StatusCodes.UNAUTHORIZED, detail).toResponse()
+        .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "troupe"))));
+  }
+
+  /** {@code Authorization: Bearer <key>}, else {@code X-API-Key}. */
+  static Optional<String> presentedKey(HttpRequest request) {
+    Optional<String> bearer = request.getHeader("Authorization").map(h -> h.value().strip())
+        .filter(v -> v.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+        .map(v -> v.substring(BEARER.length()).strip());
+    Optional<String> key = bearer.or(() -> request.getHeader("X-API-Key").map(h -> h.value().strip()));
+    return key.filter(k -> !k.isEmpty() && k.length() <= 512);
+  }
+}

@@ -1,0 +1,310 @@
+package io.troupe.http;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import io.troupe.runtime.db.JournalIds;
+import io.troupe.runtime.governance.Permission;
+import io.troupe.runtime.governance.Role;
+import io.troupe.runtime.governance.security.ApiKeys;
+import io.troupe.runtime.governance.security.ApiUser;
+import io.troupe.runtime.governance.security.AuditEntry;
+import io.troupe.runtime.governance.security.AuditLog;
+import io.troupe.runtime.governance.security.Authenticator;
+import io.troupe.runtime.node.TroupeNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Users, roles, API keys, permission checks, stats and the audit log. A new key is answered once,
+ * in the response that creates it; only its SHA-256 digest is stored.
+ */
+public final class SecurityRoutes extends EdgeDirectives {
+
+  record PermissionView(String id, String description) {}
+
+  record PermissionsView(List<PermissionView> permissions, Map<String, List<String>> roles) {}
+
+  record UsersPage(List<ApiUser.UserView> users, String next) {}
+
+  record IssuedKey(String userId, String keyId, String label, Instant createdAt, String apiKey, String note) {}
+
+  record CheckView(String userId, String role, String permission, boolean allowed) {}
+
+  record AuditPage(List<AuditEntry> entries) {}
+
+  record StatsView(int users, boolean usersTruncated, Map<String, Integer> usersByRole, int activeKeys,
+                   int revokedKeys, Map<String, Long> auditLast24h) {}
+
+  private static final int MAX_STATS_USERS = 1000;
+
+  private final ClusterSharding sharding;
+  private final JournalIds journalIds;
+  private final AuditLog audit;
+  private final Authenticator authenticator;
+  private final RetryingAsk asks;
+  private final Duration askTimeout;
+  private final int defaultLimit;
+  private final int maxLimit;
+  private final int auditDefaultLimit;
+  private final int auditMaxLimit;
+
+  public SecurityRoutes(TroupeNode node, long maxBodyBytes) {
+    super(maxBodyBytes);
+    var config = node.system().settings().config();
+    this.sharding = ClusterSharding.get(node.system());
+    this.journalIds = node.journalIds();
+    this.audit = node.auditLog();
+    this.authenticator = Authenticator.get(node.system());
+    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
+    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
+    this.defaultLimit = config.getInt("troupe.sessions.default-list-limit");
+    this.maxLimit = config.getInt("troupe.sessions.max-list-limit");
+    this.auditDefaultLimit = config.getInt("troupe.security.audit.default-limit");
+    this.auditMaxLimit = config.getInt("troupe.security.audit.max-limit");
+  }
+
+  public Route route() {
+    return pathPrefix("security", () -> concat(
+        path("permissions", () -> template("/api/v1/security/permissions", () -> get(this::permissions))),
+        path("check-permission", () -> template("/api/v1/security/check-permission", () -> post(this::check))),
+        path("stats", () -> template("/api/v1/security/stats", () -> get(this::stats))),
+        path("audit", () -> template("/api/v1/security/audit", () -> get(this::auditLog))),
+        pathPrefix("users", () -> concat(
+            pathEnd(() -> template("/api/v1/security/users", () -> concat(post(this::createUser), get(this::listUsers)))),
+            pathPrefix(segment(), id -> validUser(id, () -> userRoutes(id)))))));
+  }
+
+  private Route userRoutes(String id) {
+    return concat(
+        pathEnd(() -> template("/api/v1/security/users/{id}", () -> get(() -> getUser(id)))),
+        path("role", () -> template("/api/v1/security/users/{id}/role", () -> put(() -> setRole(id)))),
+        pathPrefix("api-keys", () -> concat(
+            pathEnd(() -> template("/api/v1/security/users/{id}/api-keys", () -> post(() -> issueKey(id)))),
+            path(segment(), keyId -> template("/api/v1/security/users/{id}/api-keys/{keyId}",
+                () -> delete(() -> revokeKey(id, keyId)))))));
+  }
+
+  private Route validUser(String id, Supplier<Route> inner) {
+    return ApiKeys.validId(id) ? inner.get()
+        : problem(Problem.invalid("id", "must be a user id: 1–63 characters of a–z, 0–9 and '-', starting with a letter or digit"));
+  }
+
+  private EntityRef<ApiUser.Command> user(String id) {
+    return sharding.entityRefFor(ApiUser.ENTITY_KEY, id);
+  }
+
+  private Route permissions() {
+    List<PermissionView> all = Arrays.stream(Permission.values()).map(p -> new PermissionView(p.id(), p.description()))
+        .toList();
+    Map<String, List<String>> roles = new LinkedHashMap<>();
+    for (Role role : Role.values()) {
+      roles.put(role.name(), role.permissions().stream().map(Permission::id).toList());
+    }
+    return complete(Json.response(StatusCodes.OK, new PermissionsView(all, roles)));
+  }
+
+  /** {"permission", "userId"?}: whether the user (default: the caller) holds the permission. */
+  private Route check() {
+    return principal(caller -> jsonObject(body -> {
+      FieldErrors errors = new FieldErrors();
+      String permissionId = errors.requiredText(body, "permission", 64);
+      String userId = errors.optionalText(body, "userId", 63);
+      Permission permission = null;
+      if (permissionId != null) {
+        permission = Permission.byId(permissionId).orElse(null);
+        if (permission == null) {
+          errors.add("permission", "is not a permission; GET /api/v1/security/permissions lists them");
+        }
+      }
+      if (userId != null && !ApiKeys.validId(userId)) {
+        errors.add("userId", "must be a user id");
+      }
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      Permission asked = permission;
+      if (userId == null || userId.equals(caller.userId())) {
+        return complete(Json.response(StatusCodes.OK,
+            new CheckView(caller.userId(), caller.role().name(), asked.id(), caller.allows(asked))));
+      }
+      if (!caller.allows(Permission.SECURITY_ADMIN)) {
+        return problem(Problem.of(StatusCodes.FORBIDDEN, "checking another user's permissions needs "
+            + Permission.SECURITY_ADMIN.id()));
+      }
+      return respond(lookup(userId).thenApply(u -> u == null ? noUser(userId)
+          : Json.response(StatusCodes.OK, new CheckView(u.id(), u.role().name(), asked.id(), u.role().allows(asked)))));
+    }));
+  }
+
+  /** {"name", "role"?}: 201 with the user; the id is generated. */
+  private Route createUser() {
+    return jsonObject(body -> {
+      FieldErrors errors = new FieldErrors();
+      String name = errors.requiredText(body, "name", 255);
+      Role role = errors.enumValue(body, "role", Role.class, Role.USER);
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      String id = ApiKeys.newId("u-");
+      return respond(asks.<ApiUser.Command, ApiUser.UserView>askWithStatus(user(id), r -> new ApiUser.Create(name, role, r))
+          .thenApply(view -> Json.response(StatusCodes.CREATED, view)
+              .addHeader(Location.create("/api/v1/security/users/" + id))));
+    });
+  }
+
+  private Route listUsers() {
+    return parameterOptional("after", after -> parameterOptional("limit", limit -> {
+      FieldErrors errors = new FieldErrors();
+      long pageSize = errors.queryLong(limit, "limit", defaultLimit, 1, maxLimit);
+      if (after.isPresent() && !ApiKeys.validId(after.get())) {
+        errors.add("after", "must be a user id");
+      }
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      return respond(users(after.orElse(""), (int) pageSize + 1).thenApply(users -> {
+        boolean more = users.size() > pageSize;
+        List<ApiUser.UserView> page = more ? users.subList(0, (int) pageSize) : users;
+        return Json.response(StatusCodes.OK, new UsersPage(page, more ? page.get(page.size() - 1).id() : null));
+      }));
+    }));
+  }
+
+  /** Users in id order after {@code after}, read from their entities. */
+  private CompletionStage<List<ApiUser.UserView>> users(String after, int limit) {
+    return journalIds.after(ApiUser.ENTITY_KEY.name() + "|", after, limit).thenCompose(entries -> {
+      List<CompletableFuture<ApiUser.UserView>> lookups = entries.stream()
+          .map(e -> lookup(e.id()).toCompletableFuture()).toList();
+      return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+          .thenApply(d -> lookups.stream().map(CompletableFuture::join).filter(u -> u != null).toList());
+    });
+  }
+
+  private CompletionStage<ApiUser.UserView> lookup(String id) {
+    return asks.<ApiUser.Command, ApiUser.UserLookup>ask(user(id), ApiUser.Get::new).thenApply(ApiUser.UserLookup::user);
+  }
+
+  private Route getUser(String id) {
+    return respond(lookup(id).thenApply(u -> u == null ? noUser(id) : Json.response(StatusCodes.OK, u)));
+  }
+
+  /** {"role"}: takes effect on every node at once (announced), within the cache bound at worst. */
+  private Route setRole(String id) {
+    return jsonObject(body -> {
+      FieldErrors errors = new FieldErrors();
+      Role role = errors.enumValue(body, "role", Role.class, null);
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      return respond(existing(id, () -> asks.<ApiUser.Command, ApiUser.UserView>askWithStatus(user(id),
+              r -> new ApiUser.SetRole(role, r))
+          .thenApply(view -> {
+            authenticator.forget(id);
+            return Json.response(StatusCodes.OK, view);
+          })));
+    });
+  }
+
+  /** {"label"?}: 201 with the key, shown this once. */
+  private Route issueKey(String id) {
+    return jsonObjectOrEmpty(body -> {
+      FieldErrors errors = new FieldErrors();
+      String label = body == null ? null : errors.optionalText(body, "label", 255);
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      String keyId = ApiKeys.newId("k-");
+      String key = ApiKeys.generate(id, keyId);
+      return respond(existing(id, () -> asks.<ApiUser.Command, ApiUser.KeyView>askWithStatus(user(id),
+              r -> new ApiUser.IssueKey(keyId, label, ApiKeys.digest(key), r))
+          .thenApply(view -> Json.response(StatusCodes.CREATED, new IssuedKey(id, view.keyId(), view.label(),
+              view.createdAt(), key, "store this key now: it is not shown again and cannot be recovered")))));
+    });
+  }
+
+  private Route revokeKey(String id, String keyId) {
+    if (!ApiKeys.validId(keyId)) {
+      return problem(Problem.invalid("keyId", "must be a key id"));
+    }
+    return respond(existing(id, () -> user(id).<ApiUser.KeyView>askWithStatus(r -> new ApiUser.RevokeKey(keyId, r),
+            askTimeout)
+        .handle((view, error) -> {
+          if (error != null) {
+            if (error.getCause() instanceof StatusReply.ErrorMessage || error instanceof StatusReply.ErrorMessage) {
+              return Problem.of(StatusCodes.NOT_FOUND, "user " + id + " has no API key " + keyId).toResponse();
+            }
+            throw new java.util.concurrent.CompletionException(error);
+          }
+          authenticator.forget(id);
+          return Json.response(StatusCodes.OK, view);
+        })));
+  }
+
+  private CompletionStage<HttpResponse> existing(String id, Supplier<CompletionStage<HttpResponse>> then) {
+    return lookup(id).thenCompose(u -> u == null ? CompletableFuture.completedFuture(noUser(id)) : then.get());
+  }
+
+  private static HttpResponse noUser(String id) {
+    return Problem.of(StatusCodes.NOT_FOUND, "no user " + id).toResponse();
+  }
+
+  /** GET /api/v1/security/audit?userId=&action=&since=&limit=: newest first. */
+  private Route auditLog() {
+    return parameterOptional("userId", userId -> parameterOptional("action", action ->
+        parameterOptional("since", sinceParam -> parameterOptional("limit", limitParam -> {
+          FieldErrors errors = new FieldErrors();
+          Instant since = AnalyticsRoutes.since(sinceParam, errors);
+          long limit = errors.queryLong(limitParam, "limit", auditDefaultLimit, 1, auditMaxLimit);
+          if (userId.isPresent() && !ApiKeys.validId(userId.get())) {
+            errors.add("userId", "must be a user id");
+          }
+          if (action.isPresent() && (action.get().isBlank() || action.get().length() > 255)) {
+            errors.add("action", "must be 1–255 characters: a route such as 'PUT /api/v1/roe', a permission, or an outcome");
+          }
+          if (errors.any()) {
+            return problem(errors.problem());
+          }
+          return respond(audit.query(userId.orElse(null), action.orElse(null), since == null ? Instant.EPOCH : since,
+              (int) limit).thenApply(entries -> Json.response(StatusCodes.OK, new AuditPage(entries))));
+        }))));
+  }
+
+  private Route stats() {
+    return respond(users("", MAX_STATS_USERS + 1).thenCombine(
+        audit.countsByOutcome(Instant.now().minus(Duration.ofHours(24))), (users, outcomes) -> {
+          boolean truncated = users.size() > MAX_STATS_USERS;
+          List<ApiUser.UserView> counted = truncated ? users.subList(0, MAX_STATS_USERS) : users;
+          Map<String, Integer> byRole = new LinkedHashMap<>();
+          for (Role role : Role.values()) {
+            byRole.put(role.name(), 0);
+          }
+          int active = 0;
+          int revoked = 0;
+          for (ApiUser.UserView u : counted) {
+            byRole.merge(u.role().name(), 1, Integer::sum);
+            for (ApiUser.KeyView k : u.apiKeys()) {
+              if (k.active()) {
+                active++;
+              } else {
+                revoked++;
+              }
+            }
+          }
+          return Json.response(StatusCodes.OK, new StatsView(counted.size(), truncated, byRole, active, revoked, outcomes));
+        }));
+  }
+}

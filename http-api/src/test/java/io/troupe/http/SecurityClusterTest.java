@@ -1,0 +1,91 @@
+package io.troupe.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.TestNodes;
+import io.troupe.runtime.db.DatabaseTarget;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three real nodes (one JVM, one PostgreSQL): a key made through one node works on all, and
+ * revoking it or lowering its user's role through another holds on every node within a second,
+ * although every node had the credentials cached.
+ */
+class SecurityClusterTest {
+
+  private static final Duration WITHIN = Duration.ofSeconds(1);
+  private static final List<RunningNode> nodes = new ArrayList<>();
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    DatabaseTarget db = TestDatabase.fresh();
+    List<TestNodes.Ports> ports = List.of(TestNodes.Ports.free(), TestNodes.Ports.free(), TestNodes.Ports.free());
+    List<String> seeds = List.of(ports.get(0).seed());
+    for (TestNodes.Ports p : ports) {
+      nodes.add(RunningNode.start(db, p, seeds, Map.of()));
+    }
+    for (RunningNode n : nodes) {
+      n.awaitReady(Duration.ofSeconds(60));
+    }
+    Eventually.await(Duration.ofSeconds(60), "three Up members", () ->
+        nodes.stream().allMatch(n -> n.http.get("/api/v1/cluster").json().get("members").size() == 3)
+            ? java.util.Optional.of(true) : java.util.Optional.empty());
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    nodes.forEach(RunningNode::close);
+  }
+
+  @Test
+  void aRevokedKeyIsRefusedOnEveryNodeWithinASecond() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(nodes.get(0).http, "everywhere", "USER");
+    for (RunningNode n : nodes) {
+      assertEquals(200, n.http.as(user.key()).get("/api/v1/topics").status(), "key works on every node");
+    }
+    HttpClientForTests.Answer revoked = nodes.get(1).http.send("DELETE",
+        "/api/v1/security/users/" + user.userId() + "/api-keys/" + user.keyId(), Map.of(), null);
+    assertEquals(200, revoked.status(), revoked::body);
+    long revokedAt = System.nanoTime();
+    for (RunningNode n : nodes) {
+      awaitStatus(n, user.key(), "/api/v1/topics", 401, revokedAt);
+    }
+  }
+
+  @Test
+  void aLoweredRoleHoldsOnEveryNodeWithinASecond() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(nodes.get(2).http, "lowered", "USER");
+    String publish = "{\"sender\": \"t\", \"messageType\": \"n\", \"content\": 1}";
+    for (RunningNode n : nodes) {
+      assertEquals(201, n.http.as(user.key()).postJson("/api/v1/topics/lowered/messages", publish).status());
+    }
+    HttpClientForTests.Answer changed = nodes.get(0).http.send("PUT", "/api/v1/security/users/" + user.userId() + "/role",
+        Map.of("Content-Type", "application/json"), "{\"role\": \"READONLY\"}");
+    assertEquals(200, changed.status(), changed::body);
+    long changedAt = System.nanoTime();
+    for (RunningNode n : nodes) {
+      long deadline = changedAt + WITHIN.toNanos();
+      int status;
+      do {
+        status = n.http.as(user.key()).postJson("/api/v1/topics/lowered/messages", publish).status();
+      } while (status != 403 && System.nanoTime() < deadline);
+      assertEquals(403, status, "node " + n.ports.http() + " still allowed a write " + WITHIN + " after the change");
+    }
+  }
+
+  private static void awaitStatus(RunningNode n, String key, String path, int expected, long since) {
+    long deadline = since + WITHIN.toNanos();
+    int status;
+    do {
+      status = n.http.as(key).get(path).status();
+    } while (status != expected && System.nanoTime() < deadline);
+    assertEquals(expected, status, "node " + n.ports.http() + " within " + WITHIN);
+  }
+}
