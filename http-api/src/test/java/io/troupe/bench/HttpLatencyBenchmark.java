@@ -74,6 +74,7 @@ final class HttpLatencyBenchmark {
               URI.create("http://127.0.0.1:" + port + "/api/v1/topics/http-bench-" + (n % topics) + "/messages"))
           .timeout(Duration.ofSeconds(10))
           .header("Content-Type", "application/json")
+          .header("Authorization", "Bearer " + io.troupe.runtime.TestNodes.ADMIN_TOKEN)
           .POST(HttpRequest.BodyPublishers.ofString(body))
           .build();
       client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
