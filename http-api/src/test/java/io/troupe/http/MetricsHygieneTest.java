@@ -57,6 +57,10 @@ class MetricsHygieneTest {
     FAMILIES.put("embm_deconfliction_preemptions_total", "counter");
     FAMILIES.put("embm_active_allocations", "gauge");
     FAMILIES.put("troupe_cluster_is_leader", "gauge");
+    // Governance (issue 7's names)
+    FAMILIES.put("auth_attempts_total", "counter");
+    FAMILIES.put("permission_checks_total", "counter");
+    FAMILIES.put("audit_entries_dropped_total", "counter");
   }
 
   /** Label names that would carry unbounded values (ids, raw paths, user input). */
