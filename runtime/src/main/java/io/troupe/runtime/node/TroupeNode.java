@@ -20,6 +20,8 @@ import io.troupe.runtime.db.Database;
 import io.troupe.runtime.db.DatabaseTarget;
 import io.troupe.runtime.db.EmbeddedDatabase;
 import io.troupe.runtime.db.Schema;
+import io.troupe.runtime.governance.ratelimit.RateLimiter;
+import io.troupe.runtime.governance.ratelimit.RateLimits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +57,8 @@ public final class TroupeNode implements AutoCloseable {
   public static final String SYSTEM_NAME = "troupe";
   /** The runtime's own entity types; modules above add theirs through {@link EntityRegistration}. */
   public static final List<EntityTypeKey<?>> RUNTIME_ENTITY_TYPES =
-      List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY, SubscriptionWorker.ENTITY_KEY);
+      List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY, SubscriptionWorker.ENTITY_KEY,
+          RateLimiter.ENTITY_KEY);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   private final ActorSystem<Void> system;
@@ -179,6 +182,8 @@ public final class TroupeNode implements AutoCloseable {
     Session.init(system, sessionServices);
     io.troupe.runtime.readside.SessionProjection.init(system);
     SubscriptionWorker.init(system, topicLog);
+    RateLimiter.init(system);
+    RateLimits.get(system); // reads troupe.rate-limits now, so a bad value stops the node at start
     entities.forEach(e -> e.init().accept(system));
     system.systemActorOf(ClusterMetricsReporter.create(entityTypes(), settings.clusterPollInterval()),
         "cluster-metrics", Props.empty());
