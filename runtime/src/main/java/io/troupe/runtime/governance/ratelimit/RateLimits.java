@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>May refuse early</b>, by at most (nodes&nbsp;&minus;&nbsp;1)&nbsp;&times;&nbsp;(lease&nbsp;&minus;&nbsp;1)
  *       requests: a node's unused lease holds at most lease&nbsp;&minus;&nbsp;1 tokens (the request
  *       that fetched it took one), and while those sit on other nodes this node's requests may be
- *       refused. They go back to the bucket after {@code lease-ttl}. With the defaults
+ *       refused. They go back to the bucket once the lease expires, within 1.5&nbsp;&times;&nbsp;{@code lease-ttl}
+ *       (the expiry sweep runs every half ttl). With the defaults
  *       (lease&nbsp;&le;&nbsp;10) that is at most 9 requests per other node; for limits below 100
  *       per window the lease is 1 and nothing is ever refused early.</li>
  *   <li>A node that was refused remembers it until the bucket refills (the {@code Retry-After} it

@@ -46,6 +46,8 @@ class RateLimitClusterTest {
     Map<String, Object> limits = Map.of(
         "troupe.rate-limits.classes.reads.per-minute", "off",
         "troupe.rate-limits.classes.reads.per-hour", LIMIT,
+        "troupe.rate-limits.classes.deconfliction.per-minute", "off",
+        "troupe.rate-limits.classes.deconfliction.per-hour", 100,
         // Generous for a loaded test machine: this test is about the total, not the fallback.
         "troupe.rate-limits.ask-timeout", "10s");
     for (TestNodes.Ports p : ports) {
@@ -125,6 +127,46 @@ class RateLimitClusterTest {
             .get(15, TimeUnit.SECONDS).allowed());
       }
     }
+  }
+
+  @Test
+  void tokensLeasedButNotUsedGoBackToTheBucket() throws Exception {
+    EndpointClass cls = EndpointClass.DECONFLICTION;
+    assertEquals(2, RateLimits.get(nodes.get(0).system()).settings().leaseSizeOf(cls), "100 per hour leases 2");
+    // Node 0 leases 2 tokens and uses 1: the other sits there until the lease expires.
+    assertTrue(acquire(0, "return-key", cls).allowed());
+    // Node 1 takes what is left: 98, or 99 once node 0's spare token is back.
+    List<CompletableFuture<RateDecision>> burst = new ArrayList<>();
+    for (int i = 0; i < 99; i++) {
+      burst.add(RateLimits.get(nodes.get(1).system()).acquire("return-key", cls).toCompletableFuture());
+    }
+    int admitted = 1;
+    for (CompletableFuture<RateDecision> f : burst) {
+      admitted += f.get(30, TimeUnit.SECONDS).allowed() ? 1 : 0;
+    }
+    assertTrue(admitted == 99 || admitted == 100, "admitted " + admitted);
+    // Asking the entity itself: the spare token comes back within 1.5 lease-ttl, then nothing is left.
+    var entity = org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(nodes.get(2).system())
+        .entityRefFor(RateLimiter.ENTITY_KEY, RateLimiter.entityId("return-key", cls));
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+    while (admitted < 100 && Instant.now().isBefore(deadline)) {
+      RateLimiter.Leased leased = entity.<RateLimiter.Leased>ask(r -> new RateLimiter.Lease(1, r), Duration.ofSeconds(10))
+          .toCompletableFuture().get(15, TimeUnit.SECONDS);
+      admitted += leased.tokens();
+      if (leased.tokens() == 0) {
+        assertEquals("100 per 1 hour", leased.refusedBy());
+        Thread.sleep(100);
+      }
+    }
+    assertEquals(100, admitted, "every token of the bucket was used exactly once");
+    RateLimiter.Leased last = entity.<RateLimiter.Leased>ask(r -> new RateLimiter.Lease(5, r), Duration.ofSeconds(10))
+        .toCompletableFuture().get(15, TimeUnit.SECONDS);
+    assertEquals(0, last.tokens(), "nothing beyond the limit");
+    assertTrue(last.retryAfterMillis() > 0 && last.retryAfterMillis() <= 36_000, last.toString());
+  }
+
+  private static RateDecision acquire(int node, String key, EndpointClass cls) throws Exception {
+    return RateLimits.get(nodes.get(node).system()).acquire(key, cls).toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
 
   private static int upMembers(TroupeNode node) {
