@@ -28,6 +28,12 @@ public final class LimiterSystems {
     settings.put("troupe.cluster-port", TestNodes.freePort());
     settings.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
     settings.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
+    if (!join) {
+      // Never a member: its sharding region never finds a coordinator to hand off to, and it has
+      // no cluster to leave; do not wait the phases' 10 s for either at stop.
+      settings.put("pekko.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout", "1s");
+      settings.put("pekko.coordinated-shutdown.phases.cluster-exiting.timeout", "1s");
+    }
     settings.putAll(overrides);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe",
         ConfigFactory.load(ConfigFactory.parseMap(settings).withFallback(ConfigFactory.defaultApplication())));
