@@ -32,10 +32,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The margin, precisely:
  * <ul>
- *   <li><b>Never over the limit.</b> Every request admitted anywhere used a token that the key's
- *       entity took from all its buckets, so the cluster never admits more than the buckets
- *       allow. A leased token is used within {@code lease-ttl} (1 s) of leaving the bucket or given
- *       back, so a window's count is exact up to that one second of refill.</li>
+ *   <li><b>Never over the buckets.</b> Every request admitted anywhere used a token that the
+ *       key's entity took from all its buckets, so the cluster never admits more than the buckets
+ *       release. Only timing shifts: a leased token is used at most {@code lease-ttl} (1 s) after
+ *       it left the bucket, or given back. Counted over an arbitrary window, admissions can
+ *       therefore exceed what one bucket would have admitted in exactly that window by at most
+ *       min(limit&nbsp;&times;&nbsp;lease-ttl&nbsp;/&nbsp;window, nodes&nbsp;&times;&nbsp;(lease&nbsp;&minus;&nbsp;1)):
+ *       10 requests for 600 per minute, and none whenever the lease is 1 (limits below 100).</li>
  *   <li><b>May refuse early</b>, by at most (nodes&nbsp;&minus;&nbsp;1)&nbsp;&times;&nbsp;(lease&nbsp;&minus;&nbsp;1)
  *       requests: a node's unused lease holds at most lease&nbsp;&minus;&nbsp;1 tokens (the request
  *       that fetched it took one), and while those sit on other nodes this node's requests may be
@@ -56,8 +59,9 @@ import org.slf4j.LoggerFactory;
  * node sees, rounded up. A rate limit protects capacity and spend; a shard hand-over of a few
  * seconds should not turn into an outage of every request of every key (which failing closed
  * with 503 would be), and a per-node share keeps the cluster's total near the limit meanwhile.
- * During a fallback the total may reach about twice the limit in that window (what the entity
- * admitted before, plus the nodes' shares), never more.
+ * While nodes fall back they admit together at most about one more allowance (the sum of their
+ * shares, each a bucket that is created once and refills like any other) on top of what the
+ * entity admitted: up to about twice the limit in that window. Each such episode is logged.
  *
  * <p>One instance per ActorSystem: {@code RateLimits.get(system)}.
  */
@@ -99,8 +103,9 @@ public final class RateLimits implements Extension {
 
   /**
    * Takes one request of {@code keyId} in class {@code cls} from the key's cluster-wide buckets.
-   * Completes at once when this node holds leased tokens (or the class is unlimited), otherwise
-   * within {@code ask-timeout}; never completes exceptionally.
+   * Completes at once when this node holds leased tokens, remembers a refusal, is falling back,
+   * or the class is unlimited; otherwise after at most two lease requests, each bounded by
+   * {@code ask-timeout}. Never completes exceptionally.
    */
   public CompletionStage<RateDecision> acquire(String keyId, EndpointClass cls) {
     if (settings.limitsOf(cls).isEmpty()) {
@@ -152,7 +157,7 @@ public final class RateLimits implements Extension {
         local.leased = leased.tokens();
         local.leaseExpiresNanos = now + settings.leaseTtl().toNanos();
         if (leased.tokens() < asked) {
-          local.refusedUntilNanos = now + Duration.ofMillis(leased.retryAfterMillis()).toNanos();
+          local.refusedUntilNanos = now + Duration.ofMillis(Math.max(1, leased.retryAfterMillis())).toNanos();
           local.refusedBy = leased.refusedBy();
         }
       }
@@ -282,7 +287,7 @@ public final class RateLimits implements Extension {
 
     void startFallback(long now, Throwable failure) {
       int members = upMembers();
-      if (fallback == null || now - fallbackUntilNanos >= 0) {
+      if (fallback == null) { // kept across fallbacks: starting it full each time would multiply the share
         fallback = Buckets.full(settings.limitsOf(cls).stream().map(l -> l.shareOf(members)).toList(), now);
       }
       fallbackUntilNanos = now + settings.fallbackFor().toNanos();
