@@ -1,6 +1,7 @@
 package io.troupe.http;
 
 import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.governance.ratelimit.RateLimits;
 import io.troupe.runtime.governance.security.Authenticator;
 import io.troupe.runtime.node.TroupeNode;
 import java.time.Duration;
@@ -54,7 +55,10 @@ public final class TroupeServer extends HttpMetricsDirectives {
     SessionRoutes sessions = new SessionRoutes(node, maxBodyBytes);
     AnalyticsRoutes analytics = new AnalyticsRoutes(node.database());
     SecurityRoutes security = new SecurityRoutes(node, maxBodyBytes);
-    Guard guard = new Guard(Authenticator.get(system), node.auditLog(), metrics, Guard.RateLimit.NONE,
+    RateLimits limits = RateLimits.get(system);
+    RateLimitDirectives rateLimits = new RateLimitDirectives();
+    Guard guard = new Guard(Authenticator.get(system), node.auditLog(), metrics,
+        (principal, rule, inner) -> rateLimits.rateLimited(limits, principal, rule.endpointClass(), inner),
         node.settings().host() + ":" + node.settings().clusterPort());
     Route metricsGate = config.getBoolean("troupe.security.protect-metrics")
         ? path("metrics", () -> guard.fixed(METRICS_RULE, ops::rootRoutes))

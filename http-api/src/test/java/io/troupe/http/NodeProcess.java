@@ -41,6 +41,9 @@ public final class NodeProcess implements AutoCloseable {
     e.keySet().removeIf(k -> k.startsWith("TROUPE_"));
     e.put("TROUPE_DATA_DIR", dataDir.toString());
     e.put("TROUPE_ADMIN_TOKEN", io.troupe.runtime.TestNodes.ADMIN_TOKEN);
+    // The load of the process tests runs with one key; no limit is what they test.
+    e.put("TROUPE_RATE_LIMIT_PER_MINUTE", "0");
+    e.put("TROUPE_RATE_LIMIT_PER_HOUR", "0");
     e.put("TROUPE_HTTP_PORT", Integer.toString(ports.http()));
     e.put("TROUPE_CLUSTER_PORT", Integer.toString(ports.cluster()));
     e.put("TROUPE_MANAGEMENT_PORT", Integer.toString(ports.management()));

@@ -16,11 +16,13 @@ import org.junit.jupiter.api.Test;
 /**
  * Three real nodes (one JVM, one PostgreSQL): a key made through one node works on all, and
  * revoking it or lowering its user's role through another holds on every node within a second,
- * although every node had the credentials cached.
+ * although every node had the credentials cached; and a key's rate limit holds in total when its
+ * requests are spread over the three nodes.
  */
 class SecurityClusterTest {
 
   private static final Duration WITHIN = Duration.ofSeconds(1);
+  private static final int DECONFLICTION_PER_MINUTE = 12;
   private static final List<RunningNode> nodes = new ArrayList<>();
 
   @BeforeAll
@@ -29,7 +31,8 @@ class SecurityClusterTest {
     List<TestNodes.Ports> ports = List.of(TestNodes.Ports.free(), TestNodes.Ports.free(), TestNodes.Ports.free());
     List<String> seeds = List.of(ports.get(0).seed());
     for (TestNodes.Ports p : ports) {
-      nodes.add(RunningNode.start(db, p, seeds, Map.of()));
+      nodes.add(RunningNode.start(db, p, seeds, Map.of(
+          "troupe.rate-limits.classes.deconfliction.per-minute", DECONFLICTION_PER_MINUTE)));
     }
     for (RunningNode n : nodes) {
       n.awaitReady(Duration.ofSeconds(60));
@@ -78,6 +81,48 @@ class SecurityClusterTest {
       } while (status != 403 && System.nanoTime() < deadline);
       assertEquals(403, status, "node " + n.ports.http() + " still allowed a write " + WITHIN + " after the change");
     }
+  }
+
+  @Test
+  void aKeysRateLimitHoldsInTotalAcrossTheNodes() throws Exception {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(nodes.get(0).http, "busy", "USER");
+    int requests = 3 * DECONFLICTION_PER_MINUTE;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    List<java.util.concurrent.Future<HttpClientForTests.Answer>> answers = new ArrayList<>();
+    try {
+      for (int i = 0; i < requests; i++) {
+        HttpClientForTests via = nodes.get(i % 3).http.as(user.key());
+        String path = "/api/v1/allocations/busy-" + i; // unknown: 404 once past the limit check
+        answers.add(pool.submit(() -> via.send("DELETE", path, Map.of(), null)));
+      }
+      int admitted = 0;
+      int refused = 0;
+      for (var f : answers) {
+        HttpClientForTests.Answer a = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        if (a.status() == 429) {
+          refused++;
+          org.junit.jupiter.api.Assertions.assertTrue(Integer.parseInt(a.header("Retry-After")) >= 1, a::body);
+          org.junit.jupiter.api.Assertions.assertTrue(a.contentType().startsWith("application/problem+json"));
+          org.junit.jupiter.api.Assertions.assertTrue(a.json().get("detail").asText()
+              .contains(DECONFLICTION_PER_MINUTE + " per 1 minute"), a::body);
+        } else {
+          assertEquals(404, a.status(), a::body);
+          admitted++;
+        }
+      }
+      // Limits under 100 per window lease one token at a time: exact, whatever node is asked.
+      assertEquals(DECONFLICTION_PER_MINUTE, admitted, "admitted in total over three nodes");
+      assertEquals(requests - DECONFLICTION_PER_MINUTE, refused);
+    } finally {
+      pool.shutdownNow();
+    }
+    // Another class of the same key, and another key, are not affected.
+    assertEquals(200, nodes.get(1).http.as(user.key()).get("/api/v1/topics").status());
+    assertEquals(404, nodes.get(2).http.send("DELETE", "/api/v1/allocations/other-key", Map.of(), null).status());
+    Eventually.await(Duration.ofSeconds(10), "RATE_LIMITED in the audit log", () ->
+        nodes.get(0).http.get("/api/v1/security/audit?userId=" + user.userId() + "&action=RATE_LIMITED")
+            .json().get("entries").size() == requests - DECONFLICTION_PER_MINUTE ? java.util.Optional.of(true)
+            : java.util.Optional.empty());
   }
 
   private static void awaitStatus(RunningNode n, String key, String path, int expected, long since) {

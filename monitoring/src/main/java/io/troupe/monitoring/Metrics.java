@@ -34,6 +34,10 @@ public final class Metrics implements Extension {
   public final Histogram httpRequestDuration = Histogram.build()
       .name("http_request_duration_seconds").help("Time to answer an HTTP request (to response headers)")
       .labelNames("method", "route").buckets(LATENCY_BUCKETS).register(registry);
+  /** Requests refused with 429 by a rate limit; the label is one of the four endpoint classes. */
+  public final Counter rateLimitedRequests = Counter.build()
+      .name("rate_limited_requests_total").help("Requests refused by a rate limit (429), by endpoint class")
+      .labelNames("endpoint_class").register(registry);
 
   // --- Broker ---
   public final Counter brokerMessagesPublished = Counter.build()

@@ -48,6 +48,13 @@ public final class TestNodes {
     Map<String, Object> settings = new HashMap<>();
     settings.put("troupe.host", "127.0.0.1");
     settings.put("troupe.security.admin-token", ADMIN_TOKEN);
+    // Tests drive load with one key; the tests of the limits switch them on for themselves.
+    for (String window : new String[] {"per-minute", "per-hour"}) {
+      settings.put("troupe.rate-limits." + window, "off");
+      for (String cls : new String[] {"model_running", "deconfliction", "reads", "admin"}) {
+        settings.put("troupe.rate-limits.classes." + cls + "." + window, "off");
+      }
+    }
     settings.put("troupe.http-port", ports.http());
     settings.put("troupe.cluster-port", ports.cluster());
     settings.put("troupe.management-port", ports.management());

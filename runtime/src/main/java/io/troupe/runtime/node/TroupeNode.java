@@ -20,6 +20,8 @@ import io.troupe.runtime.db.Database;
 import io.troupe.runtime.db.DatabaseTarget;
 import io.troupe.runtime.db.EmbeddedDatabase;
 import io.troupe.runtime.db.Schema;
+import io.troupe.runtime.governance.ratelimit.RateLimiter;
+import io.troupe.runtime.governance.ratelimit.RateLimits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +58,7 @@ public final class TroupeNode implements AutoCloseable {
   /** The runtime's own entity types; modules above add theirs through {@link EntityRegistration}. */
   public static final List<EntityTypeKey<?>> RUNTIME_ENTITY_TYPES =
       List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY, SubscriptionWorker.ENTITY_KEY,
-          io.troupe.runtime.governance.security.ApiUser.ENTITY_KEY);
+          io.troupe.runtime.governance.security.ApiUser.ENTITY_KEY, RateLimiter.ENTITY_KEY);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   private final ActorSystem<Void> system;
@@ -188,6 +190,8 @@ public final class TroupeNode implements AutoCloseable {
     io.troupe.runtime.governance.security.ApiUser.init(system);
     io.troupe.runtime.governance.security.AdminBootstrap.whenUp(system,
         system.settings().config().getString("troupe.security.admin-token"), settings.dataDir());
+    RateLimiter.init(system);
+    RateLimits.get(system); // reads troupe.rate-limits now, so a bad value stops the node at start
     entities.forEach(e -> e.init().accept(system));
     system.systemActorOf(ClusterMetricsReporter.create(entityTypes(), settings.clusterPollInterval()),
         "cluster-metrics", Props.empty());
