@@ -61,6 +61,7 @@ class MetricsHygieneTest {
     FAMILIES.put("auth_attempts_total", "counter");
     FAMILIES.put("permission_checks_total", "counter");
     FAMILIES.put("audit_entries_dropped_total", "counter");
+    FAMILIES.put("rate_limited_requests_total", "counter");
   }
 
   /** Label names that would carry unbounded values (ids, raw paths, user input). */
