@@ -1,6 +1,8 @@
 package io.troupe.http;
 
 import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.governance.Principal;
+import io.troupe.runtime.governance.Role;
 import io.troupe.runtime.node.TroupeNode;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +53,10 @@ public final class TroupeServer extends HttpMetricsDirectives {
     AgentRoutes agents = new AgentRoutes(node, maxBodyBytes);
     SessionRoutes sessions = new SessionRoutes(node, maxBodyBytes);
     AnalyticsRoutes analytics = new AnalyticsRoutes(node.database());
+    CostRoutes costs = new CostRoutes(node, maxBodyBytes);
+    AdminRoutes admin = new AdminRoutes(node.database());
+    // AUTH: replaced by the edge's authenticated principal when merged
+    Principal principal = new Principal("admin", "bootstrap", Role.ADMIN);
     return instrumented(metrics, () ->
         handleExceptions(ProblemHandlers.exceptions(), () ->
             handleRejections(ProblemHandlers.rejections(), () -> concat(
@@ -61,6 +67,8 @@ public final class TroupeServer extends HttpMetricsDirectives {
                     spectrum.route(),
                     agents.route(),
                     sessions.route(),
-                    analytics.route()))))));
+                    analytics.route(),
+                    costs.route(principal),
+                    admin.route(principal)))))));
   }
 }
