@@ -57,6 +57,9 @@ class MetricsHygieneTest {
     FAMILIES.put("embm_deconfliction_preemptions_total", "counter");
     FAMILIES.put("embm_active_allocations", "gauge");
     FAMILIES.put("troupe_cluster_is_leader", "gauge");
+    FAMILIES.put("api_cost_dollars_total", "counter");
+    FAMILIES.put("api_tokens_total", "counter");
+    FAMILIES.put("budget_rejections_total", "counter");
   }
 
   /** Label names that would carry unbounded values (ids, raw paths, user input). */
