@@ -77,6 +77,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   /** How the reason of a session stopped by a budget starts (SessionFailed.reason, the API's error). */
   public static final String BUDGET_EXCEEDED = "BUDGET_EXCEEDED";
+  /** How the reason starts when the budgets could not be asked (the session fails closed). */
+  public static final String BUDGET_UNAVAILABLE = "BUDGET_UNAVAILABLE";
   /** The user a session without one is charged to. */
   public static final String ANONYMOUS_USER = "anonymous";
 
@@ -165,7 +167,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private final SessionServices services;
   private final Metrics metrics;
   private final org.apache.pekko.actor.ActorRef mediator;
-  /** The one side effect in flight ("llm:N" or "tool:ID"); results for anything else are stale. */
+  /** The one side effect in flight ("budget:N", "llm:N" or "tool:ID"); results for anything else are stale. */
   private String awaiting;
   private boolean countedActive;
   /** The model call whose cost is reserved on the budgets and not settled yet, or 0. */
@@ -281,20 +283,24 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       invokeModel(iteration, def, request); // unpriced: counted in tokens only, nothing to reserve
       return;
     }
-    ctx.pipeToSelf(services.costs().budgets().reserve(budgetSubjects(state), reservationId(iteration),
-            estimate.costUsd()),
+    awaiting = "budget:" + iteration;
+    ctx.pipeToSelf(services.costs().budgets().reserve(SessionBudget.subjects(state),
+            SessionBudget.reservationId(sessionId, iteration), estimate.costUsd()),
         (verdicts, failure) -> new BudgetChecked(iteration, verdicts, failure == null ? null : rootMessage(failure)));
   }
 
   private ReplyEffect<Event, SessionState> onBudgetChecked(SessionState state, BudgetChecked checked) {
     boolean granted = checked.error() == null && checked.verdicts().stream().allMatch(Budget.Verdict::granted);
-    if (!state.running() || !("llm:" + checked.iteration()).equals(awaiting)) {
-      if (granted) { // cancelled meanwhile: the call will not be made
-        services.costs().budgets().settle(budgetSubjects(state), reservationId(checked.iteration()), 0.0);
+    if (!state.running() || !("budget:" + checked.iteration()).equals(awaiting)) {
+      // Stale. Only a finished session releases: a running one may be using this reservation id
+      // again (the same step asked twice across a restart) for the call it is making.
+      if (granted && !state.running()) {
+        settle(state, checked.iteration(), 0.0);
       }
       return Effect().noReply();
     }
     if (granted) {
+      awaiting = "llm:" + checked.iteration();
       reservedIteration = checked.iteration();
       invokeModel(checked.iteration(), state.definition(), request(state));
       return Effect().noReply();
@@ -303,13 +309,11 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     String reason;
     if (checked.error() != null) {
       // Fail closed: spending without a reservation could pass a limit.
-      reason = BUDGET_EXCEEDED + ": the budgets could not be checked (" + checked.error() + ")";
+      reason = BUDGET_UNAVAILABLE + ": the budgets could not be checked (" + checked.error() + ")";
     } else {
       metrics.budgetRejections.inc();
       Budget.Verdict denied = checked.verdicts().stream().filter(v -> !v.granted()).findFirst().orElseThrow();
-      reason = BUDGET_EXCEEDED + ": the " + denied.period().label() + " budget of " + denied.subject() + " ($"
-          + usd(denied.limitUsd()) + ") does not cover this model call (spent $" + usd(denied.spentUsd())
-          + ", reserved $" + usd(denied.reservedUsd()) + ", this call estimated at $" + usd(denied.estimateUsd()) + ")";
+      reason = SessionBudget.refusal(denied);
     }
     return persistThenContinue(List.of(new SessionFailed(false, reason, now()))).thenNoReply();
   }
@@ -340,17 +344,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     return ResponseCache.cacheable(request) && !ScriptedProvider.NAME.equals(def.provider());
   }
 
-  private String reservationId(int iteration) {
-    return sessionId + "#" + iteration;
-  }
-
-  private static List<String> budgetSubjects(SessionState state) {
-    return List.of(Budget.userSubject(state.userId() == null ? ANONYMOUS_USER : state.userId()),
-        Budget.agentSubject(state.agentName()));
-  }
-
-  private static String usd(Double amount) {
-    return amount == null ? "?" : String.format(java.util.Locale.ROOT, "%.6f", amount);
+  private void settle(SessionState state, int iteration, double actualUsd) {
+    services.costs().budgets().settle(SessionBudget.subjects(state), SessionBudget.reservationId(sessionId, iteration),
+        actualUsd);
   }
 
   private Optional<LlmProvider> provider(AgentDefinition def) {
@@ -373,7 +369,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
             done.response().usage().outputTokens()).costUsd();
     if (!state.running() || !("llm:" + done.iteration()).equals(awaiting)) {
       if (reserved) { // cancelled during the call: it was made all the same
-        services.costs().budgets().settle(budgetSubjects(state), reservationId(done.iteration()), actualUsd);
+        settle(state, done.iteration(), actualUsd);
       }
       return Effect().noReply(); // stale: cancelled, or a reply from before a restart
     }
@@ -398,8 +394,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     if (reserved) {
       // Settled once the reply is journaled: if that write fails, the step runs again under the
       // same (still open) reservation; if the node dies first, the reservation expires at its estimate.
-      effect = effect.thenRun(s -> services.costs().budgets().settle(budgetSubjects(s), reservationId(done.iteration()),
-          actualUsd));
+      effect = effect.thenRun(s -> settle(s, done.iteration(), actualUsd));
     }
     return effect.thenNoReply();
   }

@@ -134,7 +134,10 @@ public final class Budget extends EventSourcedBehaviorWithEnforcedReplies<Budget
         .onCommand(SetLimit.class, this::onSetLimit)
         .onCommand(Reserve.class, this::onReserve)
         .onCommand(Settle.class, this::onSettle)
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), view(state, now())))
+        .onCommand(Get.class, (state, cmd) -> {
+          Instant at = now(); // stale reservations shown as spent; they are journaled as such on the next write
+          return Effect().reply(cmd.replyTo(), view(applyAll(state, stale(state, at)), at));
+        })
         .onCommand(ExpireStale.class, this::onExpireStale)
         .build();
   }
