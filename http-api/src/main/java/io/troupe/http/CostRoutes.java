@@ -70,7 +70,9 @@ public final class CostRoutes extends EdgeDirectives {
         path("stats", () -> template("/api/v1/costs/stats", () -> get(() -> stats(principal)))),
         path(segment("usage").slash(segment()), userId ->
             template("/api/v1/costs/usage/{userId}", () -> get(() -> usage(principal, userId)))),
-        path("budget", () -> template("/api/v1/costs/budget", () -> post(() -> setBudget(principal)))),
+        path("budget", () -> template("/api/v1/costs/budget", () -> concat(
+            post(() -> setBudget(principal)),
+            get(() -> budget(principal))))),
         path("forecast", () -> template("/api/v1/costs/forecast", () -> get(() -> forecast(principal)))),
         path("recommendations", () -> template("/api/v1/costs/recommendations",
             () -> get(() -> recommendations(principal)))),
@@ -139,6 +141,41 @@ public final class CostRoutes extends EdgeDirectives {
               replyTo), askTimeout))
           .thenApply(BudgetBodies::view));
     });
+  }
+
+  /**
+   * GET /api/v1/costs/budget?scope=user|agent&subject=: one budget's limits, spending and open
+   * reservations. An agent's, or another user's, needs costs:read-all.
+   */
+  private Route budget(Principal principal) {
+    return parameterOptional("scope", scopeParam -> parameterOptional("subject", subjectParam -> {
+      FieldErrors errors = new FieldErrors();
+      String scope = scopeParam.orElse(null);
+      if (scope == null) {
+        errors.add("scope", "is required: user or agent");
+      } else if (!List.of("user", "agent").contains(scope)) {
+        errors.add("scope", "must be user or agent");
+      }
+      String subject = subjectParam.orElse(null);
+      if (subject == null) {
+        errors.add("subject", "is required: a user id or an agent name");
+      } else if ("agent".equals(scope)) {
+        TopicNames.problem(subject).ifPresent(p -> errors.add("subject", p));
+      } else {
+        userId(subject, "subject", errors);
+      }
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      Problem refused = "user".equals(scope) ? CostAccess.refusal(principal, subject)
+          : CostAccess.lacking(principal, Permission.COSTS_READ_ALL);
+      if (refused != null) {
+        return problem(refused);
+      }
+      String entityId = "user".equals(scope) ? Budget.userSubject(subject) : Budget.agentSubject(subject);
+      return answer(asks.<Budget.Command, Budget.BudgetView>ask(sharding.entityRefFor(Budget.ENTITY_KEY, entityId),
+          Budget.Get::new).thenApply(BudgetBodies::view));
+    }));
   }
 
   private CompletionStage<Map<BudgetPeriod, Double>> baseline(String userId, String agent) {

@@ -76,11 +76,19 @@ class CostAccessTest {
     assertEquals("alice", alice.get("/api/v1/costs/recommendations").json().get("userId").asText());
     assertEquals(200, alice.get("/api/v1/costs/models").status());
 
+    assertEquals(200, alice.get("/api/v1/costs/budget?scope=user&subject=alice").status());
     for (String path : new String[] {"/api/v1/costs/stats?userId=bob", "/api/v1/costs/usage/bob",
+        "/api/v1/costs/budget?scope=user&subject=bob",
         "/api/v1/costs/forecast?userId=bob", "/api/v1/costs/recommendations?userId=bob"}) {
       JsonNode problem = assertProblem(alice.get(path), 403);
       assertTrue(problem.get("detail").asText().contains("costs:read-all"), problem::toString);
     }
+  }
+
+  @Test
+  void aUserReadsNoAgentBudget() {
+    JsonNode problem = assertProblem(alice.get("/api/v1/costs/budget?scope=agent&subject=planner"), 403);
+    assertTrue(problem.get("detail").asText().contains("costs:read-all"), problem::toString);
   }
 
   @Test

@@ -115,6 +115,12 @@ class CostRoutesTest {
     assertEquals(spent, day.get("spentUsd").asDouble(), 1e-12, "the budget counted what the read side counted");
     assertEquals(0, usage.get("budget").get("openReservations").asInt());
 
+    JsonNode agentBudget = http.get("/api/v1/costs/budget?scope=agent&subject=" + agent).json();
+    assertEquals("agent:" + agent, agentBudget.get("subject").asText());
+    assertTrue(CostCalls.period(agentBudget, "month").get("limitUsd").isNull(), "no agent limit was set");
+    assertEquals(0.0001, CostCalls.period(http.get("/api/v1/costs/budget?scope=user&subject=" + user).json(), "day")
+        .get("limitUsd").asDouble());
+
     JsonNode forecast = http.get("/api/v1/costs/forecast?userId=" + user + "&days=14").json();
     assertTrue(forecast.get("method").asText().contains("least-squares"), forecast::toString);
     assertEquals(14, forecast.get("dailyTotals").size());
@@ -181,6 +187,10 @@ class CostRoutesTest {
     assertTrue(assertProblem(http.get("/api/v1/admin/metrics?hours=0"), 400).get("errors").has("hours"));
     assertTrue(assertProblem(http.get("/api/v1/admin/errors?limit=100000"), 400).get("errors").has("limit"));
     assertTrue(assertProblem(http.get("/api/v1/admin/user-activity/u1?limit=x"), 400).get("errors").has("limit"));
+    JsonNode budget = assertProblem(http.get("/api/v1/costs/budget?scope=team"), 400);
+    assertTrue(budget.get("errors").has("scope") && budget.get("errors").has("subject"), budget::toString);
+    assertTrue(assertProblem(http.get("/api/v1/costs/budget?scope=agent&subject=bad%20name"), 400)
+        .get("errors").has("subject"));
     assertProblem(http.send("DELETE", "/api/v1/costs/models", Map.of(), null), 405);
     assertFalse(http.get("/api/v1/costs/stats").json().get("totals").isNull());
   }
