@@ -182,6 +182,12 @@ public final class Budget extends EventSourcedBehaviorWithEnforcedReplies<Budget
 
   private ReplyEffect<Event, BudgetState> onExpireStale(BudgetState state, ExpireStale cmd) {
     List<Event> events = stale(state, now());
+    if (events.isEmpty()) { // the open ones are younger: look again later
+      if (!state.open().isEmpty()) {
+        armExpiry();
+      }
+      return Effect().noReply();
+    }
     return Effect().persist(events).thenRun(s -> {
       if (!s.open().isEmpty()) {
         armExpiry();
