@@ -225,3 +225,41 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE INDEX IF NOT EXISTS audit_log_at_idx ON audit_log (at);
 
 CREATE INDEX IF NOT EXISTS audit_log_user_idx ON audit_log (user_id, at);
+
+-- Who a session's model calls are charged to: its user (or "anonymous"), agent, provider and
+-- model, kept by the cost projection from SessionStarted so it can attribute each later call.
+CREATE TABLE IF NOT EXISTS model_cost_session (
+  session_id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  provider TEXT,
+  model TEXT
+);
+
+-- One row per model call (LlmResponded), keyed by the session and its iteration, so a replayed
+-- event inserts nothing. cost_usd is priced from troupe.costs.pricing when projected; an unpriced
+-- model has priced = false and cost 0, a cached reply cost 0.
+CREATE TABLE IF NOT EXISTS model_cost (
+  session_id TEXT NOT NULL,
+  iteration INTEGER NOT NULL,
+  user_id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  provider TEXT,
+  model TEXT,
+  priced_as TEXT,
+  input_tokens BIGINT NOT NULL,
+  output_tokens BIGINT NOT NULL,
+  cost_usd NUMERIC(20, 10) NOT NULL,
+  priced BOOLEAN NOT NULL,
+  cached BOOLEAN NOT NULL,
+  at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (session_id, iteration)
+);
+
+CREATE INDEX IF NOT EXISTS model_cost_at_idx ON model_cost (at);
+
+CREATE INDEX IF NOT EXISTS model_cost_user_idx ON model_cost (user_id, at);
+
+CREATE INDEX IF NOT EXISTS model_cost_agent_idx ON model_cost (agent, at);
+
+CREATE INDEX IF NOT EXISTS agent_session_user_idx ON agent_session (user_id, started_at);

@@ -52,6 +52,18 @@ public final class RouteTable {
       rule("GET", "/api/v1/analytics/deconfliction", Permission.ANALYTICS_READ, READS),
       rule("GET", "/api/v1/analytics/roe-violations", Permission.ANALYTICS_READ, READS),
       rule("GET", "/api/v1/analytics/frequency-usage", Permission.ANALYTICS_READ, READS),
+      // Costs: costs:read shows one's own (the routes refuse another user's without costs:read-all).
+      rule("GET", "/api/v1/costs/stats", Permission.COSTS_READ, READS),
+      rule("GET", "/api/v1/costs/usage/{userId}", Permission.COSTS_READ, READS),
+      rule("POST", "/api/v1/costs/budget", Permission.BUDGETS_WRITE, ADMIN),
+      rule("GET", "/api/v1/costs/budget", Permission.COSTS_READ, READS),
+      rule("GET", "/api/v1/costs/forecast", Permission.COSTS_READ, READS),
+      rule("GET", "/api/v1/costs/recommendations", Permission.COSTS_READ, READS),
+      rule("GET", "/api/v1/costs/models", Permission.COSTS_READ, READS),
+      // Admin views.
+      rule("GET", "/api/v1/admin/metrics", Permission.ADMIN_READ, ADMIN),
+      rule("GET", "/api/v1/admin/errors", Permission.ADMIN_READ, ADMIN),
+      rule("GET", "/api/v1/admin/user-activity/{userId}", Permission.ADMIN_READ, ADMIN),
       // Security. Listing permissions and checking one's own need only a valid key.
       rule("GET", "/api/v1/security/permissions", null, READS),
       rule("POST", "/api/v1/security/check-permission", null, READS),

@@ -63,6 +63,8 @@ public final class TroupeServer extends HttpMetricsDirectives {
     Route metricsGate = config.getBoolean("troupe.security.protect-metrics")
         ? path("metrics", () -> guard.fixed(METRICS_RULE, ops::rootRoutes))
         : reject();
+    CostRoutes costs = new CostRoutes(node, maxBodyBytes);
+    AdminRoutes admin = new AdminRoutes(node.database());
     return instrumented(metrics, () ->
         handleExceptions(ProblemHandlers.exceptions(), () ->
             handleRejections(ProblemHandlers.rejections(), () -> concat(
@@ -75,7 +77,10 @@ public final class TroupeServer extends HttpMetricsDirectives {
                     agents.route(),
                     sessions.route(),
                     analytics.route(),
-                    security.route())))))));
+                    security.route(),
+                    // These answer differently per caller (own costs only without costs:read-all).
+                    extractRequest(r -> costs.route(r.getAttribute(EdgeDirectives.PRINCIPAL).orElseThrow())),
+                    extractRequest(r -> admin.route(r.getAttribute(EdgeDirectives.PRINCIPAL).orElseThrow())))))))));
   }
 
   /** {@code /metrics} when {@code troupe.security.protect-metrics} is on. */

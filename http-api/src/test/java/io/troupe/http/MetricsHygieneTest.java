@@ -62,6 +62,9 @@ class MetricsHygieneTest {
     FAMILIES.put("permission_checks_total", "counter");
     FAMILIES.put("audit_entries_dropped_total", "counter");
     FAMILIES.put("rate_limited_requests_total", "counter");
+    FAMILIES.put("api_cost_dollars_total", "counter");
+    FAMILIES.put("api_tokens_total", "counter");
+    FAMILIES.put("budget_rejections_total", "counter");
   }
 
   /** Label names that would carry unbounded values (ids, raw paths, user input). */

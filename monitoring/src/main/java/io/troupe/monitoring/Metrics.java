@@ -90,6 +90,17 @@ public final class Metrics implements Extension {
       .name("embm_llm_cache_hits_total").help("Model calls answered from the response cache").register(registry);
   public final Counter llmCacheMisses = Counter.build()
       .name("embm_llm_cache_misses_total").help("Cacheable model calls (temperature 0) not in the cache").register(registry);
+  // --- Costs and budgets ---
+  public final Counter apiCostDollars = Counter.build()
+      .name("api_cost_dollars_total")
+      .help("Dollars spent on model calls, by model, priced from troupe.costs.pricing (unpriced models add 0; cached replies cost nothing)")
+      .labelNames("model").register(registry);
+  public final Counter apiTokens = Counter.build()
+      .name("api_tokens_total").help("Tokens of model calls that reached a provider, by model and direction (input or output)")
+      .labelNames("model", "direction").register(registry);
+  public final Counter budgetRejections = Counter.build()
+      .name("budget_rejections_total").help("Model calls refused because a user's or an agent's budget would be exceeded")
+      .register(registry);
   /** Agent names and model names are chosen by users: bounded like theaters. */
   public final BoundedLabel agentLabel = new BoundedLabel(100);
   public final BoundedLabel modelLabel = new BoundedLabel(50);

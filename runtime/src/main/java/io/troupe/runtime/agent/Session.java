@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.CborSerializable;
+import io.troupe.runtime.governance.cost.Budget;
+import io.troupe.runtime.governance.cost.PricingTable;
 import io.troupe.runtime.llm.LlmProvider;
 import io.troupe.runtime.llm.LlmRequest;
 import io.troupe.runtime.llm.LlmResponse;
@@ -52,6 +54,11 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * dies resumes elsewhere from its last event: a tool call that had started is run again with the
  * same call id (its idempotency key); a completed one is never run again. Sessions are sharded
  * with remember-entities, so running ones start again by themselves after a full restart.
+ *
+ * <p>Before each model call that may cost money, its estimated cost is reserved on the budgets of
+ * the session's user and agent ({@link Budget}, reservation id "{sessionId}#{iteration}", the same
+ * when a step runs again); a denial ends the session with status ERROR and a reason starting with
+ * {@value #BUDGET_EXCEEDED}. After the reply the reservation is settled with the actual cost.
  */
 public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Session.Command, Session.Event, SessionState> {
 
@@ -67,6 +74,13 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
                                          SessionServices services) {
     return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> new Session(sessionId, ctx, shard, timers, services)));
   }
+
+  /** How the reason of a session stopped by a budget starts (SessionFailed.reason, the API's error). */
+  public static final String BUDGET_EXCEEDED = "BUDGET_EXCEEDED";
+  /** How the reason starts when the budgets could not be asked (the session fails closed). */
+  public static final String BUDGET_UNAVAILABLE = "BUDGET_UNAVAILABLE";
+  /** The user a session without one is charged to. */
+  public static final String ANONYMOUS_USER = "anonymous";
 
   public static String liveFeed(String sessionId) {
     return "troupe.session." + sessionId;
@@ -93,6 +107,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   /** Internal: a model call finished (error is null on success). */
   public record LlmDone(int iteration, LlmResponse response, boolean cached, boolean cacheable, long durationMillis,
                         String error) implements Command {}
+
+  /** Internal: the budgets answered the reservation for a model call (error is null when they answered). */
+  public record BudgetChecked(int iteration, List<Budget.Verdict> verdicts, String error) implements Command {}
 
   /** Internal: a tool call finished. */
   public record ToolDone(String callId, boolean ok, String result, String error, long durationMillis) implements Command {}
@@ -150,9 +167,11 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private final SessionServices services;
   private final Metrics metrics;
   private final org.apache.pekko.actor.ActorRef mediator;
-  /** The one side effect in flight ("llm:N" or "tool:ID"); results for anything else are stale. */
+  /** The one side effect in flight ("budget:N", "llm:N" or "tool:ID"); results for anything else are stale. */
   private String awaiting;
   private boolean countedActive;
+  /** The model call whose cost is reserved on the budgets and not settled yet, or 0. */
+  private int reservedIteration;
 
   private Session(String sessionId, ActorContext<Command> ctx, ActorRef<ClusterSharding.ShardCommand> shard,
                   TimerScheduler<Command> timers, SessionServices services) {
@@ -179,6 +198,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), SessionView.of(sessionId, state)))
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(Step.class, this::onStep)
+        .onCommand(BudgetChecked.class, this::onBudgetChecked)
         .onCommand(LlmDone.class, this::onLlmDone)
         .onCommand(ToolDone.class, this::onToolDone)
         .onCommand(Idle.class, (state, cmd) -> {
@@ -245,30 +265,88 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     int iteration = state.iterations() + 1;
     awaiting = "llm:" + iteration;
     AgentDefinition def = state.definition();
-    LlmRequest request = new LlmRequest(def.model(), state.conversation(), services.tools().schemas(def.tools()),
-        def.temperature(), services.llmTimeout());
+    LlmRequest request = request(state);
     Optional<LlmProvider> provider = provider(def);
     if (provider.isEmpty()) {
       ctx.getSelf().tell(new LlmDone(iteration, null, false, false, 0, "no model provider named " + def.provider()));
       return;
     }
-    // The scripted provider's replies depend on the agent's script, which no cache key holds;
-    // they are instant and deterministic anyway, so they are never cached.
-    boolean cacheable = ResponseCache.cacheable(request) && !ScriptedProvider.NAME.equals(def.provider());
-    if (cacheable) {
+    if (cacheable(def, request)) {
       Optional<LlmResponse> hit = services.cache().get(provider.get().name(), request);
       if (hit.isPresent()) {
-        ctx.getSelf().tell(new LlmDone(iteration, hit.get(), true, true, 0, null));
+        ctx.getSelf().tell(new LlmDone(iteration, hit.get(), true, true, 0, null)); // a cached reply costs nothing
         return;
       }
     }
+    PricingTable.Cost estimate = services.costs().estimate(request);
+    if (estimate.costUsd() <= 0) {
+      invokeModel(iteration, def, request); // unpriced: counted in tokens only, nothing to reserve
+      return;
+    }
+    awaiting = "budget:" + iteration;
+    ctx.pipeToSelf(services.costs().budgets().reserve(SessionBudget.subjects(state),
+            SessionBudget.reservationId(sessionId, iteration), estimate.costUsd()),
+        (verdicts, failure) -> new BudgetChecked(iteration, verdicts, failure == null ? null : rootMessage(failure)));
+  }
+
+  private ReplyEffect<Event, SessionState> onBudgetChecked(SessionState state, BudgetChecked checked) {
+    boolean granted = checked.error() == null && checked.verdicts().stream().allMatch(Budget.Verdict::granted);
+    if (!state.running() || !("budget:" + checked.iteration()).equals(awaiting)) {
+      // Stale. Only a finished session releases: a running one may be using this reservation id
+      // again (the same step asked twice across a restart) for the call it is making.
+      if (granted && !state.running()) {
+        settle(state, checked.iteration(), 0.0);
+      }
+      return Effect().noReply();
+    }
+    if (granted) {
+      awaiting = "llm:" + checked.iteration();
+      reservedIteration = checked.iteration();
+      invokeModel(checked.iteration(), state.definition(), request(state));
+      return Effect().noReply();
+    }
+    awaiting = null;
+    String reason;
+    if (checked.error() != null) {
+      // Fail closed: spending without a reservation could pass a limit.
+      reason = BUDGET_UNAVAILABLE + ": the budgets could not be checked (" + checked.error() + ")";
+    } else {
+      metrics.budgetRejections.inc();
+      Budget.Verdict denied = checked.verdicts().stream().filter(v -> !v.granted()).findFirst().orElseThrow();
+      reason = SessionBudget.refusal(denied);
+    }
+    return persistThenContinue(List.of(new SessionFailed(false, reason, now()))).thenNoReply();
+  }
+
+  private void invokeModel(int iteration, AgentDefinition def, LlmRequest request) {
+    LlmProvider provider = provider(def).orElseThrow();
+    boolean cacheable = cacheable(def, request);
     long start = System.nanoTime();
-    ctx.pipeToSelf(provider.get().complete(request, this::announceToken), (response, failure) -> {
+    ctx.pipeToSelf(provider.complete(request, this::announceToken), (response, failure) -> {
       long millis = (System.nanoTime() - start) / 1_000_000;
       return failure == null
           ? new LlmDone(iteration, response, false, cacheable, millis, null)
           : new LlmDone(iteration, null, false, cacheable, millis, rootMessage(failure));
     });
+  }
+
+  private LlmRequest request(SessionState state) {
+    AgentDefinition def = state.definition();
+    return new LlmRequest(def.model(), state.conversation(), services.tools().schemas(def.tools()), def.temperature(),
+        services.llmTimeout());
+  }
+
+  /**
+   * The scripted provider's replies depend on the agent's script, which no cache key holds; they
+   * are instant and deterministic anyway, so they are never cached.
+   */
+  private static boolean cacheable(AgentDefinition def, LlmRequest request) {
+    return ResponseCache.cacheable(request) && !ScriptedProvider.NAME.equals(def.provider());
+  }
+
+  private void settle(SessionState state, int iteration, double actualUsd) {
+    services.costs().budgets().settle(SessionBudget.subjects(state), SessionBudget.reservationId(sessionId, iteration),
+        actualUsd);
   }
 
   private Optional<LlmProvider> provider(AgentDefinition def) {
@@ -282,28 +360,43 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   }
 
   private ReplyEffect<Event, SessionState> onLlmDone(SessionState state, LlmDone done) {
+    boolean reserved = reservedIteration == done.iteration();
+    if (reserved) {
+      reservedIteration = 0;
+    }
+    double actualUsd = done.response() == null || done.cached() ? 0.0
+        : services.costs().pricing().cost(state.definition().model(), done.response().usage().inputTokens(),
+            done.response().usage().outputTokens()).costUsd();
     if (!state.running() || !("llm:" + done.iteration()).equals(awaiting)) {
+      if (reserved) { // cancelled during the call: it was made all the same
+        settle(state, done.iteration(), actualUsd);
+      }
       return Effect().noReply(); // stale: cancelled, or a reply from before a restart
     }
     awaiting = null;
     AgentDefinition def = state.definition();
-    recordModelCall(def, done);
-    if (done.error() != null) {
-      return persistThenContinue(List.of(new SessionFailed(false, "model call failed: " + done.error(), now())))
-          .thenNoReply();
-    }
-    if (done.cacheable() && !done.cached()) {
-      provider(def).ifPresent(p -> services.cache().put(p.name(), new LlmRequest(def.model(), state.conversation(),
-          services.tools().schemas(def.tools()), def.temperature(), services.llmTimeout()), done.response()));
-    }
-    LlmResponse r = done.response();
+    recordModelCall(def, done, actualUsd);
     List<Event> events = new ArrayList<>();
-    events.add(new LlmResponded(done.iteration(), r.text(), r.toolCalls(), r.usage(), done.cached(), done.cacheable(),
-        done.durationMillis(), now()));
-    if (r.toolCalls().isEmpty()) {
-      events.add(new SessionCompleted(r.text(), now()));
+    if (done.error() != null) {
+      events.add(new SessionFailed(false, "model call failed: " + done.error(), now()));
+    } else {
+      if (done.cacheable() && !done.cached()) {
+        provider(def).ifPresent(p -> services.cache().put(p.name(), request(state), done.response()));
+      }
+      LlmResponse r = done.response();
+      events.add(new LlmResponded(done.iteration(), r.text(), r.toolCalls(), r.usage(), done.cached(), done.cacheable(),
+          done.durationMillis(), now()));
+      if (r.toolCalls().isEmpty()) {
+        events.add(new SessionCompleted(r.text(), now()));
+      }
     }
-    return persistThenContinue(events).thenNoReply();
+    var effect = persistThenContinue(events);
+    if (reserved) {
+      // Settled once the reply is journaled: if that write fails, the step runs again under the
+      // same (still open) reservation; if the node dies first, the reservation expires at its estimate.
+      effect = effect.thenRun(s -> settle(s, done.iteration(), actualUsd));
+    }
+    return effect.thenNoReply();
   }
 
   private void runTool(SessionState state, ToolCall call) {
@@ -378,7 +471,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
   }
 
-  private void recordModelCall(AgentDefinition def, LlmDone done) {
+  private void recordModelCall(AgentDefinition def, LlmDone done, double costUsd) {
     String provider = def.provider();
     String model = metrics.modelLabel.of(def.model());
     String outcome = done.error() != null ? "error" : done.cached() ? "cached" : "ok";
@@ -392,6 +485,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     if (done.response() != null && !done.cached()) {
       metrics.llmTokens.labels(provider, model, "input").inc(done.response().usage().inputTokens());
       metrics.llmTokens.labels(provider, model, "output").inc(done.response().usage().outputTokens());
+      metrics.apiTokens.labels(model, "input").inc(done.response().usage().inputTokens());
+      metrics.apiTokens.labels(model, "output").inc(done.response().usage().outputTokens());
+      metrics.apiCostDollars.labels(model).inc(costUsd);
     }
   }
 

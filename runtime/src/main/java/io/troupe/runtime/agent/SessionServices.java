@@ -1,6 +1,8 @@
 package io.troupe.runtime.agent;
 
 import com.typesafe.config.Config;
+import io.troupe.runtime.governance.cost.CostControl;
+import io.troupe.runtime.governance.cost.PricingTable;
 import io.troupe.runtime.llm.LlmProvider;
 import io.troupe.runtime.llm.ResponseCache;
 import io.troupe.runtime.tool.ToolRegistry;
@@ -9,13 +11,20 @@ import java.util.Map;
 
 /**
  * What a session needs from its node: model providers by name, the tool registry, the response
- * cache, and its time limits (troupe.sessions in troupe.conf).
+ * cache, its time limits (troupe.sessions in troupe.conf), and cost control (pricing, budgets).
  */
 public record SessionServices(Map<String, LlmProvider> providers, ToolRegistry tools, ResponseCache cache,
-                              Duration llmTimeout, Duration maxDuration) {
+                              Duration llmTimeout, Duration maxDuration, CostControl costs) {
 
-  public static SessionServices from(Config sessions, Map<String, LlmProvider> providers, ToolRegistry tools) {
+  /** Without budgets, prices empty: model calls cost nothing (tests of the loop alone). */
+  public SessionServices(Map<String, LlmProvider> providers, ToolRegistry tools, ResponseCache cache,
+                         Duration llmTimeout, Duration maxDuration) {
+    this(providers, tools, cache, llmTimeout, maxDuration, CostControl.unbudgeted(new PricingTable(java.util.List.of())));
+  }
+
+  public static SessionServices from(Config sessions, Map<String, LlmProvider> providers, ToolRegistry tools,
+                                     CostControl costs) {
     return new SessionServices(Map.copyOf(providers), tools, new ResponseCache(sessions.getInt("cache-entries")),
-        sessions.getDuration("llm-timeout"), sessions.getDuration("max-duration"));
+        sessions.getDuration("llm-timeout"), sessions.getDuration("max-duration"), costs);
   }
 }

@@ -58,7 +58,8 @@ public final class TroupeNode implements AutoCloseable {
   /** The runtime's own entity types; modules above add theirs through {@link EntityRegistration}. */
   public static final List<EntityTypeKey<?>> RUNTIME_ENTITY_TYPES =
       List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY, SubscriptionWorker.ENTITY_KEY,
-          io.troupe.runtime.governance.security.ApiUser.ENTITY_KEY, RateLimiter.ENTITY_KEY);
+          io.troupe.runtime.governance.security.ApiUser.ENTITY_KEY, RateLimiter.ENTITY_KEY,
+          io.troupe.runtime.governance.cost.Budget.ENTITY_KEY);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   private final ActorSystem<Void> system;
@@ -71,6 +72,7 @@ public final class TroupeNode implements AutoCloseable {
   private final List<EntityRegistration> entities;
   private final ToolRegistry tools;
   private final SessionServices sessionServices;
+  private final io.troupe.runtime.governance.cost.CostControl costs;
   private final io.troupe.runtime.journal.JournalFollower follower;
   private final io.troupe.runtime.governance.security.AuditLog auditLog;
 
@@ -86,8 +88,10 @@ public final class TroupeNode implements AutoCloseable {
     this.topicLog = new TopicLog(system, database, follower);
     this.tools = BuiltInTools.register(new ToolRegistry(), system, topicLog, config.getConfig("troupe.tools"));
     this.tools.register(new CallAgentTool(system));
+    this.costs = io.troupe.runtime.governance.cost.CostControl.from(config.getConfig("troupe.costs"),
+        new io.troupe.runtime.governance.cost.ShardedBudgets(system, config.getDuration("troupe.costs.budget-ask-timeout")));
     this.sessionServices = SessionServices.from(config.getConfig("troupe.sessions"),
-        LlmProviders.fromConfig(config.getConfig("troupe.llm")), tools);
+        LlmProviders.fromConfig(config.getConfig("troupe.llm")), tools, costs);
     this.inspector = new ClusterInspector(system, entityTypes(), Duration.ofSeconds(3));
     this.health = new HealthProbe(system, database, inspector, settings.dataDir());
     var metrics = io.troupe.monitoring.Metrics.get(system);
@@ -184,8 +188,10 @@ public final class TroupeNode implements AutoCloseable {
     Topic.init(system);
     Subscriber.init(system);
     Agent.init(system);
+    io.troupe.runtime.governance.cost.Budget.init(system);
     Session.init(system, sessionServices);
     io.troupe.runtime.readside.SessionProjection.init(system);
+    io.troupe.runtime.readside.CostProjection.init(system, costs.pricing());
     SubscriptionWorker.init(system, topicLog);
     io.troupe.runtime.governance.security.ApiUser.init(system);
     io.troupe.runtime.governance.security.AdminBootstrap.whenUp(system,
@@ -240,6 +246,11 @@ public final class TroupeNode implements AutoCloseable {
   /** The security audit log (written by the HTTP edge). */
   public io.troupe.runtime.governance.security.AuditLog auditLog() {
     return auditLog;
+  }
+
+  /** The pricing table and the budgets sessions reserve on (troupe.costs). */
+  public io.troupe.runtime.governance.cost.CostControl costs() {
+    return costs;
   }
 
   public ToolRegistry tools() {
