@@ -332,8 +332,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   private LlmRequest request(SessionState state) {
     AgentDefinition def = state.definition();
+    // The reply is capped at the output the budget estimate reserves, so no call costs more output than reserved.
     return new LlmRequest(def.model(), state.conversation(), services.tools().schemas(def.tools()), def.temperature(),
-        services.llmTimeout());
+        services.llmTimeout(), (int) Math.min(Integer.MAX_VALUE, services.costs().defaultOutputTokens()));
   }
 
   /**

@@ -47,7 +47,8 @@ public final class AnthropicMessagesProvider implements LlmProvider {
   public CompletionStage<LlmResponse> complete(LlmRequest request, Consumer<String> onToken) {
     byte[] body;
     try {
-      body = SseLines.JSON.writeValueAsBytes(AnthropicWire.requestBody(request, maxTokens));
+      body = SseLines.JSON.writeValueAsBytes(AnthropicWire.requestBody(request,
+          request.maxOutputTokens() > 0 ? Math.min(maxTokens, request.maxOutputTokens()) : maxTokens));
     } catch (Exception e) {
       return CompletableFuture.failedFuture(
           new LlmException(NAME, 0, "cannot build the request: " + LineBodySubscriber.describe(e), e));

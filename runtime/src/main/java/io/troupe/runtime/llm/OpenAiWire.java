@@ -34,6 +34,9 @@ final class OpenAiWire {
       }
     }
     root.put("temperature", request.temperature());
+    if (request.maxOutputTokens() > 0) {
+      root.put("max_tokens", request.maxOutputTokens());
+    }
     root.put("stream", true);
     root.putObject("stream_options").put("include_usage", true);
     return root;

@@ -124,6 +124,17 @@ abstract class ProviderResilienceTests {
   }
 
   @Test
+  void aReplyCapIsSentAsMaxTokens() throws Exception {
+    server.then(helloReply());
+    LlmRequest simple = simpleRequest(Duration.ofSeconds(5));
+    LlmRequest capped = new LlmRequest(simple.model(), simple.messages(), simple.tools(), simple.temperature(),
+        simple.timeout(), 77);
+    complete(capped, new java.util.concurrent.CopyOnWriteArrayList<>());
+    assertEquals(77, server.requests().get(0).body().get("max_tokens").asInt(),
+        "the session's budget estimate relies on the model stopping there");
+  }
+
+  @Test
   void malformedJsonFails() {
     server.then(json(200, "{\"choices\": [ {\"message\": "));
     LlmException e = failure(simpleRequest(Duration.ofSeconds(5)));
