@@ -11,6 +11,8 @@ final class SecurityCalls {
 
   /** Every key a test obtained, so log checks can look for each of them. */
   static final List<String> ISSUED_KEYS = new CopyOnWriteArrayList<>();
+  /** The same, kept for NoSecretsInLogsIT, which reads the whole suite's log after the unit tests. */
+  static final java.nio.file.Path ISSUED_KEYS_FILE = java.nio.file.Path.of("target/test-logs/issued-keys.txt");
 
   record UserKey(String userId, String keyId, String key) {}
 
@@ -32,6 +34,13 @@ final class SecurityCalls {
     JsonNode body = issued.json();
     String key = body.get("apiKey").asText();
     ISSUED_KEYS.add(key);
+    try {
+      java.nio.file.Files.createDirectories(ISSUED_KEYS_FILE.getParent());
+      java.nio.file.Files.writeString(ISSUED_KEYS_FILE, key + "\n", java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     return new UserKey(userId, body.get("keyId").asText(), key);
   }
 }
