@@ -4,13 +4,14 @@ import java.util.Arrays;
 
 /**
  * The allocations a request could reach in time and distance, for the alternatives search (step
- * 5): sorted by centre, with their path term precomputed, because neither depends on the centre
- * the request is moved to.
+ * 5): sorted by centre, with their path term, the frequency term of their path loss and their
+ * noise precomputed, because none of these depends on the centre the request is moved to (the
+ * moved request's own frequency term is computed once per step, its noise once).
  *
  * <p>They are gathered outward: {@link #cover} reads from the index only the two slices of
  * spectrum not read yet, so an allocation is read and sorted once however far the search goes
  * (re-reading the whole span each time the search widened cost most of a dense decision).
- * {@link #clear} tries first the allocation that blocked the previous step on the same side:
+ * {@link #clear} tries first the allocation that blocked the previous blocked step on the same side:
  * whether a step is clear is an "any of them conflicts", so the order tried changes nothing but
  * the time, and one allocation typically blocks a run of neighbouring steps.
  */
@@ -21,6 +22,8 @@ final class Neighbourhood {
   private final Emission request;
   /** How far a centre can be from the moved request's and still pass the gap test, MHz. */
   private final double reachMhz;
+  /** The request's noise: the moved request has the same bandwidth. */
+  private final double requestNoiseDbm;
 
   /** Centres in [lowMhz, highMhz] have been read; empty while lowMhz > highMhz. */
   private double lowMhz = Double.POSITIVE_INFINITY;
@@ -29,11 +32,12 @@ final class Neighbourhood {
   private int size;
   private double[] centres = new double[16];
   private double[] pathTermsDb = new double[16];
+  private double[] frequencyTermsDb = new double[16];
+  private double[] noisesDbm = new double[16];
   private Emission[] emissions = new Emission[16];
 
-  /** The allocation that blocked the last blocked step below (0) and above (1) the request, or null. */
-  private final Emission[] lastBlocker = new Emission[2];
-  private final double[] lastBlockerPathTermDb = new double[2];
+  /** Where the allocation that blocked the last blocked step below (0) and above (1) the request is, or −1. */
+  private final int[] lastBlocker = {-1, -1};
 
   Neighbourhood(SpectrumModel model, ModelConstants k, AllocationIndex active, Emission request) {
     this.model = model;
@@ -41,6 +45,7 @@ final class Neighbourhood {
     this.active = active;
     this.request = request;
     this.reachMhz = AllocationIndex.reachMhz(request.bandwidthMhz(), active.maxBandwidthMhz(), k.candidateGapFactor());
+    this.requestNoiseDbm = model.noiseDbm(request);
   }
 
   /** Makes sure every reachable allocation a centre within ±spanMhz of the request's can meet is here. */
@@ -69,8 +74,9 @@ final class Neighbourhood {
 
   /** True when the request moved to this centre conflicts with none of them; {@code side} 0 below, 1 above. */
   boolean clear(Emission moved, int side) {
-    Emission last = lastBlocker[side];
-    if (last != null && blocks(moved, last, lastBlockerPathTermDb[side])) {
+    double movedFrequencyTermDb = SpectrumModel.frequencyTermDb(moved);
+    int last = lastBlocker[side];
+    if (last >= 0 && blocks(moved, movedFrequencyTermDb, last)) {
       return false;
     }
     double first = moved.frequencyMhz() - reachMhz;
@@ -81,20 +87,21 @@ final class Neighbourhood {
     }
     double end = moved.frequencyMhz() + reachMhz;
     for (; i < size && centres[i] <= end; i++) {
-      if (emissions[i] != last && blocks(moved, emissions[i], pathTermsDb[i])) {
-        lastBlocker[side] = emissions[i];
-        lastBlockerPathTermDb[side] = pathTermsDb[i];
+      if (i != last && blocks(moved, movedFrequencyTermDb, i)) {
+        lastBlocker[side] = i;
         return false;
       }
     }
     return true;
   }
 
-  /** Steps 2 (the gap test; time and distance hold for all of them) and 3 for the moved request against x. */
-  private boolean blocks(Emission moved, Emission x, double pathTermDb) {
+  /** Steps 2 (the gap test; time and distance hold for all of them) and 3 for the moved request against entry i. */
+  private boolean blocks(Emission moved, double movedFrequencyTermDb, int i) {
+    Emission x = emissions[i];
     return SpectrumModel.edgeGapMhz(moved.lowMhz(), moved.highMhz(), x.lowMhz(), x.highMhz())
         < k.candidateGapFactor() * Math.max(moved.bandwidthMhz(), x.bandwidthMhz())
-        && !Double.isNaN(model.conflictDb(moved, x, pathTermDb));
+        && !Double.isNaN(model.conflictDb(moved, x, pathTermsDb[i], movedFrequencyTermDb, frequencyTermsDb[i],
+            requestNoiseDbm, noisesDbm[i]));
   }
 
   private Slice gather(double minMhz, double maxMhz) {
@@ -113,18 +120,30 @@ final class Neighbourhood {
       int capacity = Math.max(size + n, centres.length * 2);
       centres = Arrays.copyOf(centres, capacity);
       pathTermsDb = Arrays.copyOf(pathTermsDb, capacity);
+      frequencyTermsDb = Arrays.copyOf(frequencyTermsDb, capacity);
+      noisesDbm = Arrays.copyOf(noisesDbm, capacity);
       emissions = Arrays.copyOf(emissions, capacity);
     }
     System.arraycopy(centres, at, centres, at + n, size - at);
     System.arraycopy(pathTermsDb, at, pathTermsDb, at + n, size - at);
+    System.arraycopy(frequencyTermsDb, at, frequencyTermsDb, at + n, size - at);
+    System.arraycopy(noisesDbm, at, noisesDbm, at + n, size - at);
     System.arraycopy(emissions, at, emissions, at + n, size - at);
     for (int j = 0; j < n; j++) {
       int from = order[j];
-      centres[at + j] = slice.emissions[from].frequencyMhz();
+      Emission x = slice.emissions[from];
+      centres[at + j] = x.frequencyMhz();
       pathTermsDb[at + j] = slice.pathTermsDb[from];
-      emissions[at + j] = slice.emissions[from];
+      frequencyTermsDb[at + j] = SpectrumModel.frequencyTermDb(x);
+      noisesDbm[at + j] = model.noiseDbm(x);
+      emissions[at + j] = x;
     }
     size += n;
+    if (at == 0) {
+      for (int side = 0; side < 2; side++) {
+        lastBlocker[side] = lastBlocker[side] < 0 ? -1 : lastBlocker[side] + n; // the entries moved up by n
+      }
+    }
   }
 
   /** What one read of the index returned, in the index's order. */

@@ -133,11 +133,14 @@ public final class SpectrumModel {
   private List<Conflict> conflictsWith(Emission request, AllocationIndex active) {
     List<Conflict> found = new ArrayList<>();
     double reach = AllocationIndex.reachMhz(request.bandwidthMhz(), active.maxBandwidthMhz(), k.candidateGapFactor());
+    double frequencyTermDb = frequencyTermDb(request);
+    double noiseDbm = noiseDbm(request);
     active.forEachReachable(request.frequencyMhz() - reach, request.frequencyMhz() + reach, request, k.candidateGapFactor(),
         request, k, (a, d) -> {
-          double db = conflictDb(request, a.emission(), pathTermDb(d));
+          Emission x = a.emission();
+          double db = conflictDb(request, x, pathTermDb(d), frequencyTermDb, frequencyTermDb(x), noiseDbm, noiseDbm(x));
           if (!Double.isNaN(db)) {
-            found.add(new Conflict(a.allocationId(), a.assetRid(), a.emission().priority(), db));
+            found.add(new Conflict(a.allocationId(), a.assetRid(), x.priority(), db));
           }
         });
     found.sort(BY_ALLOCATION_ID);
@@ -181,17 +184,37 @@ public final class SpectrumModel {
 
   /** The larger I/N of the two directions when the pair conflicts, NaN when it does not. */
   double conflictDb(Emission a, Emission b, double pathTermDb) {
-    double aIntoB = interferenceToNoiseDb(a, b, pathTermDb);
-    double bIntoA = interferenceToNoiseDb(b, a, pathTermDb);
+    return conflictDb(a, b, pathTermDb, frequencyTermDb(a), frequencyTermDb(b), noiseDbm(a), noiseDbm(b));
+  }
+
+  /**
+   * The same with each side's frequency term of the path loss ({@link #frequencyTermDb}) and noise
+   * given, so a caller deciding one emission against many, or many centres against one, computes
+   * those logarithms once; the arithmetic is the same, so the result is the same to the bit.
+   */
+  double conflictDb(Emission a, Emission b, double pathTermDb, double frequencyTermA, double frequencyTermB,
+                    double noiseA, double noiseB) {
+    double aIntoB = interferenceToNoiseDb(a, b, pathTermDb, frequencyTermA, noiseB);
+    double bIntoA = interferenceToNoiseDb(b, a, pathTermDb, frequencyTermB, noiseA);
     boolean conflict = aIntoB > thresholdDb(b.priority()) || bIntoA > thresholdDb(a.priority());
     return conflict ? Math.max(aIntoB, bIntoA) : Double.NaN;
   }
 
   /** I − N with I = P_t − FSPL − R and FSPL = pathTerm + 20·log10(f_t) + constant. */
   private double interferenceToNoiseDb(Emission transmitter, Emission receiver, double pathTermDb) {
-    double fsplDb = pathTermDb + 20 * Math.log10(transmitter.frequencyMhz()) + k.fsplConstantDb();
+    return interferenceToNoiseDb(transmitter, receiver, pathTermDb, frequencyTermDb(transmitter), noiseDbm(receiver));
+  }
+
+  private double interferenceToNoiseDb(Emission transmitter, Emission receiver, double pathTermDb,
+                                       double transmitterFrequencyTermDb, double receiverNoiseDbm) {
+    double fsplDb = pathTermDb + transmitterFrequencyTermDb + k.fsplConstantDb();
     double interferenceDbm = transmitter.powerDbm() - fsplDb - rejectionDb(transmitter, receiver);
-    return interferenceDbm - noiseDbm(receiver);
+    return interferenceDbm - receiverNoiseDbm;
+  }
+
+  /** 20·log10(f), the frequency's part of the free-space path loss. */
+  static double frequencyTermDb(Emission e) {
+    return 20 * Math.log10(e.frequencyMhz());
   }
 
   /** R: the share of the transmitter's power outside the receiver's band, or a fixed adjacent/far rejection. */
