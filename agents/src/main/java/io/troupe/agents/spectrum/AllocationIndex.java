@@ -145,18 +145,18 @@ public final class AllocationIndex {
       return;
     }
     IndexScan scan = new IndexScan(minMhz, maxMhz, gapTo, gapFactor, from, k, visitor);
-    long[] ranges = from == null ? null : CellGrid.around(from.latitude(), from.longitude(), reachBoundKm(from, k),
-        k.earthRadiusKm());
-    if (ranges == null || CellGrid.count(ranges) >= cells.size()) {
+    CellGrid.Around around = from == null ? null : CellGrid.around(from.latitude(), from.longitude(),
+        reachBoundKm(from, k), k.earthRadiusKm());
+    if (around == null || around.cubeCells() >= cells.size()) {
       for (Map.Entry<Long, CellAllocations> cell : cells.entrySet()) {
         scan.cell(cell.getValue(), cell.getKey() == CellGrid.UNLOCATED);
       }
       return;
     }
-    for (long x = ranges[0]; x <= ranges[1]; x++) {
-      for (long y = ranges[2]; y <= ranges[3]; y++) {
-        for (long z = ranges[4]; z <= ranges[5]; z++) {
-          CellAllocations cell = cells.get(CellGrid.key(x, y, z));
+    for (long x = around.fromX(); x <= around.toX(); x++) {
+      for (long y = around.fromY(); y <= around.toY(); y++) {
+        for (long z = around.fromZ(); z <= around.toZ(); z++) {
+          CellAllocations cell = around.reaches(x, y, z) ? cells.get(CellGrid.key(x, y, z)) : null;
           if (cell != null) {
             scan.cell(cell, false);
           }

@@ -50,25 +50,64 @@ final class CellGrid {
   }
 
   /**
-   * The cells a search within {@code reachKm} of the position must visit, as inclusive coordinate
-   * ranges {xFrom, xTo, yFrom, yTo, zFrom, zTo}; null when the search cannot be bounded (reach or
-   * position not finite), and then every cell must be visited.
+   * The cells a search within {@code reachKm} of the position must visit: those of the cube of
+   * half-side ρ around it (ρ = the reach on the unit sphere, padded) that come within ρ of the
+   * position. Null when the search cannot be bounded (reach or position not finite), and then every
+   * cell must be visited.
    */
-  static long[] around(double latitude, double longitude, double reachKm, double earthRadiusKm) {
+  static Around around(double latitude, double longitude, double reachKm, double earthRadiusKm) {
     double rho = reachKm / earthRadiusKm * (1 + RELATIVE_SLACK) + ABSOLUTE_SLACK;
     if (!Double.isFinite(rho) || !Double.isFinite(latitude) || !Double.isFinite(longitude) || rho < 0) {
       return null;
     }
     double phi = Math.toRadians(latitude);
     double lambda = Math.toRadians(longitude);
-    double x = Math.cos(phi) * Math.cos(lambda);
-    double y = Math.cos(phi) * Math.sin(lambda);
-    double z = Math.sin(phi);
-    return new long[] {cell(x - rho), cell(x + rho), cell(y - rho), cell(y + rho), cell(z - rho), cell(z + rho)};
+    return new Around(Math.cos(phi) * Math.cos(lambda), Math.cos(phi) * Math.sin(lambda), Math.sin(phi), rho);
   }
 
-  /** How many cells the ranges of {@link #around} span. */
-  static long count(long[] ranges) {
-    return (ranges[1] - ranges[0] + 1) * (ranges[3] - ranges[2] + 1) * (ranges[5] - ranges[4] + 1);
+  /** A search ball of radius rho around (x, y, z), in cell coordinates. */
+  record Around(double x, double y, double z, double rho) {
+    long fromX() {
+      return cell(x - rho);
+    }
+
+    long toX() {
+      return cell(x + rho);
+    }
+
+    long fromY() {
+      return cell(y - rho);
+    }
+
+    long toY() {
+      return cell(y + rho);
+    }
+
+    long fromZ() {
+      return cell(z - rho);
+    }
+
+    long toZ() {
+      return cell(z + rho);
+    }
+
+    /** How many cells the cube spans. */
+    long cubeCells() {
+      return (toX() - fromX() + 1) * (toY() - fromY() + 1) * (toZ() - fromZ() + 1);
+    }
+
+    /** Whether any point of cell (ix, iy, iz) lies within rho: a cube corner the ball misses holds nothing reachable. */
+    boolean reaches(long ix, long iy, long iz) {
+      double dx = gap(x, ix);
+      double dy = gap(y, iy);
+      double dz = gap(z, iz);
+      return dx * dx + dy * dy + dz * dz <= rho * rho;
+    }
+
+    /** The distance from the coordinate to the cell's span [i·SIDE, (i + 1)·SIDE], 0 inside it. */
+    private static double gap(double coordinate, long i) {
+      return Math.max(0, Math.max(i * SIDE - coordinate, coordinate - (i + 1) * SIDE));
+    }
   }
+
 }
