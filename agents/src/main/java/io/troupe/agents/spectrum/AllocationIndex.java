@@ -130,9 +130,8 @@ public final class AllocationIndex {
    * Visits, in no particular order, the allocations centred in [minMhz, maxMhz] that overlap
    * {@code from} in time (half-open windows) and lie within radio reach of it,
    * min(max distance, horizon factor·(√h_from + √h)), and, when {@code gapTo} is given, pass the
-   * frequency gap test against it: step 2 of the model, read from flat arrays. The latitude
-   * difference bounds the great-circle distance from below, so most pairs are ruled out without
-   * trigonometry.
+   * frequency gap test against it: step 2 of the model, read from the flat arrays of the cells
+   * within the largest reach ({@link IndexScan} has the tests).
    */
   void forEachReachable(double minMhz, double maxMhz, Emission gapTo, double gapFactor, Emission from,
                         ModelConstants k, Reached visitor) {
