@@ -7,7 +7,8 @@
 #
 # Arguments go to the benchmark JVM (system properties such as -Dbench.topics=1000, or
 # configuration overrides such as -Djdbc-journal.parallelism=2). BENCH_JVM_FLAGS replaces the
-# JVM flags below; SKIP_INSTALL=1 skips `mvn install` (modules already installed in ~/.m2).
+# JVM flags below; SKIP_INSTALL=1 skips `mvn install` (modules already installed in ~/.m2);
+# SKIP_INSTALL=reactor packages this tree offline and runs its own module jars, leaving ~/.m2 alone.
 # BENCH_MAIN names another benchmark main class of io.troupe.bench (bench/session-benchmark.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,18 +22,24 @@ cd "$(dirname "$0")/.."
 JVM_FLAGS=${BENCH_JVM_FLAGS:-"-Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch -Djava.util.concurrent.ForkJoinPool.common.parallelism=2"}
 JVM_FLAGS="$JVM_FLAGS -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener"
 
-if [[ "${SKIP_INSTALL:-0}" != "1" ]]; then
-  # Tests are not needed (nor compiled): the benchmark compiles its own sources below.
-  mvn -B -q -Dstyle.color=never install -Dmaven.test.skip=true
-fi
-
-# The runtime classpath of http-api, copied to a private directory, and the benchmark compiled
-# there with the few test helpers it uses: a build running in this tree at the same time (mvn
-# clean, another install, a test that does not compile yet) cannot disturb the run.
 work=$(mktemp -d /tmp/troupe-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mvn -B -q -Dstyle.color=never -pl http-api exec:exec -Dexec.classpathScope=runtime \
-  -Dexec.executable=echo -Dexec.args="%classpath" -Dexec.outputFile="$work/classpath.txt"
+# The runtime classpath of http-api, copied to a private directory below, and the benchmark
+# compiled there with the few test helpers it uses: a build running in this tree at the same time
+# (mvn clean, another install, a test that does not compile yet) cannot disturb the run.
+# Tests are not needed (nor compiled): the benchmark compiles its own sources below.
+classpath_args=(-Dexec.classpathScope=runtime -Dexec.executable=echo -Dexec.args="%classpath"
+  -Dexec.outputFile="$work/classpath.txt")
+if [[ "${SKIP_INSTALL:-0}" == "reactor" ]]; then
+  # This tree's modules packaged in their target/ directories and used from there, offline:
+  # nothing is written to ~/.m2, which other worktrees on the machine share.
+  mvn -B -q -o -Dstyle.color=never -pl http-api -am package exec:exec -Dmaven.test.skip=true "${classpath_args[@]}"
+else
+  if [[ "${SKIP_INSTALL:-0}" != "1" ]]; then
+    mvn -B -q -Dstyle.color=never install -Dmaven.test.skip=true
+  fi
+  mvn -B -q -Dstyle.color=never -pl http-api exec:exec "${classpath_args[@]}"
+fi
 classpath=""
 i=0
 IFS=: read -r -a entries < <(tr -d '\n' < "$work/classpath.txt"; echo) || true

@@ -1,7 +1,6 @@
 package io.troupe.agents.spectrum;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
@@ -13,20 +12,22 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * A theater's active allocations, indexed by centre frequency so the model looks only at the
- * slice of spectrum a request can reach instead of scanning them all.
+ * A theater's active allocations, indexed by position and centre frequency so the model looks
+ * only at the allocations a request can reach, in space and in spectrum, instead of scanning
+ * them all.
  *
- * <p>Allocations sit in 1 MHz bins of flat arrays (centre, edges, bandwidth, latitude, antenna
- * height), so a search reads contiguous numbers and follows a reference only for an allocation
- * that passes the frequency and latitude tests; with 100,000 allocations a request's window holds
- * thousands of them and chasing each one's objects would dominate. The window is bounded by the
- * widest bandwidth currently indexed, kept in a counted multiset so removing the widest narrows it
- * again. Lists come back by centre frequency, then allocationId. Not thread-safe: the owning
- * entity mutates it only from its event handler.
+ * <p>Allocations sit in {@link CellGrid} cells of about 50 km, each holding its allocations as
+ * flat arrays sorted by centre ({@link CellAllocations}). A search with a position visits the few
+ * cells within the largest radio reach any indexed allocation can have from there (bounded by the
+ * tallest antenna indexed) and, in each, the run of centres in its frequency window; with 100,000
+ * allocations over a 1000 km theater that is tens of allocations instead of the ~2,000 of a
+ * frequency-only window. The window is bounded by the widest bandwidth currently indexed; widest
+ * bandwidth and tallest antenna are kept in counted multisets so removing the extreme one narrows
+ * the search again. The cells only choose what to read: every allocation read passes the same
+ * tests as before, so results do not depend on the cells. Lists come back by centre frequency,
+ * then allocationId. Not thread-safe: the owning entity mutates it only from its event handler.
  */
 public final class AllocationIndex {
-
-  private static final double BIN_MHZ = 1.0;
 
   /** Slack on the frequency window so rounding never drops an allocation on the window's edge. */
   private static final double WINDOW_SLACK_MHZ = 1e-6;
@@ -36,15 +37,18 @@ public final class AllocationIndex {
       .thenComparing(ActiveAllocation::allocationId);
 
   private final Map<String, ActiveAllocation> byId = new HashMap<>();
-  private final TreeMap<Long, Bin> bins = new TreeMap<>();
+  private final Map<Long, CellAllocations> cells = new HashMap<>();
   private final TreeMap<Double, Integer> bandwidthCounts = new TreeMap<>();
+  /** √(antenna height) of the allocations, counted; NaN (a negative height) sorts last and disables the spatial bound. */
+  private final TreeMap<Double, Integer> sqrtHeightCounts = new TreeMap<>();
 
   /** Adds an allocation; one already indexed under the same allocationId is replaced. */
   public void add(ActiveAllocation allocation) {
     remove(allocation.allocationId());
     byId.put(allocation.allocationId(), allocation);
-    bins.computeIfAbsent(binOf(allocation.emission().frequencyMhz()), b -> new Bin()).add(allocation);
+    cells.computeIfAbsent(cellOf(allocation.emission()), c -> new CellAllocations()).add(allocation);
     bandwidthCounts.merge(allocation.emission().bandwidthMhz(), 1, Integer::sum);
+    sqrtHeightCounts.merge(Math.sqrt(allocation.emission().antennaHeightM()), 1, Integer::sum);
   }
 
   /** Removes and returns the allocation, if it was indexed. */
@@ -53,13 +57,14 @@ public final class AllocationIndex {
     if (removed == null) {
       return Optional.empty();
     }
-    long key = binOf(removed.emission().frequencyMhz());
-    Bin bin = bins.get(key);
-    bin.remove(removed);
-    if (bin.size == 0) {
-      bins.remove(key);
+    long key = cellOf(removed.emission());
+    CellAllocations cell = cells.get(key);
+    cell.remove(removed);
+    if (cell.size == 0) {
+      cells.remove(key);
     }
     bandwidthCounts.computeIfPresent(removed.emission().bandwidthMhz(), (bw, n) -> n == 1 ? null : n - 1);
+    sqrtHeightCounts.computeIfPresent(Math.sqrt(removed.emission().antennaHeightM()), (h, n) -> n == 1 ? null : n - 1);
     return Optional.of(removed);
   }
 
@@ -125,9 +130,8 @@ public final class AllocationIndex {
    * Visits, in no particular order, the allocations centred in [minMhz, maxMhz] that overlap
    * {@code from} in time (half-open windows) and lie within radio reach of it,
    * min(max distance, horizon factor·(√h_from + √h)), and, when {@code gapTo} is given, pass the
-   * frequency gap test against it: step 2 of the model, read from flat arrays. The latitude
-   * difference bounds the great-circle distance from below, so most pairs are ruled out without
-   * trigonometry.
+   * frequency gap test against it: step 2 of the model, read from the flat arrays of the cells
+   * within the largest reach ({@link IndexScan} has the tests).
    */
   void forEachReachable(double minMhz, double maxMhz, Emission gapTo, double gapFactor, Emission from,
                         ModelConstants k, Reached visitor) {
@@ -136,134 +140,54 @@ public final class AllocationIndex {
 
   private void scan(double minMhz, double maxMhz, Emission gapTo, double gapFactor, Emission from, ModelConstants k,
                     Reached visitor) {
-    if (bins.isEmpty() || minMhz > maxMhz) {
+    if (cells.isEmpty() || minMhz > maxMhz) {
       return;
     }
-    boolean gapTest = gapTo != null;
-    double low = gapTest ? gapTo.lowMhz() : 0;
-    double high = gapTest ? gapTo.highMhz() : 0;
-    double bandwidth = gapTest ? gapTo.bandwidthMhz() : 0;
-    boolean reachTest = from != null;
-    double latitude = reachTest ? from.latitude() : 0;
-    double longitude = reachTest ? from.longitude() : 0;
-    double sqrtHeight = reachTest ? Math.sqrt(from.antennaHeightM()) : 0;
-    double earthRadiusKm = reachTest ? k.earthRadiusKm() : 0;
-    double kmPerDegree = earthRadiusKm * Math.PI / 180;
-    double maxDistanceKm = reachTest ? k.maxCandidateDistanceKm() : 0;
-    double horizonFactor = reachTest ? k.radioHorizonFactor() : 0;
-    long startSecond = reachTest ? from.start().getEpochSecond() : 0;
-    int startNano = reachTest ? from.start().getNano() : 0;
-    long endSecond = reachTest ? from.end().getEpochSecond() : 0;
-    int endNano = reachTest ? from.end().getNano() : 0;
-    for (Bin bin : bins.subMap(binOf(minMhz), true, binOf(maxMhz), true).values()) {
-      for (int i = 0; i < bin.size; i++) {
-        double centre = bin.centre[i];
-        if (centre < minMhz || centre > maxMhz) {
-          continue;
-        }
-        if (gapTest && SpectrumModel.edgeGapMhz(low, high, bin.low[i], bin.high[i])
-            >= gapFactor * Math.max(bandwidth, bin.bandwidth[i])) {
-          continue;
-        }
-        double distanceKm = Double.NaN;
-        if (reachTest) {
-          double reachKm = Math.min(maxDistanceKm, horizonFactor * (sqrtHeight + bin.sqrtHeight[i]));
-          if (Math.abs(bin.latitude[i] - latitude) * kmPerDegree > reachKm * (1 + 1e-9) + 1e-6
-              || !before(startSecond, startNano, bin.endSecond[i], bin.endNano[i])
-              || !before(bin.startSecond[i], bin.startNano[i], endSecond, endNano)) {
-            continue;
-          }
-          distanceKm = SpectrumModel.haversineKm(latitude, longitude, bin.latitude[i], bin.longitude[i], earthRadiusKm);
-          if (distanceKm > reachKm) {
-            continue;
-          }
-        }
-        visitor.accept(bin.allocations[i], distanceKm);
+    IndexScan scan = new IndexScan(minMhz, maxMhz, gapTo, gapFactor, from, k, visitor);
+    CellGrid.Around around = from == null ? null : CellGrid.around(from.latitude(), from.longitude(),
+        reachBoundKm(from, k), k.earthRadiusKm());
+    if (around == null || around.cubeCells() >= cells.size()) {
+      for (Map.Entry<Long, CellAllocations> cell : cells.entrySet()) {
+        scan.cell(cell.getValue(), cell.getKey() == CellGrid.UNLOCATED);
       }
+      return;
+    }
+    for (long x = around.fromX(); x <= around.toX(); x++) {
+      for (long y = around.fromY(); y <= around.toY(); y++) {
+        for (long z = around.fromZ(); z <= around.toZ(); z++) {
+          CellAllocations cell = around.reaches(x, y, z) ? cells.get(CellGrid.key(x, y, z)) : null;
+          if (cell != null) {
+            scan.cell(cell, false);
+          }
+        }
+      }
+    }
+    CellAllocations unlocated = cells.get(CellGrid.UNLOCATED);
+    if (unlocated != null) {
+      scan.cell(unlocated, true);
     }
   }
 
-  private static boolean before(long secondA, int nanoA, long secondB, int nanoB) {
-    return secondA < secondB || (secondA == secondB && nanoA < nanoB);
+  /**
+   * The largest radio reach, min(max distance, horizon factor·(√h_from + √h)), any indexed
+   * allocation can have from {@code from}: the radius the cells are searched in. NaN when it
+   * cannot be bounded.
+   */
+  private double reachBoundKm(Emission from, ModelConstants k) {
+    double own = Math.sqrt(from.antennaHeightM());
+    double horizon = k.radioHorizonFactor();
+    double reach = Math.max(horizon * (own + sqrtHeightCounts.firstKey()), horizon * (own + sqrtHeightCounts.lastKey()));
+    return Math.min(k.maxCandidateDistanceKm(), reach);
   }
 
-  private static long binOf(double frequencyMhz) {
-    return (long) Math.floor(frequencyMhz / BIN_MHZ);
+  private static long cellOf(Emission e) {
+    // A NaN centre would break a cell's frequency order; the unlocated cell is read without relying on it.
+    return Double.isNaN(e.frequencyMhz()) ? CellGrid.UNLOCATED : CellGrid.keyOf(e.latitude(), e.longitude());
   }
 
   /** How far apart two centres can be and still pass the gap test, for bandwidths up to the given ones. */
   static double reachMhz(double bandwidthMhz, double widestOtherMhz, double gapFactor) {
     return Math.max(0, gapFactor) * Math.max(bandwidthMhz, widestOtherMhz)
         + (bandwidthMhz + widestOtherMhz) / 2 + WINDOW_SLACK_MHZ;
-  }
-
-  /** One bin's allocations as parallel arrays, unordered; removal swaps the last one in. */
-  private static final class Bin {
-    int size;
-    double[] centre = new double[4];
-    double[] low = new double[4];
-    double[] high = new double[4];
-    double[] bandwidth = new double[4];
-    double[] latitude = new double[4];
-    double[] longitude = new double[4];
-    double[] sqrtHeight = new double[4];
-    long[] startSecond = new long[4];
-    int[] startNano = new int[4];
-    long[] endSecond = new long[4];
-    int[] endNano = new int[4];
-    ActiveAllocation[] allocations = new ActiveAllocation[4];
-
-    void add(ActiveAllocation a) {
-      if (size == centre.length) {
-        int capacity = size * 2;
-        centre = Arrays.copyOf(centre, capacity);
-        low = Arrays.copyOf(low, capacity);
-        high = Arrays.copyOf(high, capacity);
-        bandwidth = Arrays.copyOf(bandwidth, capacity);
-        latitude = Arrays.copyOf(latitude, capacity);
-        longitude = Arrays.copyOf(longitude, capacity);
-        sqrtHeight = Arrays.copyOf(sqrtHeight, capacity);
-        startSecond = Arrays.copyOf(startSecond, capacity);
-        startNano = Arrays.copyOf(startNano, capacity);
-        endSecond = Arrays.copyOf(endSecond, capacity);
-        endNano = Arrays.copyOf(endNano, capacity);
-        allocations = Arrays.copyOf(allocations, capacity);
-      }
-      Emission e = a.emission();
-      centre[size] = e.frequencyMhz();
-      low[size] = e.lowMhz();
-      high[size] = e.highMhz();
-      bandwidth[size] = e.bandwidthMhz();
-      latitude[size] = e.latitude();
-      longitude[size] = e.longitude();
-      sqrtHeight[size] = Math.sqrt(e.antennaHeightM());
-      startSecond[size] = e.start().getEpochSecond();
-      startNano[size] = e.start().getNano();
-      endSecond[size] = e.end().getEpochSecond();
-      endNano[size] = e.end().getNano();
-      allocations[size++] = a;
-    }
-
-    void remove(ActiveAllocation a) {
-      for (int i = 0; i < size; i++) {
-        if (allocations[i] == a) {
-          int last = --size;
-          centre[i] = centre[last];
-          low[i] = low[last];
-          high[i] = high[last];
-          bandwidth[i] = bandwidth[last];
-          latitude[i] = latitude[last];
-          longitude[i] = longitude[last];
-          sqrtHeight[i] = sqrtHeight[last];
-          startSecond[i] = startSecond[last];
-          startNano[i] = startNano[last];
-          endSecond[i] = endSecond[last];
-          endNano[i] = endNano[last];
-          allocations[i] = allocations[last];
-          allocations[last] = null;
-          return;
-        }
-      }
-    }
   }
 }

@@ -2,7 +2,6 @@ package io.troupe.agents.spectrum;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -134,11 +133,14 @@ public final class SpectrumModel {
   private List<Conflict> conflictsWith(Emission request, AllocationIndex active) {
     List<Conflict> found = new ArrayList<>();
     double reach = AllocationIndex.reachMhz(request.bandwidthMhz(), active.maxBandwidthMhz(), k.candidateGapFactor());
+    double frequencyTermDb = frequencyTermDb(request);
+    double noiseDbm = noiseDbm(request);
     active.forEachReachable(request.frequencyMhz() - reach, request.frequencyMhz() + reach, request, k.candidateGapFactor(),
         request, k, (a, d) -> {
-          double db = conflictDb(request, a.emission(), pathTermDb(d));
+          Emission x = a.emission();
+          double db = conflictDb(request, x, pathTermDb(d), frequencyTermDb, frequencyTermDb(x), noiseDbm, noiseDbm(x));
           if (!Double.isNaN(db)) {
-            found.add(new Conflict(a.allocationId(), a.assetRid(), a.emission().priority(), db));
+            found.add(new Conflict(a.allocationId(), a.assetRid(), x.priority(), db));
           }
         });
     found.sort(BY_ALLOCATION_ID);
@@ -148,8 +150,8 @@ public final class SpectrumModel {
   /**
    * Step 5: centres f ± k·B (k = 1, 2, …, nearest first, the lower first on a tie) that pass the
    * ROE and conflict with nothing. The allocations the request could reach in time and distance
-   * do not depend on the centre, so they are gathered once, over a frequency span that doubles
-   * only when the search needs to go further out.
+   * do not depend on the centre, so they are gathered once ({@link Neighbourhood}), over a
+   * frequency span that grows, doubling, only when the search needs to go further out.
    */
   private List<Double> alternatives(Emission request, Roe roe, AllocationIndex active) {
     int wanted = k.maxAlternatives();
@@ -159,12 +161,12 @@ public final class SpectrumModel {
     if (wanted <= 0 || bandwidth <= 0 || inAnyZone(request, roe)) {
       return found; // a zone violation holds at every frequency
     }
-    Neighbourhood neighbourhood = null;
+    Neighbourhood neighbourhood = new Neighbourhood(this, k, active, request);
     int covered = 0;
     for (int step = 1; step <= steps && found.size() < wanted; step++) {
       if (step > covered) {
         covered = Math.min(steps, Math.max(4, covered * 2));
-        neighbourhood = neighbourhood(request, active, covered * bandwidth);
+        neighbourhood.cover(covered * bandwidth);
       }
       for (int sign = -1; sign <= 1 && found.size() < wanted; sign += 2) {
         double centre = request.frequencyMhz() + sign * step * bandwidth;
@@ -172,7 +174,7 @@ public final class SpectrumModel {
           continue;
         }
         Emission moved = request.at(centre);
-        if (!breaksFrequencyRules(moved, roe) && neighbourhood.clear(moved)) {
+        if (!breaksFrequencyRules(moved, roe) && neighbourhood.clear(moved, sign < 0 ? 0 : 1)) {
           found.add(centre);
         }
       }
@@ -180,75 +182,39 @@ public final class SpectrumModel {
     return found;
   }
 
-  /** Allocations that overlap the request in time and distance and may reach centres within ±spanMhz. */
-  private Neighbourhood neighbourhood(Emission request, AllocationIndex active, double spanMhz) {
-    double reach = AllocationIndex.reachMhz(request.bandwidthMhz(), active.maxBandwidthMhz(), k.candidateGapFactor());
-    List<Reachable> reachable = new ArrayList<>();
-    active.forEachReachable(request.frequencyMhz() - spanMhz - reach, request.frequencyMhz() + spanMhz + reach, null, 0,
-        request, k, (a, d) -> reachable.add(new Reachable(a.emission(), pathTermDb(d))));
-    reachable.sort(Comparator.comparingDouble(r -> r.emission().frequencyMhz()));
-    return new Neighbourhood(reach, reachable);
-  }
-
-  private record Reachable(Emission emission, double pathTermDb) {}
-
-  /** The reachable allocations around a request, sorted by centre, with their path term precomputed. */
-  private final class Neighbourhood {
-    private final double reachMhz;
-    private final int size;
-    private final double[] centres;
-    private final double[] pathTermsDb;
-    private final Emission[] emissions;
-
-    Neighbourhood(double reachMhz, List<Reachable> sorted) {
-      this.reachMhz = reachMhz;
-      size = sorted.size();
-      centres = new double[size];
-      pathTermsDb = new double[size];
-      emissions = new Emission[size];
-      for (int i = 0; i < size; i++) {
-        emissions[i] = sorted.get(i).emission();
-        centres[i] = emissions[i].frequencyMhz();
-        pathTermsDb[i] = sorted.get(i).pathTermDb();
-      }
-    }
-
-    /** True when the request moved to this centre conflicts with none of them. */
-    boolean clear(Emission moved) {
-      double first = moved.frequencyMhz() - reachMhz;
-      int i = Arrays.binarySearch(centres, 0, size, first);
-      i = i < 0 ? -i - 1 : i;
-      while (i > 0 && centres[i - 1] >= first) {
-        i--; // binarySearch lands on any one of several equal centres
-      }
-      double bandwidth = moved.bandwidthMhz();
-      double low = moved.lowMhz();
-      double high = moved.highMhz();
-      double last = moved.frequencyMhz() + reachMhz;
-      for (; i < size && centres[i] <= last; i++) {
-        Emission x = emissions[i];
-        if (edgeGapMhz(low, high, x.lowMhz(), x.highMhz()) < k.candidateGapFactor() * Math.max(bandwidth, x.bandwidthMhz())
-            && !Double.isNaN(conflictDb(moved, x, pathTermsDb[i]))) {
-          return false;
-        }
-      }
-      return true;
-    }
-  }
-
   /** The larger I/N of the two directions when the pair conflicts, NaN when it does not. */
-  private double conflictDb(Emission a, Emission b, double pathTermDb) {
-    double aIntoB = interferenceToNoiseDb(a, b, pathTermDb);
-    double bIntoA = interferenceToNoiseDb(b, a, pathTermDb);
+  double conflictDb(Emission a, Emission b, double pathTermDb) {
+    return conflictDb(a, b, pathTermDb, frequencyTermDb(a), frequencyTermDb(b), noiseDbm(a), noiseDbm(b));
+  }
+
+  /**
+   * The same with each side's frequency term of the path loss ({@link #frequencyTermDb}) and noise
+   * given, so a caller deciding one emission against many, or many centres against one, computes
+   * those logarithms once; the arithmetic is the same, so the result is the same to the bit.
+   */
+  double conflictDb(Emission a, Emission b, double pathTermDb, double frequencyTermA, double frequencyTermB,
+                    double noiseA, double noiseB) {
+    double aIntoB = interferenceToNoiseDb(a, b, pathTermDb, frequencyTermA, noiseB);
+    double bIntoA = interferenceToNoiseDb(b, a, pathTermDb, frequencyTermB, noiseA);
     boolean conflict = aIntoB > thresholdDb(b.priority()) || bIntoA > thresholdDb(a.priority());
     return conflict ? Math.max(aIntoB, bIntoA) : Double.NaN;
   }
 
   /** I − N with I = P_t − FSPL − R and FSPL = pathTerm + 20·log10(f_t) + constant. */
   private double interferenceToNoiseDb(Emission transmitter, Emission receiver, double pathTermDb) {
-    double fsplDb = pathTermDb + 20 * Math.log10(transmitter.frequencyMhz()) + k.fsplConstantDb();
+    return interferenceToNoiseDb(transmitter, receiver, pathTermDb, frequencyTermDb(transmitter), noiseDbm(receiver));
+  }
+
+  private double interferenceToNoiseDb(Emission transmitter, Emission receiver, double pathTermDb,
+                                       double transmitterFrequencyTermDb, double receiverNoiseDbm) {
+    double fsplDb = pathTermDb + transmitterFrequencyTermDb + k.fsplConstantDb();
     double interferenceDbm = transmitter.powerDbm() - fsplDb - rejectionDb(transmitter, receiver);
-    return interferenceDbm - noiseDbm(receiver);
+    return interferenceDbm - receiverNoiseDbm;
+  }
+
+  /** 20·log10(f), the frequency's part of the free-space path loss. */
+  static double frequencyTermDb(Emission e) {
+    return 20 * Math.log10(e.frequencyMhz());
   }
 
   /** R: the share of the transmitter's power outside the receiver's band, or a fixed adjacent/far rejection. */
@@ -272,7 +238,7 @@ public final class SpectrumModel {
     return pathTermDb(distanceKm) + 20 * Math.log10(frequencyMhz) + k.fsplConstantDb();
   }
 
-  private double pathTermDb(double distanceKm) {
+  double pathTermDb(double distanceKm) {
     return 20 * Math.log10(Math.max(distanceKm, k.minPathDistanceKm()));
   }
 
