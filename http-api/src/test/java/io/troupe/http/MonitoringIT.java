@@ -220,7 +220,7 @@ class MonitoringIT {
     }
     System.out.printf("MonitoringIT: %d panel queries of %d dashboards evaluated, %d failed%n",
         queries.size(), dashboards.size(), failures.size());
-    assertTrue(queries.size() >= 40 && dashboards.size() == 4, "panel queries found: " + queries.size() + " in " + dashboards);
+    assertTrue(queries.size() >= 47 && dashboards.size() == 5, "panel queries found: " + queries.size() + " in " + dashboards);
     assertTrue(failures.isEmpty(), failures.size() + " of " + queries.size() + " panel queries answered no data:\n"
         + String.join("\n", failures));
   }
