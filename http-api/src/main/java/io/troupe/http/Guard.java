@@ -18,6 +18,7 @@ import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -46,9 +47,12 @@ final class Guard extends EdgeDirectives {
   private final Metrics metrics;
   private final RateLimit rateLimit;
   private final String node;
+  private final AuthFailureThrottle throttle;
 
-  Guard(Authenticator authenticator, AuditLog audit, Metrics metrics, RateLimit rateLimit, String node) {
+  Guard(Authenticator authenticator, AuditLog audit, Metrics metrics, RateLimit rateLimit, String node,
+        int authFailuresPerMinute) {
     super(0);
+    this.throttle = new AuthFailureThrottle(authFailuresPerMinute);
     this.authenticator = authenticator;
     this.audit = audit;
     this.metrics = metrics;
@@ -93,19 +97,27 @@ final class Guard extends EdgeDirectives {
         return unauthorized("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'");
       });
     }
-    return onComplete(authenticator.authenticate(key.get()), result -> {
-      if (result.isFailure()) {
-        return complete(ProblemHandlers.toResponse(result.failed().get()));
+    return remote(ip -> {
+      long wait = throttle.retryAfterSeconds(ip);
+      if (wait > 0) {
+        // Not audited line by line: a guessing flood must not crowd real entries out of the audit queue.
+        metrics.authAttempts.labels("throttled").inc();
+        return complete(Problem.of(StatusCodes.TOO_MANY_REQUESTS, "too many invalid API keys from this address;"
+            + " retry in " + wait + " s").toResponse().addHeader(RetryAfter.create(wait)));
       }
-      Authenticator.Result r = result.get();
-      metrics.authAttempts.labels(r.authenticated() ? "ok" : r.failure()).inc();
-      if (!r.authenticated()) {
-        return remote(ip -> {
+      return onComplete(authenticator.authenticate(key.get()), result -> {
+        if (result.isFailure()) {
+          return complete(ProblemHandlers.toResponse(result.failed().get()));
+        }
+        Authenticator.Result r = result.get();
+        metrics.authAttempts.labels(r.authenticated() ? "ok" : r.failure()).inc();
+        if (!r.authenticated()) {
+          throttle.failed(ip);
           record(request, ip, null, rule, Outcome.AUTH_FAILED, 401);
           return unauthorized("the API key is not valid (unknown, revoked or mistyped)");
-        });
-      }
-      return inner.apply(r.principal());
+        }
+        return inner.apply(r.principal());
+      });
     });
   }
 
@@ -124,11 +136,14 @@ final class Guard extends EdgeDirectives {
             int status = response.status().intValue();
             if (status == 429) {
               record(request, ip, principal, Optional.of(rule), Outcome.RATE_LIMITED, status);
+            } else if (status == 403) {
+              // A route's own refusal (another user's costs, a session for someone else).
+              record(request, ip, principal, Optional.of(rule), Outcome.DENIED, status);
             } else if (rule.mutating()) {
               record(request, ip, principal, Optional.of(rule), status < 400 ? Outcome.OK : Outcome.FAILED, status);
             }
             return response;
-          }, () -> rateLimit.apply(principal, rule, inner)));
+          }, () -> rateLimit.apply(principal, rule, () -> handleRejections(ProblemHandlers.rejections(), inner))));
     });
   }
 

@@ -232,7 +232,10 @@ public final class SecurityRoutes extends EdgeDirectives {
       return respond(existing(id, () -> asks.<ApiUser.Command, ApiUser.KeyView>askWithStatus(user(id),
               r -> new ApiUser.IssueKey(keyId, label, ApiKeys.digest(key), r))
           .thenApply(view -> Json.response(StatusCodes.CREATED, new IssuedKey(id, view.keyId(), view.label(),
-              view.createdAt(), key, "store this key now: it is not shown again and cannot be recovered")))));
+              view.createdAt(), key, "store this key now: it is not shown again and cannot be recovered"))
+              // A secret: no cache (browser, proxy) may keep this answer.
+              .addHeader(org.apache.pekko.http.javadsl.model.headers.CacheControl.create(
+                  org.apache.pekko.http.javadsl.model.headers.CacheDirectives.NO_STORE)))));
     });
   }
 

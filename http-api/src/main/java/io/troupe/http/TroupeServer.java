@@ -59,7 +59,8 @@ public final class TroupeServer extends HttpMetricsDirectives {
     RateLimitDirectives rateLimits = new RateLimitDirectives();
     Guard guard = new Guard(Authenticator.get(system), node.auditLog(), metrics,
         (principal, rule, inner) -> rateLimits.rateLimited(limits, principal, rule.endpointClass(), inner),
-        node.settings().host() + ":" + node.settings().clusterPort());
+        node.settings().host() + ":" + node.settings().clusterPort(),
+        config.getInt("troupe.security.auth-failures-per-minute"));
     Route metricsGate = config.getBoolean("troupe.security.protect-metrics")
         ? path("metrics", () -> guard.fixed(METRICS_RULE, ops::rootRoutes))
         : reject();

@@ -193,6 +193,39 @@ class SecurityRoutesTest {
   }
 
   @Test
+  void aRevokedBootstrapKeyStaysRevokedWhenANodeStartsWithTheSameToken() throws Exception {
+    // A separate node: revoking the bootstrap key here would lock the other tests out.
+    try (RunningNode other = RunningNode.startAlone(TestDatabase.fresh())) {
+      SecurityCalls.UserKey second = SecurityCalls.userWithKey(other.http, "second admin", "ADMIN");
+      HttpClientForTests admin2 = other.http.as(second.key());
+      assertEquals(200, admin2.send("DELETE", "/api/v1/security/users/admin/api-keys/bootstrap", Map.of(), null).status());
+      assertEquals(401, other.http.get("/api/v1/topics").status(), "the token was revoked");
+      // What a restart with TROUPE_ADMIN_TOKEN unchanged asks of the admin entity.
+      var ensured = org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(other.node.system())
+          .entityRefFor(io.troupe.runtime.governance.security.ApiUser.ENTITY_KEY, "admin")
+          .<io.troupe.runtime.governance.security.ApiUser.AdminEnsured>ask(r ->
+              new io.troupe.runtime.governance.security.ApiUser.EnsureAdmin(
+                  io.troupe.runtime.governance.security.ApiKeys.digest(TestNodes.ADMIN_TOKEN), true, r),
+              Duration.ofSeconds(10))
+          .toCompletableFuture().get(15, java.util.concurrent.TimeUnit.SECONDS);
+      assertTrue(ensured.revoked(), ensured::toString);
+      assertEquals(401, other.http.get("/api/v1/topics").status(), "a restart must not bring a revoked token back");
+      // A different token does replace it.
+      String fresh = "a-new-operator-token-123";
+      org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(other.node.system())
+          .entityRefFor(io.troupe.runtime.governance.security.ApiUser.ENTITY_KEY, "admin")
+          .<io.troupe.runtime.governance.security.ApiUser.AdminEnsured>ask(r ->
+              new io.troupe.runtime.governance.security.ApiUser.EnsureAdmin(
+                  io.troupe.runtime.governance.security.ApiKeys.digest(fresh), true, r),
+              Duration.ofSeconds(10))
+          .toCompletableFuture().get(15, java.util.concurrent.TimeUnit.SECONDS);
+      Eventually.await(Duration.ofSeconds(5), "the new token in force", () ->
+          other.http.as(fresh).get("/api/v1/topics").status() == 200 ? java.util.Optional.of(true)
+              : java.util.Optional.empty());
+    }
+  }
+
+  @Test
   void noKeyOrTokenAppearsInAnyLogLine() {
     SecurityCalls.UserKey user = SecurityCalls.userWithKey(admin, "logged", "USER");
     admin.as(user.key()).get("/api/v1/topics");

@@ -48,6 +48,8 @@ public final class TestNodes {
     Map<String, Object> settings = new HashMap<>();
     settings.put("troupe.host", "127.0.0.1");
     settings.put("troupe.security.admin-token", ADMIN_TOKEN);
+    // Tests present wrong keys on purpose, many times; AuthThrottleTest switches the throttle on.
+    settings.put("troupe.security.auth-failures-per-minute", 0);
     // Tests drive load with one key; the tests of the limits switch them on for themselves.
     for (String window : new String[] {"per-minute", "per-hour"}) {
       settings.put("troupe.rate-limits." + window, "off");

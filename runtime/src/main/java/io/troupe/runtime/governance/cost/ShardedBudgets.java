@@ -30,7 +30,13 @@ public final class ShardedBudgets implements BudgetGate {
   public CompletionStage<List<Budget.Verdict>> reserve(List<String> subjects, String reservationId, double estimateUsd) {
     List<CompletableFuture<Budget.Verdict>> asks = subjects.stream()
         .map(s -> ask(s, reservationId, estimateUsd, 1).toCompletableFuture()).toList();
-    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> {
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).whenComplete((done, failure) -> {
+      if (failure != null) {
+        // One subject could not be asked: the call will not be made, so whatever the others
+        // reserved is released now rather than charged at its estimate when it expires.
+        settle(subjects, reservationId, 0.0);
+      }
+    }).thenApply(done -> {
       List<Budget.Verdict> verdicts = asks.stream().map(CompletableFuture::join).toList();
       if (verdicts.stream().anyMatch(v -> !v.granted())) {
         List<String> granted = verdicts.stream().filter(Budget.Verdict::granted).map(Budget.Verdict::subject).toList();

@@ -68,7 +68,10 @@ public final class AdminBootstrap {
             }
             return;
           }
-          if (configured) {
+          if (ensured.revoked()) {
+            log.error("TROUPE_ADMIN_TOKEN is the bootstrap key an administrator revoked; it stays revoked."
+                + " Set a new TROUPE_ADMIN_TOKEN to get a working admin key.");
+          } else if (configured) {
             log.info(ensured.created() ? "Created the admin user with the key from TROUPE_ADMIN_TOKEN"
                 : ensured.replaced() ? "The admin bootstrap key now is TROUPE_ADMIN_TOKEN (it was another)"
                 : "Admin bootstrap key: TROUPE_ADMIN_TOKEN (unchanged)");

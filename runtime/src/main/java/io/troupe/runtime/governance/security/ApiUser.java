@@ -77,7 +77,7 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
    */
   public record EnsureAdmin(String digestHex, boolean replace, ActorRef<AdminEnsured> replyTo) implements Command {}
 
-  public record AdminEnsured(boolean created, boolean replaced) implements CborSerializable {}
+  public record AdminEnsured(boolean created, boolean replaced, boolean revoked) implements CborSerializable {}
 
   public record KeyView(String keyId, String label, Instant createdAt, Instant revokedAt) implements CborSerializable {
     public boolean active() {
@@ -223,21 +223,27 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
       Instant at = now();
       return Effect().persist(List.of(new UserCreated(ADMIN_ID, Role.ADMIN, at),
               new KeyIssued(BOOTSTRAP_KEY_ID, "bootstrap", c.digestHex(), at)))
-          .thenReply(c.replyTo(), after -> new AdminEnsured(true, false));
+          .thenReply(c.replyTo(), after -> new AdminEnsured(true, false, false));
     }
     StoredKey bootstrap = s.keys().get(BOOTSTRAP_KEY_ID);
-    boolean same = bootstrap != null && bootstrap.revokedAt() == null && bootstrap.digestHex().equals(c.digestHex());
+    boolean sameDigest = bootstrap != null && bootstrap.digestHex().equals(c.digestHex());
+    if (sameDigest && bootstrap.revokedAt() != null) {
+      // An administrator revoked this very token: a restart with it still configured must not
+      // bring it back. Only a different token replaces a revoked bootstrap key.
+      return Effect().reply(c.replyTo(), new AdminEnsured(false, false, true));
+    }
+    boolean same = sameDigest;
     if (same) {
       // A generated key can only match if an earlier attempt of the same node stored it and its
       // reply was lost: that node still has to announce it.
-      return Effect().reply(c.replyTo(), new AdminEnsured(!c.replace(), false));
+      return Effect().reply(c.replyTo(), new AdminEnsured(!c.replace(), false, false));
     }
     if (!c.replace()) {
-      return Effect().reply(c.replyTo(), new AdminEnsured(false, false));
+      return Effect().reply(c.replyTo(), new AdminEnsured(false, false, false));
     }
     return Effect().persist(new BootstrapKeyReplaced(c.digestHex(), now()))
         .thenRun(after -> announceChange())
-        .thenReply(c.replyTo(), after -> new AdminEnsured(false, true));
+        .thenReply(c.replyTo(), after -> new AdminEnsured(false, true, false));
   }
 
   private void announceChange() {

@@ -44,6 +44,11 @@ public final class Authenticator implements Extension {
   private final Duration ttl;
   private final Duration askTimeout;
   private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+  /**
+   * Moves on every announced change: a reply asked for before a change and answered after it may
+   * predate the change, so it is used for its own request but not cached.
+   */
+  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
   private Authenticator(ActorSystem<?> system) {
     var config = system.settings().config();
@@ -52,6 +57,7 @@ public final class Authenticator implements Extension {
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
     var listener = system.systemActorOf(Behaviors.<Object>receiveMessage(m -> {
       if (m instanceof Changed c) {
+        generation.incrementAndGet();
         cache.remove(c.userId());
       }
       return Behaviors.same();
@@ -81,6 +87,7 @@ public final class Authenticator implements Extension {
 
   /** Forgets a user's cached credentials on this node (the API does so after its own changes). */
   public void forget(String userId) {
+    generation.incrementAndGet();
     cache.remove(userId);
   }
 
@@ -89,13 +96,20 @@ public final class Authenticator implements Extension {
     if (cached != null && System.nanoTime() - cached.expiresAtNanos() < 0) {
       return CompletableFuture.completedFuture(cached.credentials());
     }
+    long asked = generation.get();
     return sharding.entityRefFor(ApiUser.ENTITY_KEY, userId)
         .<ApiUser.Credentials>ask(ApiUser.GetCredentials::new, askTimeout)
         .thenApply(c -> {
           if (cache.size() >= MAX_CACHED_USERS) {
-            cache.clear();
+            long now = System.nanoTime();
+            cache.values().removeIf(e -> now - e.expiresAtNanos() >= 0);
+            if (cache.size() >= MAX_CACHED_USERS) {
+              cache.clear(); // more live users than the bound within one TTL: start over
+            }
           }
-          cache.put(userId, new Cached(c, System.nanoTime() + ttl.toNanos()));
+          if (generation.get() == asked) {
+            cache.put(userId, new Cached(c, System.nanoTime() + ttl.toNanos()));
+          }
           return c;
         });
   }
