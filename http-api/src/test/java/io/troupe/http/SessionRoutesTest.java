@@ -172,7 +172,9 @@ class SessionRoutesTest {
     assertEquals("COMPLETED", child.get("status").asText());
     assertEquals(callee, child.get("agentName").asText());
     assertEquals("hi", child.get("input").asText());
-    assertEquals("agent:" + caller, child.get("userId").asText());
+    // The child runs for (and is charged to) the same user as the session that called it.
+    assertEquals(view.get("userId").asText(), child.get("userId").asText());
+    assertEquals("tester", child.get("userId").asText());
     List<String> calleeSessions = new ArrayList<>();
     http.get("/api/v1/agents/" + callee + "/sessions").json().get("sessions")
         .forEach(s -> calleeSessions.add(s.get("sessionId").asText()));

@@ -77,8 +77,10 @@ public final class CallAgentTool implements Tool {
             throw new ToolException("agent " + agent + " is retired");
           }
           return sharding.entityRefFor(Session.ENTITY_KEY, childId).<Session.Started>askWithStatus(
+              // Charged to the user the calling session runs for: a child session must not be a way
+              // around that user's budget.
               replyTo -> new Session.Start(agent, lookup.agent().definition(), input,
-                  "agent:" + context.agentName(), replyTo), ask);
+                  context.userId() != null ? context.userId() : "agent:" + context.agentName(), replyTo), ask);
         })
         .thenCompose(started -> awaitEnd(childId, Instant.now().plus(context.timeout())))
         .thenApply(view -> {

@@ -409,7 +409,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       return;
     }
     ToolContext context = new ToolContext(sessionId, state.agentName(), idempotencyKey(state, call),
-        Duration.ofSeconds(def.toolTimeoutSeconds()));
+        Duration.ofSeconds(def.toolTimeoutSeconds()), state.userId());
     ctx.pipeToSelf(services.tools().invoke(call.name(), call.argumentsJson(), context), (outcome, failure) ->
         failure == null
             ? new ToolDone(call.id(), outcome.ok(), outcome.result(), outcome.error(), outcome.durationMillis())
