@@ -11,7 +11,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RemoteAddress;
@@ -41,6 +46,7 @@ final class Guard extends EdgeDirectives {
   }
 
   private static final String BEARER = "bearer ";
+  private static final java.time.Duration STREAM_RECHECK = java.time.Duration.ofMillis(500);
 
   private final Authenticator authenticator;
   private final AuditLog audit;
@@ -64,7 +70,7 @@ final class Guard extends EdgeDirectives {
   Route api(Supplier<Route> inner) {
     return extractRequest(request -> {
       String path = request.getUri().path();
-      return authenticated(request, principal -> {
+      return authenticated(request, (principal, key) -> {
         Optional<RouteRule> rule = RouteTable.match(request.method().value(), path);
         if (rule.isEmpty()) {
           List<String> allowed = RouteTable.methodsFor(path);
@@ -76,7 +82,7 @@ final class Guard extends EdgeDirectives {
               .addHeader(Allow.create(allowed.stream().map(m -> HttpMethods.lookup(m).orElseThrow())
                   .toArray(org.apache.pekko.http.javadsl.model.HttpMethod[]::new))));
         }
-        return authorized(request, principal, rule.get(), inner);
+        return authorized(request, principal, key, rule.get(), inner);
       }, RouteTable.match(request.method().value(), path));
     });
   }
@@ -84,10 +90,10 @@ final class Guard extends EdgeDirectives {
   /** Guards one route with a fixed row (the protected {@code /metrics}). */
   Route fixed(RouteRule rule, Supplier<Route> inner) {
     return extractRequest(request ->
-        authenticated(request, principal -> authorized(request, principal, rule, inner), Optional.of(rule)));
+        authenticated(request, (principal, key) -> authorized(request, principal, key, rule, inner), Optional.of(rule)));
   }
 
-  private Route authenticated(HttpRequest request, java.util.function.Function<Principal, Route> inner,
+  private Route authenticated(HttpRequest request, java.util.function.BiFunction<Principal, String, Route> inner,
                               Optional<RouteRule> rule) {
     Optional<String> key = presentedKey(request);
     if (key.isEmpty()) {
@@ -116,12 +122,12 @@ final class Guard extends EdgeDirectives {
           record(request, ip, null, rule, Outcome.AUTH_FAILED, 401);
           return unauthorized("the API key is not valid (unknown, revoked or mistyped)");
         }
-        return inner.apply(r.principal());
+        return inner.apply(r.principal(), key.get());
       });
     });
   }
 
-  private Route authorized(HttpRequest request, Principal principal, RouteRule rule, Supplier<Route> inner) {
+  private Route authorized(HttpRequest request, Principal principal, String key, RouteRule rule, Supplier<Route> inner) {
     return remote(ip -> {
       if (rule.permission() != null && !principal.allows(rule.permission())) {
         metrics.permissionChecks.labels("denied").inc();
@@ -142,9 +148,34 @@ final class Guard extends EdgeDirectives {
             } else if (rule.mutating()) {
               record(request, ip, principal, Optional.of(rule), status < 400 ? Outcome.OK : Outcome.FAILED, status);
             }
+            if (response.entity().getContentType().mediaType().equals(MediaTypes.TEXT_EVENT_STREAM)) {
+              return response.withEntity(org.apache.pekko.http.javadsl.model.HttpEntities.createChunked(
+                  response.entity().getContentType(), response.entity().getDataBytes().via(whileAllowed(key, rule))));
+            }
             return response;
           }, () -> rateLimit.apply(principal, rule, () -> handleRejections(ProblemHandlers.rejections(), inner))));
     });
+  }
+
+  private static final Object STILL_ALLOWED = new Object();
+  private static final Object NO_LONGER_ALLOWED = new Object();
+
+  /**
+   * A stream outlives the check made when it opened: its key is checked again every
+   * {@link #STREAM_RECHECK}, and the stream ends once the key is revoked or its user's role lost
+   * the route's permission (so a revocation ends open streams too, within about a second). A
+   * check that cannot be made keeps the stream: only a definite "no" ends it.
+   */
+  private Flow<ByteString, ByteString, NotUsed> whileAllowed(String key, RouteRule rule) {
+    Source<Object, ?> checks = Source.tick(STREAM_RECHECK, STREAM_RECHECK, STILL_ALLOWED)
+        .mapAsync(1, tick -> authenticator.authenticate(key).handle((r, failure) ->
+            failure != null || (r.authenticated() && (rule.permission() == null || r.principal().allows(rule.permission())))
+                ? STILL_ALLOWED : NO_LONGER_ALLOWED));
+    return Flow.<ByteString>create().map(bytes -> (Object) bytes)
+        .merge(checks, true)
+        .takeWhile(item -> item != NO_LONGER_ALLOWED)
+        .filter(item -> item instanceof ByteString)
+        .map(item -> (ByteString) item);
   }
 
   private Route remote(java.util.function.Function<String, Route> inner) {

@@ -77,6 +77,24 @@ class SecurityRoutesTest {
   }
 
   @Test
+  void revokingAKeyEndsTheStreamsItOpened() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(admin, "streamer", "USER");
+    try (SseStream stream = SseStream.open(admin.base, "/api/v1/topics/revoked-stream/stream?from=1",
+        Map.of("Authorization", "Bearer " + user.key()))) {
+      assertEquals(201, admin.postJson("/api/v1/topics/revoked-stream/messages",
+          "{\"sender\": \"t\", \"messageType\": \"n\", \"content\": 1}").status());
+      assertEquals(1, stream.next(Duration.ofSeconds(10)).offset(), "the stream delivers while the key is valid");
+      assertEquals(200, admin.send("DELETE", "/api/v1/security/users/" + user.userId() + "/api-keys/" + user.keyId(),
+          Map.of(), null).status());
+      long revoked = System.nanoTime();
+      AssertionError ended = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+          () -> stream.next(Duration.ofSeconds(5)));
+      assertTrue(ended.getMessage().contains("SSE stream ended"), ended.getMessage());
+      assertTrue(System.nanoTime() - revoked < Duration.ofMillis(2500).toNanos(), "the stream ended within ~1 s");
+    }
+  }
+
+  @Test
   void aRoleChangeTakesEffectAtOnce() {
     SecurityCalls.UserKey user = SecurityCalls.userWithKey(admin, "demoted", "USER");
     HttpClientForTests as = admin.as(user.key());
