@@ -62,7 +62,8 @@ public final class TroupeServer extends HttpMetricsDirectives {
         node.settings().host() + ":" + node.settings().clusterPort(),
         config.getInt("troupe.security.auth-failures-per-minute"));
     Route metricsGate = config.getBoolean("troupe.security.protect-metrics")
-        ? path("metrics", () -> guard.fixed(METRICS_RULE, ops::rootRoutes))
+        // Tests the path without consuming it, so the ops route inside serves /metrics itself.
+        ? pathPrefixTest("metrics", () -> guard.fixed(METRICS_RULE, ops::rootRoutes))
         : reject();
     CostRoutes costs = new CostRoutes(node, maxBodyBytes);
     AdminRoutes admin = new AdminRoutes(node.database());

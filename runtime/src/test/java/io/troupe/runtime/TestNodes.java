@@ -20,13 +20,31 @@ public final class TestNodes {
 
   private TestNodes() {}
 
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A loopback port free now, drawn at random below Linux's ephemeral range (32768–60999): a port
+   * the kernel handed out with bind(0) could be taken by an outgoing connection (JDBC, HTTP)
+   * between this check and the node binding it, which failed a cluster test once. Never the same
+   * port twice in one JVM.
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = random.nextInt(20_000, 32_000);
+      if (HANDED_OUT.contains(port)) {
+        continue;
+      }
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.setReuseAddress(true);
+        socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        HANDED_OUT.add(port);
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new IllegalStateException("no free loopback port found in 20000-31999");
   }
 
   /** Ports of one node. */
