@@ -171,13 +171,18 @@ public final class Budget extends EventSourcedBehaviorWithEnforcedReplies<Budget
   }
 
   private ReplyEffect<Event, BudgetState> onSettle(BudgetState state, Settle cmd) {
-    boolean open = state.open().containsKey(cmd.reservationId());
+    // Reservations past the timeout expire first, as Get already shows them: a settle that comes
+    // later than that is too late whether or not the expiry timer has fired yet.
+    Instant at = now();
+    List<Event> events = stale(state, at);
+    BudgetState current = applyAll(state, events);
+    boolean open = current.open().containsKey(cmd.reservationId());
     // Unknown but limited: reserved while the subject had no limit, or expired and forgotten;
     // charged all the same. A closed one was counted already.
-    if (open || (state.limited() && !state.known(cmd.reservationId()))) {
-      return Effect().persist(new Settled(cmd.reservationId(), Math.max(0, cmd.actualUsd()), now())).thenNoReply();
+    if (open || (current.limited() && !current.known(cmd.reservationId()))) {
+      events.add(new Settled(cmd.reservationId(), Math.max(0, cmd.actualUsd()), at));
     }
-    return Effect().noReply();
+    return events.isEmpty() ? Effect().noReply() : Effect().persist(events).thenNoReply();
   }
 
   private ReplyEffect<Event, BudgetState> onExpireStale(BudgetState state, ExpireStale cmd) {
