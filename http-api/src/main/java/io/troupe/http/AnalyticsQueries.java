@@ -3,14 +3,9 @@ package io.troupe.http;
 import io.troupe.agents.spectrum.AllocationStatus;
 import io.troupe.agents.spectrum.Severity;
 import io.troupe.runtime.db.Database;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,13 +54,13 @@ final class AnalyticsQueries {
   CompletionStage<AgentReport> agents(Instant since) {
     return database.query(c -> {
       List<AgentFigures> agents = new ArrayList<>();
-      try (ResultSet rs = select(c, "SELECT agent_name, " + AGENT_FIGURES + " GROUP BY agent_name ORDER BY agent_name",
-          time(since), time(since))) {
+      try (ResultSet rs = Sql.select(c, "SELECT agent_name, " + AGENT_FIGURES + " GROUP BY agent_name ORDER BY agent_name",
+          Sql.time(since), Sql.time(since))) {
         while (rs.next()) {
           agents.add(figures(rs.getString(1), rs, 2));
         }
       }
-      try (ResultSet rs = select(c, "SELECT " + AGENT_FIGURES, time(since), time(since))) {
+      try (ResultSet rs = Sql.select(c, "SELECT " + AGENT_FIGURES, Sql.time(since), Sql.time(since))) {
         rs.next();
         return new AgentReport(since, figures(null, rs, 1), agents);
       }
@@ -74,16 +69,16 @@ final class AnalyticsQueries {
 
   private static AgentFigures figures(String name, ResultSet rs, int i) throws SQLException {
     return new AgentFigures(name, rs.getLong(i), rs.getLong(i + 1), rs.getLong(i + 2), rs.getLong(i + 3),
-        rs.getLong(i + 4), nullableDouble(rs, i + 5), nullableDouble(rs, i + 6), rs.getLong(i + 7),
+        rs.getLong(i + 4), Sql.nullableDouble(rs, i + 5), Sql.nullableDouble(rs, i + 6), rs.getLong(i + 7),
         rs.getLong(i + 8), rs.getLong(i + 9), rs.getLong(i + 10));
   }
 
   CompletionStage<DeconflictionReport> deconfliction(Instant since, String theater) {
     return database.query(c -> {
-      try (ResultSet rs = select(c, "SELECT count(*), count(*) FILTER (WHERE status = 'APPROVED'),"
+      try (ResultSet rs = Sql.select(c, "SELECT count(*), count(*) FILTER (WHERE status = 'APPROVED'),"
               + " count(*) FILTER (WHERE status = 'DENIED'), count(*) FILTER (WHERE status = 'CONFLICT'),"
               + " coalesce(sum(cardinality(preempted_ids)), 0) FROM deconfliction_decision" + filter("decided_at"),
-          time(since), time(since), theater, theater)) {
+          Sql.time(since), Sql.time(since), theater, theater)) {
         rs.next();
         long total = rs.getLong(1);
         long approved = rs.getLong(2);
@@ -101,9 +96,9 @@ final class AnalyticsQueries {
       }
       Map<String, Long> byType = new LinkedHashMap<>();
       long total = 0;
-      try (ResultSet rs = select(c, "SELECT severity, violation_type, count(*) FROM roe_violation"
+      try (ResultSet rs = Sql.select(c, "SELECT severity, violation_type, count(*) FROM roe_violation"
           + filter("occurred_at") + " GROUP BY severity, violation_type ORDER BY violation_type",
-          time(since), time(since), theater, theater)) {
+          Sql.time(since), Sql.time(since), theater, theater)) {
         while (rs.next()) {
           long n = rs.getLong(3);
           bySeverity.merge(rs.getString(1), n, Long::sum);
@@ -124,7 +119,7 @@ final class AnalyticsQueries {
         byStatus.put(s.name(), 0L);
       }
       long total = 0;
-      try (ResultSet rs = select(c, "SELECT status, count(*)" + where + " GROUP BY status",
+      try (ResultSet rs = Sql.select(c, "SELECT status, count(*)" + where + " GROUP BY status",
           minMhz, maxMhz, theater, theater)) {
         while (rs.next()) {
           byStatus.merge(rs.getString(1), rs.getLong(2), Long::sum);
@@ -132,13 +127,13 @@ final class AnalyticsQueries {
         }
       }
       List<AllocationRow> rows = new ArrayList<>();
-      try (ResultSet rs = select(c, "SELECT allocation_id, theater, asset_rid, frequency_mhz, bandwidth_khz, power_dbm,"
+      try (ResultSet rs = Sql.select(c, "SELECT allocation_id, theater, asset_rid, frequency_mhz, bandwidth_khz, power_dbm,"
           + " priority, purpose, status, start_time, end_time, decided_at, ended_at" + where
           + " ORDER BY frequency_mhz, allocation_id LIMIT ?", minMhz, maxMhz, theater, theater, limit)) {
         while (rs.next()) {
           rows.add(new AllocationRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getDouble(4),
-              rs.getDouble(5), rs.getDouble(6), rs.getString(7), rs.getString(8), rs.getString(9), instant(rs, 10),
-              instant(rs, 11), instant(rs, 12), instant(rs, 13)));
+              rs.getDouble(5), rs.getDouble(6), rs.getString(7), rs.getString(8), rs.getString(9), Sql.instant(rs, 10),
+              Sql.instant(rs, 11), Sql.instant(rs, 12), Sql.instant(rs, 13)));
         }
       }
       return new FrequencyUsage(minMhz, maxMhz, theater, total, byStatus, rows, total > rows.size());
@@ -148,29 +143,5 @@ final class AnalyticsQueries {
   private static String filter(String timeColumn) {
     return " WHERE (?::timestamptz IS NULL OR " + timeColumn + " >= ?::timestamptz)"
         + " AND (?::text IS NULL OR theater = ?::text)";
-  }
-
-  /** Runs a query; the statement closes with the connection, which the caller's work returns to the pool. */
-  private static ResultSet select(Connection c, String sql, Object... values) throws SQLException {
-    PreparedStatement ps = c.prepareStatement(sql);
-    ps.closeOnCompletion();
-    for (int i = 0; i < values.length; i++) {
-      ps.setObject(i + 1, values[i]);
-    }
-    return ps.executeQuery();
-  }
-
-  private static OffsetDateTime time(Instant instant) {
-    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-  }
-
-  private static Instant instant(ResultSet rs, int i) throws SQLException {
-    Timestamp t = rs.getTimestamp(i);
-    return t == null ? null : t.toInstant();
-  }
-
-  private static Double nullableDouble(ResultSet rs, int i) throws SQLException {
-    double d = rs.getDouble(i);
-    return rs.wasNull() ? null : d;
   }
 }

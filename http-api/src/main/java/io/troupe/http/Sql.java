@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
-/** Small JDBC helpers the read-side query classes share. */
+/** Small JDBC helpers the read-side query classes (analytics, costs, admin views) share. */
 final class Sql {
 
   private Sql() {}
