@@ -3,8 +3,6 @@ package io.troupe.http;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.troupe.runtime.db.Database;
-import io.troupe.runtime.governance.Permission;
-import io.troupe.runtime.governance.Principal;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -26,18 +24,15 @@ public final class AdminRoutes extends EdgeDirectives {
     this.queries = new AdminQueries(database);
   }
 
-  public Route route(Principal principal) {
-    return pathPrefix("admin", () -> {
-      Problem refused = CostAccess.lacking(principal, Permission.ADMIN_READ);
-      return concat(
-          path("metrics", () -> template("/api/v1/admin/metrics", () -> get(() -> refused != null ? problem(refused)
-              : metrics()))),
-          path("errors", () -> template("/api/v1/admin/errors", () -> get(() -> refused != null ? problem(refused)
-              : errors()))),
-          path(segment("user-activity").slash(segment()), userId -> template("/api/v1/admin/user-activity/{userId}",
-              () -> get(() -> refused != null ? problem(refused) : userActivity(userId)))));
-    });
+  /** The admin views; the guard has checked admin:read (RouteTable). */
+  public Route route() {
+    return pathPrefix("admin", () -> concat(
+        path("metrics", () -> template("/api/v1/admin/metrics", () -> get(this::metrics))),
+        path("errors", () -> template("/api/v1/admin/errors", () -> get(this::errors))),
+        path(segment("user-activity").slash(segment()), userId -> template("/api/v1/admin/user-activity/{userId}",
+            () -> get(() -> userActivity(userId))))));
   }
+
 
   /** GET /api/v1/admin/metrics?hours=24: requests, successes, failures, success rate, time, tokens, per agent. */
   private Route metrics() {

@@ -65,18 +65,26 @@ public final class CostRoutes extends EdgeDirectives {
     this.lookbackDays = config.getInt("troupe.costs.lookback-days");
   }
 
-  public Route route(Principal principal) {
-    return pathPrefix("costs", () -> concat(
+  /**
+   * The routes under /api/v1/costs. The guard has checked each route's permission; what stays here
+   * is whose costs the caller may see, which depends on the request.
+   */
+  public Route route() {
+    return pathPrefix("costs", () -> principal(principal -> routes(principal)));
+  }
+
+  private Route routes(Principal principal) {
+    return concat(
         path("stats", () -> template("/api/v1/costs/stats", () -> get(() -> stats(principal)))),
         path(segment("usage").slash(segment()), userId ->
             template("/api/v1/costs/usage/{userId}", () -> get(() -> usage(principal, userId)))),
         path("budget", () -> template("/api/v1/costs/budget", () -> concat(
-            post(() -> setBudget(principal)),
+            post(this::setBudget),
             get(() -> budget(principal))))),
         path("forecast", () -> template("/api/v1/costs/forecast", () -> get(() -> forecast(principal)))),
         path("recommendations", () -> template("/api/v1/costs/recommendations",
             () -> get(() -> recommendations(principal)))),
-        path("models", () -> template("/api/v1/costs/models", () -> get(() -> models(principal))))));
+        path("models", () -> template("/api/v1/costs/models", () -> get(() -> models(principal)))));
   }
 
   /** GET /api/v1/costs/stats?period=day|week|month&userId=&agent=: the current UTC period's spending. */
@@ -120,12 +128,11 @@ public final class CostRoutes extends EdgeDirectives {
         month.join().get("agent"), month.join().get("model"), BudgetBodies.view(budget.join()))));
   }
 
-  /** POST /api/v1/costs/budget: sets (or with "limitUsd": null removes) one period's limit of a user or agent. */
-  private Route setBudget(Principal principal) {
-    Problem refused = CostAccess.lacking(principal, Permission.BUDGETS_WRITE);
-    if (refused != null) {
-      return problem(refused);
-    }
+  /**
+   * POST /api/v1/costs/budget: sets (or with "limitUsd": null removes) one period's limit of a user
+   * or agent. The guard has checked budgets:write (RouteTable).
+   */
+  private Route setBudget() {
     return jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
       BudgetBodies.BudgetRequest request = BudgetBodies.budgetRequest(body, errors);

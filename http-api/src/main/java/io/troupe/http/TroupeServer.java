@@ -80,9 +80,8 @@ public final class TroupeServer extends HttpMetricsDirectives {
                     sessions.route(),
                     analytics.route(),
                     security.route(),
-                    // These answer differently per caller (own costs only without costs:read-all).
-                    extractRequest(r -> costs.route(r.getAttribute(EdgeDirectives.PRINCIPAL).orElseThrow())),
-                    extractRequest(r -> admin.route(r.getAttribute(EdgeDirectives.PRINCIPAL).orElseThrow())))))))));
+                    costs.route(),
+                    admin.route())))))));
   }
 
   /** {@code /metrics} when {@code troupe.security.protect-metrics} is on. */
