@@ -70,8 +70,8 @@ final class Guard extends EdgeDirectives {
   Route api(Supplier<Route> inner) {
     return extractRequest(request -> {
       String path = request.getUri().path();
+      Optional<RouteRule> rule = RouteTable.match(request.method().value(), path);
       return authenticated(request, (principal, key) -> {
-        Optional<RouteRule> rule = RouteTable.match(request.method().value(), path);
         if (rule.isEmpty()) {
           List<String> allowed = RouteTable.methodsFor(path);
           if (allowed.isEmpty()) {
@@ -83,7 +83,7 @@ final class Guard extends EdgeDirectives {
                   .toArray(org.apache.pekko.http.javadsl.model.HttpMethod[]::new))));
         }
         return authorized(request, principal, key, rule.get(), inner);
-      }, RouteTable.match(request.method().value(), path));
+      }, rule);
     });
   }
 

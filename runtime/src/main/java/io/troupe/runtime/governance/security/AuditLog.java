@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Writes audit entries to the {@code audit_log} table in batches, behind the requests they
  * describe: a request never waits for its audit line. The queue is bounded; when the database is
  * down long enough to fill it, further entries are dropped and counted ({@code onDropped}), so an
- * outage cannot exhaust the node's memory. {@link #flush} on shutdown writes what is queued.
+ * outage cannot exhaust the node's memory. {@link #close} on shutdown writes what is queued.
  */
 public final class AuditLog implements AutoCloseable {
 
@@ -163,14 +163,6 @@ public final class AuditLog implements AutoCloseable {
         return out;
       }
     });
-  }
-
-  /** Waits (bounded) until what is queued is written; for shutdown and tests. */
-  public void flush(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!queue.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
   }
 
   @Override
