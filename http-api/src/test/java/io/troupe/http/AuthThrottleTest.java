@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.runtime.TestDatabase;
-import io.troupe.runtime.TestNodes;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,9 +21,7 @@ class AuthThrottleTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = RunningNode.start(TestDatabase.fresh(), TestNodes.Ports.free(), List.of(),
-        Map.of("troupe.security.auth-failures-per-minute", ALLOWED));
-    node.awaitReady(Duration.ofSeconds(60));
+    node = RunningNode.startAlone(TestDatabase.fresh(), Map.of("troupe.security.auth-failures-per-minute", ALLOWED));
   }
 
   @AfterAll

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
-import io.troupe.runtime.TestDatabase;
-import io.troupe.runtime.TestNodes;
-import io.troupe.runtime.db.DatabaseTarget;
 import io.troupe.runtime.governance.cost.BudgetGate;
 import io.troupe.runtime.governance.cost.CostControl;
 import io.troupe.runtime.governance.cost.PricingTable;
@@ -46,17 +43,7 @@ class ClusterBudgetTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    DatabaseTarget db = TestDatabase.fresh();
-    List<TestNodes.Ports> ports = List.of(TestNodes.Ports.free(), TestNodes.Ports.free(), TestNodes.Ports.free());
-    List<String> seeds = List.of(ports.get(0).seed());
-    for (TestNodes.Ports p : ports) {
-      nodes.add(RunningNode.start(db, p, seeds, Map.of("troupe.costs.default-output-tokens", 4)));
-    }
-    for (RunningNode n : nodes) {
-      n.awaitReady(Duration.ofSeconds(60));
-    }
-    Eventually.await(Duration.ofSeconds(60), "every node sees three Up members", () ->
-        nodes.stream().allMatch(n -> upMembers(n) == 3) ? Optional.of(true) : Optional.empty());
+    nodes.addAll(RunningNode.cluster(3, Map.of("troupe.costs.default-output-tokens", 4)));
   }
 
   @AfterAll
@@ -130,19 +117,5 @@ class ClusterBudgetTest {
     LlmRequest request = new LlmRequest("gpt-4o", List.of(ChatMessage.system("You are " + ROLE + "."),
         ChatMessage.user(INPUT)), List.of(), 0, Duration.ofSeconds(1));
     return new CostControl(pricing, 4, 4, BudgetGate.NONE).estimate(request).costUsd();
-  }
-
-  private static int upMembers(RunningNode n) {
-    try {
-      int up = 0;
-      for (JsonNode m : n.http.get("/api/v1/cluster").json().get("members")) {
-        if ("up".equals(m.get("status").asText())) {
-          up++;
-        }
-      }
-      return up;
-    } catch (RuntimeException | AssertionError e) {
-      return -1;
-    }
   }
 }

@@ -68,7 +68,7 @@ class MonitoringIT {
       n.awaitReady(Duration.ofSeconds(60));
     }
     Eventually.await(Duration.ofSeconds(60), "every node sees three Up members", () ->
-        nodes.stream().allMatch(n -> upMembers(n) == 3) ? Optional.of(true) : Optional.empty());
+        nodes.stream().allMatch(n -> n.upMembers() == 3) ? Optional.of(true) : Optional.empty());
 
     dir = Files.createTempDirectory("troupe-prometheus");
     Path config = PrometheusProcess.renderConfig(dir,
@@ -291,17 +291,5 @@ class MonitoringIT {
   private static void awaitScrapedTwiceSince(long millis) {
     Eventually.await(Duration.ofSeconds(30), "every node scraped twice more", () ->
         prometheus.value("min(timestamp(up{job=\"troupe\"}))") * 1000 >= millis + 2000 ? Optional.of(true) : Optional.empty());
-  }
-
-  private static int upMembers(RunningNode n) {
-    try {
-      int up = 0;
-      for (JsonNode m : n.http.get("/api/v1/cluster").json().get("members")) {
-        up += "up".equals(m.get("status").asText()) ? 1 : 0;
-      }
-      return up;
-    } catch (RuntimeException | AssertionError e) {
-      return -1;
-    }
   }
 }

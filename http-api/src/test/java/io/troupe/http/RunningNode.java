@@ -35,9 +35,57 @@ public final class RunningNode implements AutoCloseable {
   }
 
   public static RunningNode startAlone(DatabaseTarget db) throws Exception {
-    RunningNode n = start(db, TestNodes.Ports.free(), List.of(), Map.of());
+    return startAlone(db, Map.of());
+  }
+
+  /** A cluster of one with {@code extra} settings, ready. */
+  public static RunningNode startAlone(DatabaseTarget db, Map<String, Object> extra) throws Exception {
+    RunningNode n = start(db, TestNodes.Ports.free(), List.of(), extra);
     n.awaitReady(Duration.ofSeconds(60));
     return n;
+  }
+
+  /**
+   * {@code size} nodes on one fresh database, the first one the seed, each with {@code extra}
+   * settings; returns once every node is ready and sees {@code size} members Up (bounded).
+   */
+  public static List<RunningNode> cluster(int size, Map<String, Object> extra) throws Exception {
+    DatabaseTarget db = io.troupe.runtime.TestDatabase.fresh();
+    List<TestNodes.Ports> ports = new java.util.ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      ports.add(TestNodes.Ports.free());
+    }
+    List<String> seeds = List.of(ports.get(0).seed());
+    List<RunningNode> nodes = new java.util.ArrayList<>();
+    try {
+      for (TestNodes.Ports p : ports) {
+        nodes.add(start(db, p, seeds, extra));
+      }
+      for (RunningNode n : nodes) {
+        n.awaitReady(Duration.ofSeconds(60));
+      }
+      Eventually.await(Duration.ofSeconds(60), "every node sees " + size + " Up members", () ->
+          nodes.stream().allMatch(n -> n.upMembers() == size) ? java.util.Optional.of(true) : java.util.Optional.empty());
+      return nodes;
+    } catch (Exception | AssertionError e) {
+      nodes.forEach(RunningNode::close);
+      throw e;
+    }
+  }
+
+  /** Members this node sees with status up; -1 when it does not answer. */
+  public int upMembers() {
+    try {
+      int up = 0;
+      for (com.fasterxml.jackson.databind.JsonNode m : http.get("/api/v1/cluster").json().get("members")) {
+        if ("up".equals(m.get("status").asText())) {
+          up++;
+        }
+      }
+      return up;
+    } catch (RuntimeException | AssertionError e) {
+      return -1;
+    }
   }
 
   /** Waits (bounded) until GET /health/ready answers 200. */

@@ -2,9 +2,6 @@ package io.troupe.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.troupe.runtime.TestDatabase;
-import io.troupe.runtime.TestNodes;
-import io.troupe.runtime.db.DatabaseTarget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,19 +24,8 @@ class SecurityClusterTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    DatabaseTarget db = TestDatabase.fresh();
-    List<TestNodes.Ports> ports = List.of(TestNodes.Ports.free(), TestNodes.Ports.free(), TestNodes.Ports.free());
-    List<String> seeds = List.of(ports.get(0).seed());
-    for (TestNodes.Ports p : ports) {
-      nodes.add(RunningNode.start(db, p, seeds, Map.of(
-          "troupe.rate-limits.classes.deconfliction.per-minute", DECONFLICTION_PER_MINUTE)));
-    }
-    for (RunningNode n : nodes) {
-      n.awaitReady(Duration.ofSeconds(60));
-    }
-    Eventually.await(Duration.ofSeconds(60), "three Up members", () ->
-        nodes.stream().allMatch(n -> n.http.get("/api/v1/cluster").json().get("members").size() == 3)
-            ? java.util.Optional.of(true) : java.util.Optional.empty());
+    nodes.addAll(RunningNode.cluster(3, Map.of(
+        "troupe.rate-limits.classes.deconfliction.per-minute", DECONFLICTION_PER_MINUTE)));
   }
 
   @AfterAll

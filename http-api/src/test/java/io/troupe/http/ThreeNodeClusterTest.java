@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
-import io.troupe.runtime.TestNodes;
-import io.troupe.runtime.db.DatabaseTarget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,17 +33,7 @@ class ThreeNodeClusterTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    DatabaseTarget db = TestDatabase.fresh();
-    List<TestNodes.Ports> ports = List.of(TestNodes.Ports.free(), TestNodes.Ports.free(), TestNodes.Ports.free());
-    List<String> seeds = List.of(ports.get(0).seed());
-    for (TestNodes.Ports p : ports) {
-      nodes.add(RunningNode.start(db, p, seeds, Map.of()));
-    }
-    for (RunningNode n : nodes) {
-      n.awaitReady(Duration.ofSeconds(60));
-    }
-    awaitTrue("every node sees three Up members", Duration.ofSeconds(60),
-        () -> nodes.stream().allMatch(n -> upMembers(n) == 3));
+    nodes.addAll(RunningNode.cluster(3, Map.of()));
   }
 
   @AfterAll
@@ -88,7 +75,7 @@ class ThreeNodeClusterTest {
     RunningNode leaving = nodes.remove(2);
     leaving.close(); // graceful: leaves the cluster, hands its shards off
     awaitTrue("the two remaining nodes see two members", Duration.ofSeconds(60),
-        () -> nodes.stream().allMatch(n -> upMembers(n) == 2 && n.http.get("/api/v1/cluster").json().get("members").size() == 2));
+        () -> nodes.stream().allMatch(n -> n.upMembers() == 2 && n.http.get("/api/v1/cluster").json().get("members").size() == 2));
     for (RunningNode reader : nodes) {
       assertEveryTopicReadable(reader, MESSAGES_PER_TOPIC);
     }
@@ -114,19 +101,6 @@ class ThreeNodeClusterTest {
     }
   }
 
-  private static int upMembers(RunningNode n) {
-    try {
-      int up = 0;
-      for (JsonNode m : n.http.get("/api/v1/cluster").json().get("members")) {
-        if ("up".equals(m.get("status").asText())) {
-          up++;
-        }
-      }
-      return up;
-    } catch (RuntimeException | AssertionError e) {
-      return -1;
-    }
-  }
 
   private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
     Instant deadline = Instant.now().plus(timeout);
