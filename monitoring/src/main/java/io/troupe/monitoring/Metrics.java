@@ -152,7 +152,7 @@ public final class Metrics implements Extension {
       .labelNames("entity_type").register(registry);
 
   // --- Governance: authentication, permissions, audit ---
-  /** result: ok, missing (no key presented), invalid (unknown, revoked or wrong key). */
+  /** result: ok, missing (no key presented), invalid (unknown, revoked or wrong key), throttled (address over its invalid-key allowance). */
   public final Counter authAttempts = Counter.build()
       .name("auth_attempts_total").help("API key checks at the HTTP edge, by result")
       .labelNames("result").register(registry);
