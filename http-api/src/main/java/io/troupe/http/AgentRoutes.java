@@ -1,11 +1,12 @@
 package io.troupe.http;
 
+import io.troupe.runtime.service.RetryingAsk;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.troupe.runtime.agent.Agent;
 import io.troupe.runtime.agent.AgentDefinition;
 import io.troupe.runtime.agent.Session;
-import io.troupe.runtime.agent.SessionIds;
+import io.troupe.runtime.agent.Sessions;
 import io.troupe.runtime.agent.SessionView;
 import io.troupe.runtime.broker.TopicNames;
 import io.troupe.runtime.db.JournalIds;
@@ -31,6 +32,7 @@ public final class AgentRoutes extends EdgeDirectives {
   record StartedView(String sessionId) {}
 
   private final ClusterSharding sharding;
+  private final Sessions sessions;
   private final JournalIds journalIds;
   private final io.troupe.runtime.tool.ToolRegistry tools;
   private final Set<String> providers;
@@ -43,6 +45,7 @@ public final class AgentRoutes extends EdgeDirectives {
     super(maxBodyBytes);
     var config = node.system().settings().config();
     this.sharding = ClusterSharding.get(node.system());
+    this.sessions = Sessions.get(node.system());
     this.journalIds = node.journalIds();
     this.tools = node.tools();
     this.providers = node.providerNames();
@@ -132,27 +135,10 @@ public final class AgentRoutes extends EdgeDirectives {
       if (request == null) {
         return problem(errors.problem());
       }
-      // Costs and budgets are the caller's; only an administrator may start on another's behalf.
-      String userId = request.userId() == null ? caller.userId() : request.userId();
-      if (!userId.equals(caller.userId()) && !caller.allows(io.troupe.runtime.governance.Permission.SECURITY_ADMIN)) {
-        return problem(Problem.of(StatusCodes.FORBIDDEN, "userId: only an administrator may start a session for"
-            + " another user; leave it out to start it as " + caller.userId()));
-      }
-      return respond(get(name).thenCompose(l -> {
-        if (l.agent() == null) {
-          return CompletableFuture.completedFuture(notFound(name).toResponse());
-        }
-        if (l.agent().status() == Agent.Status.RETIRED) {
-          return CompletableFuture.completedFuture(Problem.of(StatusCodes.CONFLICT,
-              "agent " + name + " is retired; define it again to run it").toResponse());
-        }
-        String sessionId = SessionIds.next(name);
-        // Starting the same session id again changes nothing, so the start may be asked again.
-        return asks.<Session.Command, Session.Started>askWithStatus(sharding.entityRefFor(Session.ENTITY_KEY, sessionId),
-                replyTo -> new Session.Start(name, l.agent().definition(), request.input(), userId, replyTo))
-            .thenApply(started -> Json.response(StatusCodes.ACCEPTED, new StartedView(sessionId))
-                .addHeader(Location.create("/api/v1/sessions/" + sessionId)));
-      }));
+      // Who owns and pays (only an administrator may name another user) is the service's decision.
+      return respond(sessions.start(name, request.input(), new Sessions.Origin.Caller(caller, request.userId()))
+          .thenApply(started -> Json.response(StatusCodes.ACCEPTED, new StartedView(started.sessionId()))
+              .addHeader(Location.create("/api/v1/sessions/" + started.sessionId()))));
     }));
   }
 

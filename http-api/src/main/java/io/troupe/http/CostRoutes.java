@@ -1,5 +1,6 @@
 package io.troupe.http;
 
+import io.troupe.runtime.service.RetryingAsk;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.troupe.runtime.broker.TopicNames;

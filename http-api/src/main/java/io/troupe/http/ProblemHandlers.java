@@ -59,6 +59,14 @@ public final class ProblemHandlers {
       return Problem.of(StatusCodes.SERVICE_UNAVAILABLE, "the database did not answer; the request may be retried")
           .toResponse().addHeader(RetryAfter.create(1L));
     }
+    if (cause instanceof io.troupe.runtime.service.Refused refused) {
+      return Problem.of(switch (refused.reason()) {
+        case NOT_FOUND -> StatusCodes.NOT_FOUND;
+        case CONFLICT -> StatusCodes.CONFLICT;
+        case FORBIDDEN -> StatusCodes.FORBIDDEN;
+        case INVALID -> StatusCodes.BAD_REQUEST;
+      }, refused.getMessage()).toResponse();
+    }
     if (cause instanceof StatusReply.ErrorMessage error) {
       return Problem.of(StatusCodes.BAD_REQUEST, error.getMessage()).toResponse();
     }

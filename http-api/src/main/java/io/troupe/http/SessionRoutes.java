@@ -2,7 +2,7 @@ package io.troupe.http;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import io.troupe.runtime.agent.Session;
+import io.troupe.runtime.agent.Sessions;
 import io.troupe.runtime.agent.SessionIds;
 import io.troupe.runtime.agent.SessionView;
 import io.troupe.runtime.node.TroupeNode;
@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -18,10 +17,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 /** Sessions over HTTP: status, cancel, and their events as Server-Sent Events. */
 public final class SessionRoutes extends EdgeDirectives {
 
-  private final ClusterSharding sharding;
+  private final Sessions sessions;
   private final SessionEvents events;
-  private final Duration askTimeout;
-  private final RetryingAsk asks;
   private final Duration keepAlive;
   private final io.troupe.monitoring.Metrics metrics;
   private final int maxStreams;
@@ -29,10 +26,8 @@ public final class SessionRoutes extends EdgeDirectives {
   public SessionRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
     var config = node.system().settings().config();
-    this.sharding = ClusterSharding.get(node.system());
+    this.sessions = Sessions.get(node.system());
     this.events = new SessionEvents(node);
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
-    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
     this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
     this.metrics = io.troupe.monitoring.Metrics.get(node.system());
     this.maxStreams = config.getInt("troupe.broker.max-streams");
@@ -51,7 +46,7 @@ public final class SessionRoutes extends EdgeDirectives {
   }
 
   private CompletionStage<SessionView> view(String id) {
-    return asks.ask(sharding.entityRefFor(Session.ENTITY_KEY, id), Session.Get::new);
+    return sessions.view(id);
   }
 
   private Route status(String id) {
@@ -61,10 +56,7 @@ public final class SessionRoutes extends EdgeDirectives {
   }
 
   private Route cancel(String id) {
-    return respond(view(id).thenCompose(v -> "NEW".equals(v.status())
-        ? java.util.concurrent.CompletableFuture.completedFuture(notFound(id).toResponse())
-        : asks.<Session.Command, SessionView>askWithStatus(sharding.entityRefFor(Session.ENTITY_KEY, id), Session.Cancel::new)
-            .thenApply(after -> Json.response(StatusCodes.OK, after))));
+    return respond(sessions.cancel(id).thenApply(after -> Json.response(StatusCodes.OK, after)));
   }
 
   /**

@@ -5,11 +5,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import io.troupe.agents.spectrum.AllocationStatus;
 import io.troupe.agents.spectrum.DeconflictionCoordinator;
 import io.troupe.agents.spectrum.Roe;
-import java.time.Duration;
+import io.troupe.agents.spectrum.Spectrum;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -19,18 +17,14 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class SpectrumRoutes extends EdgeDirectives {
 
-  private final ClusterSharding sharding;
-  private final Duration askTimeout;
-  private final RetryingAsk asks;
+  private final Spectrum spectrum;
   private final int defaultLimit;
   private final int maxLimit;
 
   public SpectrumRoutes(ActorSystem<?> system, long maxBodyBytes) {
     super(maxBodyBytes);
     var config = system.settings().config();
-    this.sharding = ClusterSharding.get(system);
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
-    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
+    this.spectrum = Spectrum.get(system);
     this.defaultLimit = config.getInt("troupe.deconfliction.default-list-limit");
     this.maxLimit = config.getInt("troupe.deconfliction.max-list-limit");
   }
@@ -45,10 +39,6 @@ public final class SpectrumRoutes extends EdgeDirectives {
                 get(() -> lookup(id)),
                 delete(() -> release(id))))))),
         path("roe", () -> template("/api/v1/roe", () -> concat(get(this::getRoe), put(this::putRoe)))));
-  }
-
-  private EntityRef<DeconflictionCoordinator.Command> coordinator(String theater) {
-    return sharding.entityRefFor(DeconflictionCoordinator.ENTITY_KEY, theater);
   }
 
   /** POST /api/v1/deconfliction/requests: 200 with the decision, whatever it is. */
@@ -66,8 +56,7 @@ public final class SpectrumRoutes extends EdgeDirectives {
       // Without a client key the edge makes one up, so its own re-asks never decide twice.
       var request = new io.troupe.agents.spectrum.AllocationRequest(r.assetRid(), r.emission(), r.purpose(),
           key.map(k -> "http:" + k).orElseGet(() -> "edge:" + java.util.UUID.randomUUID()));
-      return respond(asks.<DeconflictionCoordinator.Command, io.troupe.agents.spectrum.Decision>askWithStatus(
-              coordinator(parsed.theater()), replyTo -> new DeconflictionCoordinator.RequestAllocation(request, replyTo))
+      return respond(spectrum.request(parsed.theater(), request)
           .thenApply(d -> Json.response(StatusCodes.OK, SpectrumViews.DecisionView.of(d))));
     }));
   }
@@ -97,9 +86,8 @@ public final class SpectrumRoutes extends EdgeDirectives {
                 return problem(errors.problem());
               }
               AllocationStatus wanted = status;
-              CompletionStage<DeconflictionCoordinator.AllocationList> found = asks.ask(coordinator(theater),
-                  replyTo -> new DeconflictionCoordinator.ListAllocations(wanted, min == null ? 0 : min,
-                      max == null ? 300_000 : max, (int) limit, replyTo));
+              CompletionStage<DeconflictionCoordinator.AllocationList> found = spectrum.allocations(theater, wanted,
+                  min == null ? 0 : min, max == null ? 300_000 : max, (int) limit);
               return respond(found.thenApply(l -> Json.response(StatusCodes.OK, new SpectrumViews.AllocationPage(
                   theater, l.allocations().stream().map(SpectrumViews.AllocationView::of).toList(), l.truncated()))));
             })))));
@@ -107,31 +95,16 @@ public final class SpectrumRoutes extends EdgeDirectives {
 
   /** GET /api/v1/allocations/{id} */
   private Route lookup(String id) {
-    String theater = DeconflictionCoordinator.theaterOf(id);
-    if (theater.isEmpty()) {
-      return problem(notFound(id));
-    }
-    CompletionStage<DeconflictionCoordinator.AllocationLookup> found = asks.ask(coordinator(theater),
-        replyTo -> new DeconflictionCoordinator.GetAllocation(id, replyTo));
-    return respond(found.thenApply(l -> l.allocation() == null
-        ? notFound(id).toResponse()
-        : Json.response(StatusCodes.OK, SpectrumViews.AllocationView.of(l.allocation()))));
+    return respond(spectrum.allocation(id).thenApply(a -> Json.response(StatusCodes.OK, SpectrumViews.AllocationView.of(a))));
   }
 
   /** DELETE /api/v1/allocations/{id}: releases an active allocation. */
   private Route release(String id) {
-    String theater = DeconflictionCoordinator.theaterOf(id);
-    if (theater.isEmpty()) {
-      return problem(notFound(id));
-    }
-    CompletionStage<DeconflictionCoordinator.ReleaseResult> released = coordinator(theater)
-        .ask(replyTo -> new DeconflictionCoordinator.Release(id, replyTo), askTimeout);
-    return respond(released.thenApply(r -> switch (r.outcome()) {
-      case RELEASED -> Json.response(StatusCodes.OK, SpectrumViews.AllocationView.of(r.allocation()));
-      case NOT_FOUND -> notFound(id).toResponse();
-      case NOT_ACTIVE -> Problem.of(StatusCodes.CONFLICT, "allocation " + id + " is already "
-          + r.allocation().status() + "; only an APPROVED allocation can be released").toResponse();
-    }));
+    // Unknown ids come back as a not-found refusal; an answer is RELEASED or NOT_ACTIVE.
+    return respond(spectrum.release(id).thenApply(r -> r.outcome() == DeconflictionCoordinator.ReleaseResult.Outcome.NOT_ACTIVE
+        ? Problem.of(StatusCodes.CONFLICT, "allocation " + id + " is already " + r.allocation().status()
+            + "; only an APPROVED allocation can be released").toResponse()
+        : Json.response(StatusCodes.OK, SpectrumViews.AllocationView.of(r.allocation()))));
   }
 
   /** GET /api/v1/roe?theater= */
@@ -142,7 +115,7 @@ public final class SpectrumRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      CompletionStage<Roe> roe = asks.ask(coordinator(theater), DeconflictionCoordinator.GetRoe::new);
+      CompletionStage<Roe> roe = spectrum.roe(theater);
       return respond(roe.thenApply(r -> Json.response(StatusCodes.OK, r)));
     });
   }
@@ -157,13 +130,9 @@ public final class SpectrumRoutes extends EdgeDirectives {
         return problem(errors.problem());
       }
       // Replacing the rules with the same rules again is harmless.
-      return respond(asks.<DeconflictionCoordinator.Command, Roe>askWithStatus(coordinator(theater),
-              replyTo -> new DeconflictionCoordinator.UpdateRoe(roe, replyTo))
+      return respond(spectrum.replaceRoe(theater, roe)
           .thenApply(r -> Json.response(StatusCodes.OK, r)));
     }));
   }
 
-  private static Problem notFound(String id) {
-    return Problem.of(StatusCodes.NOT_FOUND, "no allocation " + id + " is known");
-  }
 }

@@ -1,5 +1,6 @@
 package io.troupe.http;
 
+import io.troupe.runtime.service.RetryingAsk;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.monitoring.Metrics;
@@ -8,6 +9,7 @@ import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.broker.TopicLog;
 import io.troupe.runtime.broker.TopicNames;
 import io.troupe.runtime.broker.TopicSummary;
+import io.troupe.runtime.broker.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -40,6 +42,7 @@ public final class TopicRoutes extends EdgeDirectives {
   record TopicsPage(List<TopicSummary> topics, String next) {}
 
   private final ClusterSharding sharding;
+  private final Topics topics;
   private final TopicLog log;
   private final Metrics metrics;
   private final Duration askTimeout;
@@ -53,6 +56,7 @@ public final class TopicRoutes extends EdgeDirectives {
     super(maxBodyBytes);
     var config = system.settings().config();
     this.sharding = ClusterSharding.get(system);
+    this.topics = Topics.get(system);
     this.log = log;
     this.metrics = Metrics.get(system);
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
@@ -99,7 +103,7 @@ public final class TopicRoutes extends EdgeDirectives {
    * offset instead of appending again.
    */
   private Route publish(String topic) {
-    return optionalHeaderValueByName("Idempotency-Key", key -> jsonObject(body -> {
+    return principal(caller -> optionalHeaderValueByName("Idempotency-Key", key -> jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
       String sender = errors.requiredText(body, "sender", 255);
       String recipient = errors.optionalText(body, "recipient", 255);
@@ -119,14 +123,14 @@ public final class TopicRoutes extends EdgeDirectives {
       // Without a client key the edge makes one up, so that its own re-asks (see RetryingAsk)
       // can never append twice; it is not reported as "repeated" to the client then.
       String idempotencyKey = key.map(k -> "http:" + k).orElseGet(() -> "edge:" + java.util.UUID.randomUUID());
-      CompletionStage<Topic.Published> published = asks.askWithStatus(sharding.entityRefFor(Topic.ENTITY_KEY, topic),
-          replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, idempotencyKey, replyTo));
+      CompletionStage<Topic.Published> published = topics.publish(new Topics.Publication(topic, sender, recipient,
+          messageType, contentJson, idempotencyKey, caller.userId()));
       boolean clientKey = key.isPresent();
       return respond(published.thenApply(p -> clientKey && p.repeated()
               ? Json.response(StatusCodes.OK, new PublishedView(p.topic(), p.offset(), p.publishedAt(), true))
               : Json.response(StatusCodes.CREATED, new PublishedView(p.topic(), p.offset(), p.publishedAt(), false))
           .addHeader(Location.create("/api/v1/topics/" + topic + "/messages?from=" + p.offset() + "&limit=1"))));
-    }));
+    })));
   }
 
   /** GET /api/v1/topics/{topic}/messages?from=&limit=: stored messages in offset order. */
@@ -194,7 +198,7 @@ public final class TopicRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      CompletionStage<Topic.Info> info = asks.ask(sharding.entityRefFor(Topic.ENTITY_KEY, topic), Topic.GetInfo::new);
+      CompletionStage<Topic.Info> info = topics.info(topic);
       return onComplete(info, result -> {
         if (result.isFailure()) {
           return complete(ProblemHandlers.toResponse(result.failed().get()));

@@ -3,9 +3,9 @@ package io.troupe.agents.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.agents.spectrum.AllocationRequest;
 import io.troupe.agents.spectrum.DeconflictionCoordinator;
-import io.troupe.agents.spectrum.Decision;
 import io.troupe.agents.spectrum.Emission;
 import io.troupe.agents.spectrum.Priority;
+import io.troupe.agents.spectrum.Spectrum;
 import io.troupe.runtime.tool.Tool;
 import io.troupe.runtime.tool.ToolContext;
 import io.troupe.runtime.tool.ToolException;
@@ -14,7 +14,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
  * {@code request_deconfliction}: asks a theater's coordinator for a frequency allocation, with
@@ -39,10 +38,10 @@ final class RequestDeconflictionTool implements Tool {
          "purpose":{"type":"string","maxLength":1000},
          "theater":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"}}}""");
 
-  private final ClusterSharding sharding;
+  private final Spectrum spectrum;
 
   RequestDeconflictionTool(ActorSystem<?> system) {
-    this.sharding = ClusterSharding.get(system);
+    this.spectrum = Spectrum.get(system);
   }
 
   @Override
@@ -76,9 +75,7 @@ final class RequestDeconflictionTool implements Tool {
     // The call id is the request key: a call re-run after a resume returns the first decision.
     AllocationRequest request = new AllocationRequest(a.get("assetRid").asText(), emission, purpose,
         "tool:" + context.callId());
-    return sharding.entityRefFor(DeconflictionCoordinator.ENTITY_KEY, theater)
-        .<Decision>askWithStatus(replyTo -> new DeconflictionCoordinator.RequestAllocation(request, replyTo),
-            context.timeout())
+    return spectrum.request(theater, request, context.timeout())
         .thenApply(decision -> (JsonNode) SpectrumTools.JSON.valueToTree(decision));
   }
 }

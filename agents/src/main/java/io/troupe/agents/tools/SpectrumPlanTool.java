@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.troupe.agents.spectrum.Allocation;
 import io.troupe.agents.spectrum.AllocationStatus;
 import io.troupe.agents.spectrum.DeconflictionCoordinator;
+import io.troupe.agents.spectrum.Spectrum;
 import io.troupe.runtime.tool.Tool;
 import io.troupe.runtime.tool.ToolContext;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /** {@code get_spectrum_plan}: the active allocations of a theater in a frequency range. */
 final class SpectrumPlanTool implements Tool {
@@ -23,10 +23,10 @@ final class SpectrumPlanTool implements Tool {
          "maxMhz":{"type":"number","minimum":0,"maximum":300000},
          "theater":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"}}}""");
 
-  private final ClusterSharding sharding;
+  private final Spectrum spectrum;
 
   SpectrumPlanTool(ActorSystem<?> system) {
-    this.sharding = ClusterSharding.get(system);
+    this.spectrum = Spectrum.get(system);
   }
 
   @Override
@@ -50,9 +50,7 @@ final class SpectrumPlanTool implements Tool {
     double min = Math.min(a.get("minMhz").asDouble(), a.get("maxMhz").asDouble());
     double max = Math.max(a.get("minMhz").asDouble(), a.get("maxMhz").asDouble());
     String theater = a.path("theater").asText(DeconflictionCoordinator.DEFAULT_THEATER);
-    return sharding.entityRefFor(DeconflictionCoordinator.ENTITY_KEY, theater)
-        .<DeconflictionCoordinator.AllocationList>ask(replyTo -> new DeconflictionCoordinator.ListAllocations(
-            AllocationStatus.APPROVED, min, max, MAX, replyTo), context.timeout())
+    return spectrum.allocations(theater, AllocationStatus.APPROVED, min, max, MAX)
         .thenApply(list -> {
           ObjectNode out = SpectrumTools.JSON.createObjectNode();
           out.put("theater", theater).put("truncated", list.truncated());

@@ -5,12 +5,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-/** A session as the API reports it. */
+/**
+ * A session as the API reports it. {@code owner} is the API user it belongs to and is charged to
+ * ({@code userId}, kept under its first name as well for existing clients).
+ */
 public record SessionView(
     String sessionId,
     String agentName,
     String status,
     String input,
+    String owner,
     String userId,
     int iterations,
     int llmCalls,
@@ -36,7 +40,8 @@ public record SessionView(
         .map(c -> new SessionState.ToolCallRecord(c.callId(), c.name(), cut(c.argumentsJson()), c.iteration(),
             c.outcome(), cut(c.result()), cut(c.error()), c.durationMillis()))
         .toList();
-    return new SessionView(sessionId, s.agentName(), s.status().name(), cut(s.input()), s.userId(), s.iterations(),
+    return new SessionView(sessionId, s.agentName(), s.status().name(), cut(s.input()), s.userId(), s.userId(),
+        s.iterations(),
         s.iterations(), calls, s.inputTokens(), s.outputTokens(), s.cacheHits(), s.cacheMisses(),
         s.startedAt(), s.endedAt(), duration, cut(s.output()), cut(s.error()));
   }

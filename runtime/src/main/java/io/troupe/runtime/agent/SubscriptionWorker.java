@@ -8,6 +8,7 @@ import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.broker.Subscriber;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.broker.TopicLog;
+import io.troupe.runtime.service.Refused;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * input is the message. One sharded worker per (agent, topic), with remember-entities, so it runs
  * somewhere in the cluster at all times, also after a full restart.
  *
- * <p>Its position is a named {@link Subscriber} ("agent.{name}") of the topic. A message's
- * session id is derived from the message, and the offset is acknowledged only once the session
+ * <p>Each session is started through {@link Sessions}, so it belongs to (and is charged to) the
+ * user who published the message. Its position is a named {@link Subscriber} ("agent.{name}") of
+ * the topic. A message's session id is derived from the message, and the offset is acknowledged only once the session
  * has been journaled as started: after a crash the message is delivered again, finds its session
  * already started, and is acknowledged; none is skipped, none starts two sessions.
  */
@@ -82,6 +84,7 @@ public final class SubscriptionWorker {
       ClusterSharding sharding = ClusterSharding.get(system);
       String subscriber = Subscriber.entityId(topic, subscriberName(agent));
       LagShare lag = new LagShare(Metrics.get(system).brokerSubscriberLag);
+      Sessions sessions = Sessions.get(system);
 
       // Restarted with backoff on any failure (a node leaving, the database away): it resumes
       // from the acknowledged position, and redelivery is harmless (see class doc).
@@ -90,7 +93,7 @@ public final class SubscriptionWorker {
           () -> Source.completionStage(sharding.entityRefFor(Subscriber.ENTITY_KEY, subscriber)
                   .ask(Subscriber.GetPosition::new, ASK))
               .flatMapConcat(position -> topicLog.follow(topic, OptionalLong.of(position.nextOffset())))
-              .mapAsync(1, message -> deliver(sharding, agent, topic, subscriber, message, ctx.getSelf(), lag)));
+              .mapAsync(1, message -> deliver(sharding, agent, topic, subscriber, message, ctx.getSelf(), lag, sessions)));
       UniqueKillSwitch killSwitch = deliveries
           .viaMat(KillSwitches.single(), Keep.right())
           .toMat(Sink.ignore(), Keep.left())
@@ -112,32 +115,43 @@ public final class SubscriptionWorker {
   }
 
   private static CompletionStage<Done> deliver(ClusterSharding sharding, String agent, String topic, String subscriber,
-                                               Topic.MessagePublished message, ActorRef<Command> self, LagShare lag) {
-    return sharding.entityRefFor(Agent.ENTITY_KEY, agent).ask(Agent.Get::new, ASK).thenCompose(lookup -> {
-      Agent.AgentView view = lookup.agent();
-      if (view == null || view.status() == Agent.Status.RETIRED || !view.definition().subscriptions().contains(topic)) {
-        self.tell(new Stop()); // no longer subscribed: leave the message unacknowledged for a future subscription
-        return new CompletableFuture<Done>(); // never completes: the stream stops with the worker
-      }
-      // The topic's last offset, asked alongside the delivery, gives the lag behind it once acknowledged.
-      CompletionStage<Topic.Info> info = sharding.entityRefFor(Topic.ENTITY_KEY, topic).ask(Topic.GetInfo::new, ASK);
-      String sessionId = SessionIds.forMessage(agent, message.publishedAt().toEpochMilli(), topic, message.offset());
-      return sharding.entityRefFor(Session.ENTITY_KEY, sessionId)
-          .<Session.Started>askWithStatus(replyTo -> new Session.Start(agent, view.definition(), input(topic, message),
-              "topic:" + topic, replyTo), ASK)
-          .thenCompose(started -> sharding.entityRefFor(Subscriber.ENTITY_KEY, subscriber)
-              .<Subscriber.Position>askWithStatus(replyTo -> new Subscriber.Ack(message.offset(), message.offset(), replyTo), ASK))
-          .thenCompose(acked -> info.handle((i, failed) -> {
-            if (i != null) {
-              lag.set(Math.max(0, i.lastOffset() - message.offset()));
-            }
-            return acked;
-          }))
-          .thenApply(acked -> {
-            log.debug("Topic {} offset {} started session {} of agent {}", topic, message.offset(), sessionId, agent);
-            return Done.getInstance();
-          });
-    });
+                                               Topic.MessagePublished message, ActorRef<Command> self, LagShare lag,
+                                               Sessions sessions) {
+    // The topic's last offset, asked alongside the delivery, gives the lag behind it once acknowledged.
+    CompletionStage<Topic.Info> info = sharding.entityRefFor(Topic.ENTITY_KEY, topic).ask(Topic.GetInfo::new, ASK);
+    return sessions.start(agent, input(topic, message), new Sessions.Origin.Message(topic, message))
+        .handle((started, failure) -> {
+          if (unwrap(failure) instanceof Refused) {
+            // Unknown, retired or no longer subscribed: stop, and leave the message unacknowledged
+            // for a future subscription.
+            self.tell(new Stop());
+            return new CompletableFuture<Sessions.Started>(); // never completes: the stream stops with the worker
+          }
+          return failure == null ? CompletableFuture.completedFuture(started)
+              : CompletableFuture.<Sessions.Started>failedFuture(failure);
+        })
+        .thenCompose(started -> started)
+        .thenCompose(started -> sharding.entityRefFor(Subscriber.ENTITY_KEY, subscriber)
+            .<Subscriber.Position>askWithStatus(replyTo -> new Subscriber.Ack(message.offset(), message.offset(), replyTo), ASK)
+            .thenApply(acked -> started))
+        .thenCompose(started -> info.handle((i, failed) -> {
+          if (i != null) {
+            lag.set(Math.max(0, i.lastOffset() - message.offset()));
+          }
+          return started;
+        }))
+        .thenApply(started -> {
+          log.debug("Topic {} offset {} started session {} of agent {}", topic, message.offset(), started.sessionId(), agent);
+          return Done.getInstance();
+        });
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   /** This worker's part of the node's subscriber-lag gauge: set on each acknowledgement, withdrawn on stop. */

@@ -72,10 +72,16 @@ public final class Topic
    * original one. A tool passes its call id, so a call retried after a crash publishes once.
    */
   public record Publish(String sender, String recipient, String messageType, String contentJson,
-                        String idempotencyKey, ActorRef<StatusReply<Published>> replyTo) implements Command {
+                        String idempotencyKey, String publishedBy, ActorRef<StatusReply<Published>> replyTo)
+      implements Command {
     public Publish(String sender, String recipient, String messageType, String contentJson,
                    ActorRef<StatusReply<Published>> replyTo) {
-      this(sender, recipient, messageType, contentJson, null, replyTo);
+      this(sender, recipient, messageType, contentJson, null, null, replyTo);
+    }
+
+    public Publish(String sender, String recipient, String messageType, String contentJson, String idempotencyKey,
+                   ActorRef<StatusReply<Published>> replyTo) {
+      this(sender, recipient, messageType, contentJson, idempotencyKey, null, replyTo);
     }
   }
 
@@ -95,14 +101,22 @@ public final class Topic
 
   /**
    * A message was appended at {@code offset}. {@code contentJson} is the message body as JSON
-   * text; {@code idempotencyKey} is null unless the publisher gave one (events stored before the
-   * field existed read as null).
+   * text; {@code idempotencyKey} is null unless the publisher gave one; {@code publishedBy} is the
+   * API user whose key (or whose session) published it, set by the server, never by the client
+   * (sessions a subscription starts belong to that user). Both read as null in events stored
+   * before the fields existed.
    */
   public record MessagePublished(long offset, String sender, String recipient, String messageType,
-                                 String contentJson, Instant publishedAt, String idempotencyKey) implements Event {
+                                 String contentJson, Instant publishedAt, String idempotencyKey, String publishedBy)
+      implements Event {
     public MessagePublished(long offset, String sender, String recipient, String messageType, String contentJson,
                             Instant publishedAt) {
-      this(offset, sender, recipient, messageType, contentJson, publishedAt, null);
+      this(offset, sender, recipient, messageType, contentJson, publishedAt, null, null);
+    }
+
+    public MessagePublished(long offset, String sender, String recipient, String messageType, String contentJson,
+                            Instant publishedAt, String idempotencyKey) {
+      this(offset, sender, recipient, messageType, contentJson, publishedAt, idempotencyKey, null);
     }
   }
 
@@ -175,7 +189,8 @@ public final class Topic
     }
     long start = System.nanoTime();
     MessagePublished event = new MessagePublished(state.lastOffset() + 1, cmd.sender(), cmd.recipient(),
-        cmd.messageType(), cmd.contentJson(), Instant.now().truncatedTo(ChronoUnit.MILLIS), cmd.idempotencyKey());
+        cmd.messageType(), cmd.contentJson(), Instant.now().truncatedTo(ChronoUnit.MILLIS), cmd.idempotencyKey(),
+        cmd.publishedBy());
     return Effect().persist(event)
         .thenRun(next -> {
           metrics.brokerPublishDuration.observe((System.nanoTime() - start) / 1e9);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.broker.TopicNames;
+import io.troupe.runtime.broker.Topics;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -25,17 +26,14 @@ import org.apache.pekko.pattern.StatusReply;
  * remembers the key and answers with the original offset instead of appending again (see
  * {@link Topic.Publish}; the topic remembers its last {@value Topic#REMEMBERED_KEYS} keys).
  *
- * <p>An ask the topic does not answer within 5 s is sent again with the same key (a command sent to
- * a node that died is lost; the new one reaches the topic on its new node). A publish the topic
- * does not confirm within the call's timeout is reported as an error that says it may or may not
- * have been stored.
+ * <p>It publishes through {@link Topics}, for the calling session's owner. An ask the topic does
+ * not answer in time is sent again with the same key (a command sent to a node that died is
+ * lost; the new one reaches the topic on its new node). A publish the topic does not confirm
+ * within the call's timeout is reported as an error that says it may or may not have been stored.
  */
 public final class PublishToTopicTool implements Tool {
 
   public static final String NAME = "publish_to_topic";
-  /** One ask of the topic; a publish that takes longer is asked again, with the same key. */
-  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
-  private static final Duration RETRY_MARGIN = Duration.ofMillis(500);
   /** Largest content accepted, as JSON text; the HTTP edge's body limit is larger, a model's output rarely is. */
   public static final int MAX_CONTENT_CHARS = 256 * 1024;
 
@@ -56,10 +54,10 @@ public final class PublishToTopicTool implements Tool {
       }
       """);
 
-  private final ClusterSharding sharding;
+  private final Topics topics;
 
   public PublishToTopicTool(ActorSystem<?> system) {
-    this.sharding = ClusterSharding.get(system);
+    this.topics = Topics.get(system);
   }
 
   @Override
@@ -94,13 +92,12 @@ public final class PublishToTopicTool implements Tool {
   }
 
   private CompletionStage<JsonNode> publish(ToolContext context, String topic, JsonNode arguments, String contentJson) {
-    String sender = "agent:" + context.agentName();
-    String messageType = arguments.path("messageType").asText();
     JsonNode recipientNode = arguments.get("recipient");
     String recipient = recipientNode == null || recipientNode.isNull() ? null : recipientNode.asText();
-    long deadline = System.nanoTime() + context.timeout().toNanos();
-    return ask(topic, replyTo -> new Topic.Publish(sender, recipient, messageType, contentJson, "tool:" + context.callId(),
-            replyTo), deadline)
+    // Published for the session's owner; the call id is the idempotency key (exactly once per call).
+    Topics.Publication publication = new Topics.Publication(topic, "agent:" + context.agentName(), recipient,
+        arguments.path("messageType").asText(), contentJson, "tool:" + context.callId(), context.userId());
+    return topics.publish(publication, context.timeout())
         .handle((published, error) -> {
           if (error != null) {
             throw explain(topic, context, error);
@@ -110,28 +107,6 @@ public final class PublishToTopicTool implements Tool {
           result.put("offset", published.offset());
           return result;
         });
-  }
-
-  /**
-   * Asks the topic, again with the same command (so the same idempotency key) after each attempt
-   * that timed out, until {@code deadline}: a command sent to a node that died with it is lost,
-   * and only a new attempt reaches the topic on its new node. At most one message is appended.
-   */
-  private CompletionStage<Topic.Published> ask(String topic,
-      Function<ActorRef<StatusReply<Topic.Published>>, Topic.Publish> command,
-      long deadline) {
-    long left = deadline - System.nanoTime();
-    Duration attempt = Duration.ofNanos(Math.max(1, Math.min(ATTEMPT_TIMEOUT.toNanos(), left)));
-    return sharding.entityRefFor(Topic.ENTITY_KEY, topic).<Topic.Published>askWithStatus(replyTo -> command.apply(replyTo), attempt)
-        .handle((published, error) -> {
-          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-          if (cause instanceof TimeoutException && deadline - System.nanoTime() > RETRY_MARGIN.toNanos()) {
-            return ask(topic, command, deadline);
-          }
-          return error == null ? CompletableFuture.completedFuture(published)
-              : CompletableFuture.<Topic.Published>failedFuture(cause);
-        })
-        .thenCompose(next -> next);
   }
 
   private static ToolException explain(String topic, ToolContext context, Throwable error) {

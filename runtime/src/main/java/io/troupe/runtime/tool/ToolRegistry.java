@@ -155,7 +155,7 @@ public final class ToolRegistry {
 
   private static ToolOutcome failure(String name, Duration timeout, Throwable error) {
     Throwable cause = unwrap(error);
-    if (cause instanceof ToolException) {
+    if (cause instanceof ToolException || cause instanceof io.troupe.runtime.service.Refused) {
       return ToolOutcome.error(cause.getMessage());
     }
     if (cause instanceof TimeoutException) {

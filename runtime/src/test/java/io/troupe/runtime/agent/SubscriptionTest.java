@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 class SubscriptionTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  /** The API user whose key published the messages: their sessions belong to, and are charged to, that user. */
+  private static final String PUBLISHER = "u-publisher";
 
   private static TroupeNode start(DatabaseTarget db) throws Exception {
     TroupeNode node = TroupeNode.start(TestNodes.config(db, TestNodes.Ports.free(), List.of(), Map.of()));
@@ -41,7 +43,8 @@ class SubscriptionTest {
 
   private static void publish(TroupeNode node, String topic, String content) throws Exception {
     ClusterSharding.get(node.system()).entityRefFor(Topic.ENTITY_KEY, topic)
-        .<Topic.Published>askWithStatus(r -> new Topic.Publish("tester", null, "note", content, r), TIMEOUT)
+        .<Topic.Published>askWithStatus(r -> new Topic.Publish("tester", null, "note", content, null, PUBLISHER, r),
+            TIMEOUT)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -84,7 +87,7 @@ class SubscriptionTest {
       List<SessionView> one = awaitCompleted(first, "reader", 1);
       assertEquals(1, one.size());
       assertTrue(one.get(0).input().contains("\"offset\":1"), one.get(0).input());
-      assertEquals("topic:inbox", one.get(0).userId());
+      assertEquals(PUBLISHER, one.get(0).userId(), "the publisher owns (and pays for) the session");
     } finally {
       first.close();
     }

@@ -1,4 +1,4 @@
-package io.troupe.http;
+package io.troupe.runtime.service;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -17,23 +17,55 @@ import org.apache.pekko.pattern.StatusReply;
  * shard moves between nodes (a node leaving, a rebalance) Pekko drops commands it had buffered
  * for it, and only a new attempt reaches the entity on its new node. Used only for commands that
  * are safe to repeat: reads, and writes that carry an idempotency key or are idempotent by nature.
+ * The application services ask through one of these, so every door waits the same.
  */
-final class RetryingAsk {
+public final class RetryingAsk {
 
   private final Duration attemptTimeout;
   private final int attempts;
 
-  RetryingAsk(Duration attemptTimeout, int attempts) {
+  public RetryingAsk(Duration attemptTimeout, int attempts) {
     this.attemptTimeout = attemptTimeout;
     this.attempts = attempts;
   }
 
-  <M, R> CompletionStage<R> ask(EntityRef<M> ref, Function<ActorRef<R>, M> command) {
+  public <M, R> CompletionStage<R> ask(EntityRef<M> ref, Function<ActorRef<R>, M> command) {
     return attempt(() -> ref.ask(command::apply, attemptTimeout), 1);
   }
 
-  <M, R> CompletionStage<R> askWithStatus(EntityRef<M> ref, Function<ActorRef<StatusReply<R>>, M> command) {
+  public <M, R> CompletionStage<R> askWithStatus(EntityRef<M> ref, Function<ActorRef<StatusReply<R>>, M> command) {
     return attempt(() -> ref.askWithStatus(command::apply, attemptTimeout), 1);
+  }
+
+  /**
+   * As {@link #askWithStatus}, but attempts go on (each at most the attempt timeout) until
+   * {@code within} is spent, for callers that have a time budget of their own (a tool call).
+   */
+  public <M, R> CompletionStage<R> askWithStatusWithin(EntityRef<M> ref, Function<ActorRef<StatusReply<R>>, M> command,
+                                                       Duration within) {
+    return until(ref, command, System.nanoTime() + within.toNanos());
+  }
+
+  private <M, R> CompletionStage<R> until(EntityRef<M> ref, Function<ActorRef<StatusReply<R>>, M> command, long deadline) {
+    long left = deadline - System.nanoTime();
+    Duration attempt = Duration.ofNanos(Math.max(1, Math.min(attemptTimeout.toNanos(), left)));
+    return ref.askWithStatus(command::apply, attempt).handle((result, error) -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(result);
+      }
+      if (timedOut(error) && deadline - System.nanoTime() > LAST_ATTEMPT_MARGIN.toNanos()) {
+        return until(ref, command, deadline);
+      }
+      return CompletableFuture.<R>failedFuture(error);
+    }).thenCompose(stage -> stage);
+  }
+
+  /** Below this much time left, another attempt could not be answered anyway. */
+  private static final Duration LAST_ATTEMPT_MARGIN = Duration.ofMillis(500);
+
+  /** How long all attempts may take at most (attempts × timeout, plus the pauses). */
+  public Duration worstCase() {
+    return attemptTimeout.multipliedBy(attempts).plusMillis(200L * (attempts - 1));
   }
 
   private <R> CompletionStage<R> attempt(java.util.function.Supplier<CompletionStage<R>> ask, int n) {

@@ -1,0 +1,170 @@
+package io.troupe.runtime.agent;
+
+import io.troupe.runtime.broker.Topic;
+import io.troupe.runtime.governance.Permission;
+import io.troupe.runtime.governance.Principal;
+import io.troupe.runtime.service.Refused;
+import io.troupe.runtime.service.RetryingAsk;
+import io.troupe.runtime.tool.ToolContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * The one way into sessions, for every door (HTTP routes, the {@code call_agent} tool, topic
+ * subscriptions, and the doors to come). Starting a session is decided here and nowhere else:
+ * the agent is looked up (unknown or retired: refused), the session's id and its owner are
+ * derived from where the start came from, and the start is asked with the node's one ask policy.
+ *
+ * <p><b>The owner pays.</b> A session's owner is the API user it runs for: the key's user (or,
+ * for an administrator only, the user named in the request); for {@code call_agent} the calling
+ * session's owner; for a topic subscription the user whose key published the triggering message.
+ * Budgets and costs are charged to the owner, so no door is a way around a user's budget.
+ */
+public final class Sessions implements Extension {
+
+  /** Where a start comes from, as each door knows it; {@link #start} turns it into id and owner. */
+  public sealed interface Origin {
+    /** An API key's holder. {@code onBehalfOf} is the user asked for in the request, or null. */
+    record Caller(Principal principal, String onBehalfOf) implements Origin {}
+
+    /** A running session's {@code call_agent} call: the child belongs to the parent's owner. */
+    record Parent(ToolContext call) implements Origin {}
+
+    /** A message on a topic the agent subscribes to: the session belongs to its publisher. */
+    record Message(String topic, Topic.MessagePublished message) implements Origin {}
+  }
+
+  /** A session started (or found started: every start is safe to repeat). */
+  public record Started(String sessionId, String owner, boolean alreadyStarted) {}
+
+  private final ClusterSharding sharding;
+  private final RetryingAsk asks;
+
+  public static Sessions get(ActorSystem<?> system) {
+    return Id.INSTANCE.apply(system);
+  }
+
+  Sessions(ActorSystem<?> system) {
+    var config = system.settings().config();
+    this.sharding = ClusterSharding.get(system);
+    this.asks = new RetryingAsk(config.getDuration("troupe.http.ask-timeout"), config.getInt("troupe.http.ask-attempts"));
+  }
+
+  /** Starts a session of {@code agentName} with {@code input}; fails with {@link Refused} when it may not. */
+  public CompletionStage<Started> start(String agentName, String input, Origin origin) {
+    String owner;
+    try {
+      owner = owner(agentName, origin);
+    } catch (Refused refused) {
+      return java.util.concurrent.CompletableFuture.failedFuture(refused);
+    }
+    String sessionId = sessionId(agentName, origin);
+    return asks.ask(agent(agentName), Agent.Get::new).thenCompose(lookup -> {
+      Agent.AgentView agent = lookup.agent();
+      if (agent == null) {
+        throw Refused.notFound("no agent named " + agentName + " is defined");
+      }
+      if (agent.status() == Agent.Status.RETIRED) {
+        throw Refused.conflict("agent " + agentName + " is retired; define it again to run it");
+      }
+      if (origin instanceof Origin.Message m && !agent.definition().subscriptions().contains(m.topic())) {
+        throw Refused.conflict("agent " + agentName + " no longer subscribes to topic " + m.topic());
+      }
+      // Starting the same session id again changes nothing, so the start may be asked again.
+      return asks.<Session.Command, Session.Started>askWithStatus(session(sessionId),
+              replyTo -> new Session.Start(agentName, agent.definition(), input, owner, replyTo))
+          .thenApply(started -> new Started(sessionId, owner, started.alreadyStarted()));
+    });
+  }
+
+  /** The session as it is now; status NEW when no session has this id. */
+  public CompletionStage<SessionView> view(String sessionId) {
+    return asks.ask(session(sessionId), Session.Get::new);
+  }
+
+  /** Cancels a running session (a finished one is answered as it is); unknown ids are refused. */
+  public CompletionStage<SessionView> cancel(String sessionId) {
+    return view(sessionId).thenCompose(v -> {
+      if ("NEW".equals(v.status())) {
+        throw Refused.notFound("no session " + sessionId + " is known");
+      }
+      return asks.<Session.Command, SessionView>askWithStatus(session(sessionId), Session.Cancel::new);
+    });
+  }
+
+  /** Who a session started from {@code origin} belongs to (and is charged to). */
+  static String owner(String agentName, Origin origin) {
+    if (origin instanceof Origin.Caller c) {
+      String caller = c.principal().userId();
+      if (c.onBehalfOf() == null || c.onBehalfOf().equals(caller)) {
+        return caller;
+      }
+      if (!c.principal().allows(Permission.SECURITY_ADMIN)) {
+        throw Refused.forbidden("userId: only an administrator may start a session for another user; leave it out"
+            + " to start it as " + caller);
+      }
+      return c.onBehalfOf();
+    }
+    if (origin instanceof Origin.Parent p) {
+      if (agentName.equals(p.call().agentName())) {
+        throw Refused.conflict("an agent may not call itself");
+      }
+      return p.call().userId() != null ? p.call().userId() : Session.ANONYMOUS_USER;
+    }
+    // Messages journaled before publishers were recorded have none; they run as the anonymous user.
+    String publisher = ((Origin.Message) origin).message().publishedBy();
+    return publisher != null ? publisher : Session.ANONYMOUS_USER;
+  }
+
+  /**
+   * A new id for a caller's start; for a call or a message, one derived from it, so a call retried
+   * after a crash, or a message delivered again, finds the session it started the first time.
+   */
+  static String sessionId(String agentName, Origin origin) {
+    if (origin instanceof Origin.Parent p) {
+      return childSessionId(agentName, p.call());
+    }
+    if (origin instanceof Origin.Message m) {
+      return SessionIds.forMessage(agentName, m.message().publishedAt().toEpochMilli(), m.topic(), m.message().offset());
+    }
+    return SessionIds.next(agentName);
+  }
+
+  /** Same call id, same child: "{agent}~{caller's start millis}-{16 hex of the call id's digest}". */
+  static String childSessionId(String agent, ToolContext call) {
+    String caller = call.sessionId();
+    long millis = SessionIds.valid(caller)
+        ? Long.parseLong(caller.substring(caller.indexOf('~') + 1, caller.indexOf('~') + 14)) : 0;
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(call.callId().getBytes(StandardCharsets.UTF_8));
+      return agent + "~" + String.format("%013d", millis) + "-" + HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private EntityRef<Agent.Command> agent(String name) {
+    return sharding.entityRefFor(Agent.ENTITY_KEY, name);
+  }
+
+  private EntityRef<Session.Command> session(String id) {
+    return sharding.entityRefFor(Session.ENTITY_KEY, id);
+  }
+
+  /** Extension id: one service per ActorSystem. */
+  public static final class Id extends ExtensionId<Sessions> {
+    private static final Id INSTANCE = new Id();
+
+    @Override
+    public Sessions createExtension(ActorSystem<?> system) {
+      return new Sessions(system);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package io.troupe.runtime.broker;
+
+import io.troupe.runtime.service.RetryingAsk;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * The one way to publish to a topic, for every door (HTTP, the {@code publish_to_topic} tool, and
+ * the doors to come). A publish carries who published it ({@code publishedBy}, the API user the
+ * door authenticated or the session's owner), which the topic journals with the message.
+ *
+ * <p>Every publish carries an idempotency key (doors make one up when the client gave none), so
+ * an attempt that timed out is asked again without appending twice.
+ */
+public final class Topics implements Extension {
+
+  /** A message to publish; {@code recipient} may be null. */
+  public record Publication(String topic, String sender, String recipient, String messageType, String contentJson,
+                            String idempotencyKey, String publishedBy) {}
+
+  private final ClusterSharding sharding;
+  private final RetryingAsk asks;
+
+  public static Topics get(ActorSystem<?> system) {
+    return Id.INSTANCE.apply(system);
+  }
+
+  Topics(ActorSystem<?> system) {
+    var config = system.settings().config();
+    this.sharding = ClusterSharding.get(system);
+    this.asks = new RetryingAsk(config.getDuration("troupe.http.ask-timeout"), config.getInt("troupe.http.ask-attempts"));
+  }
+
+  /** Publishes within the node's ask policy. */
+  public CompletionStage<Topic.Published> publish(Publication p) {
+    return asks.askWithStatus(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(p, replyTo));
+  }
+
+  /** Publishes, asking again after each attempt that timed out until {@code within} is spent. */
+  public CompletionStage<Topic.Published> publish(Publication p, Duration within) {
+    return asks.askWithStatusWithin(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(p, replyTo),
+        within);
+  }
+
+  /** The topic's last offset (0 when it holds no message). */
+  public CompletionStage<Topic.Info> info(String topic) {
+    return asks.ask(sharding.entityRefFor(Topic.ENTITY_KEY, topic), Topic.GetInfo::new);
+  }
+
+  private static Topic.Publish command(Publication p,
+                                       org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<Topic.Published>> replyTo) {
+    return new Topic.Publish(p.sender(), p.recipient(), p.messageType(), p.contentJson(), p.idempotencyKey(),
+        p.publishedBy(), replyTo);
+  }
+
+  /** Extension id: one service per ActorSystem. */
+  public static final class Id extends ExtensionId<Topics> {
+    private static final Id INSTANCE = new Id();
+
+    @Override
+    public Topics createExtension(ActorSystem<?> system) {
+      return new Topics(system);
+    }
+  }
+}
