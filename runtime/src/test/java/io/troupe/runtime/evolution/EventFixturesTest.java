@@ -1,0 +1,146 @@
+package io.troupe.runtime.evolution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.runtime.agent.Agent;
+import io.troupe.runtime.agent.AgentDefinition;
+import io.troupe.runtime.agent.Session;
+import io.troupe.runtime.broker.Subscriber;
+import io.troupe.runtime.broker.Topic;
+import io.troupe.runtime.governance.Role;
+import io.troupe.runtime.governance.cost.Budget;
+import io.troupe.runtime.governance.cost.BudgetPeriod;
+import io.troupe.runtime.governance.cost.BudgetState;
+import io.troupe.runtime.governance.security.ApiUser;
+import io.troupe.runtime.llm.ToolCall;
+import io.troupe.runtime.llm.Usage;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Journals written by earlier versions stay readable: every event and snapshot type of the
+ * runtime's entities has stored bytes under {@code src/test/resources/event-fixtures/v1/}, and
+ * each must read back, field by field, as {@link #expected()} says. See EVOLUTION.md.
+ *
+ * <p>Write missing fixtures (never existing ones) with
+ * {@code mvn -B -q -pl runtime -am test -Dtest=EventFixturesTest -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dtroupe.fixtures.write=true [-Dtroupe.fixtures.version=v2]}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EventFixturesTest {
+
+  private static EventFixtures fixtures;
+
+  @BeforeAll
+  static void open() {
+    fixtures = EventFixtures.open(EventFixturesTest.class, "event-fixtures");
+  }
+
+  @AfterAll
+  static void close() {
+    fixtures.close();
+  }
+
+  /**
+   * What each stored fixture must read as with today's code, per version. These values were the
+   * samples the fixtures were written from. When a record gains a field, the compiler points here:
+   * pass the value old journals must read as (null or the default), never the new sample's value.
+   */
+  static Map<String, Map<String, Object>> expected() {
+    return Map.of("v1", v1());
+  }
+
+  private static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
+  private static final Instant LATER = Instant.parse("2026-11-22T10:16:02.456Z");
+
+  private static Map<String, Object> v1() {
+    AgentDefinition definition = new AgentDefinition("a scout", "You scout.", "scripted", "gpt-test", 0.25, 6, 45,
+        List.of("count", "call_agent"), List.of("orders", "alerts"),
+        List.of(new AgentDefinition.ScriptedReply("looking", List.of(
+                new AgentDefinition.ScriptedToolCall("count", "{\"n\":1}"))),
+            new AgentDefinition.ScriptedReply("done", List.of())));
+    LinkedHashMap<String, Long> recentKeys = new LinkedHashMap<>();
+    recentKeys.put("tool:scout~1/call_1_1", 5L);
+    recentKeys.put("client-retry-7", 9L);
+    Map<String, Object> v1 = EventFixtures.samples(
+        new Topic.MessagePublished(9, "planner", "executor", "task", "{\"id\":42,\"tags\":[\"a\"]}", AT,
+            "client-retry-7"),
+        new Topic.State(9, recentKeys),
+        new Subscriber.OffsetAcked(4, AT),
+        new Agent.AgentDefined(definition, AT),
+        new Agent.AgentRetired(LATER),
+        new Session.SessionStarted("scout", definition, "find it", "user-1", AT),
+        new Session.LlmResponded(2, "thinking", List.of(new ToolCall("call_2_1", "count", "{\"n\":1}"),
+            new ToolCall("call_2_2", "call_agent", "{\"agent\":\"helper\",\"input\":\"x\"}")),
+            new Usage(1200, 34), true, true, 250, AT),
+        new Session.ToolCallStarted("call_2_1", "count", "{\"n\":1}", AT),
+        new Session.ToolCallCompleted("call_2_1", "count", true, "{\"echo\":1}", null, 17, LATER),
+        new Session.SessionCompleted("found it", LATER),
+        new Session.SessionFailed(true, "the session exceeded its maximum duration of 900 s", LATER),
+        new Session.SessionCancelled(LATER),
+        new ApiUser.UserCreated("alice", Role.USER, AT),
+        new ApiUser.RoleChanged(Role.READONLY, LATER),
+        new ApiUser.KeyIssued("k-7f3a", "ci pipeline", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            AT),
+        new ApiUser.KeyRevoked("k-7f3a", LATER),
+        new ApiUser.BootstrapKeyReplaced("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", LATER),
+        new Budget.LimitSet(BudgetPeriod.WEEK, 25.5, Map.of(BudgetPeriod.DAY, 1.5, BudgetPeriod.WEEK, 4.25), AT),
+        new Budget.Reserved("scout~1/2", 0.125, AT),
+        new Budget.Settled("scout~1/2", 0.0625, LATER),
+        new Budget.Expired("scout~1/3", LATER),
+        new BudgetState(Map.of(BudgetPeriod.DAY, 5.0, BudgetPeriod.WEEK, 25.5),
+            Map.of(BudgetPeriod.DAY, new BudgetState.PeriodSpend(BudgetPeriod.DAY.start(AT), 1.75),
+                BudgetPeriod.WEEK, new BudgetState.PeriodSpend(BudgetPeriod.WEEK.start(AT), 4.25)),
+            Map.of("scout~1/4", new BudgetState.Reservation(0.5, AT)),
+            List.of("scout~1/2", "scout~1/3")));
+    // Second samples where null is what old journals hold: no recipient, no idempotency key, no
+    // user; a failed tool call with no result.
+    v1.put("Topic.MessagePublished.bare", new Topic.MessagePublished(3, "s", null, "note", "\"text\"", AT, null));
+    v1.put("Session.SessionStarted.anonymous", new Session.SessionStarted("scout", definition, "find it", null, AT));
+    v1.put("Session.ToolCallCompleted.failed",
+        new Session.ToolCallCompleted("call_2_2", "call_agent", false, null, "agent helper is retired", 3, LATER));
+    return v1;
+  }
+
+  @Test
+  @Order(0)
+  @EnabledIfSystemProperty(named = EventFixtures.WRITE_PROPERTY, matches = "true")
+  void writeMissingFixtures() throws Exception {
+    String version = EventFixtures.writeVersion();
+    List<String> written = fixtures.writeMissing(version, expected().get(version));
+    System.out.println("event fixtures written to " + fixtures.root().resolve(version) + ": " + written);
+  }
+
+  @Test
+  void everyStoredFixtureReadsAsExpectedFieldByField() throws Exception {
+    fixtures.assertAllReadAsExpected(expected());
+  }
+
+  @Test
+  void everyJournaledTypeHasAStoredFixture() throws Exception {
+    Set<Class<?>> journaled = PersistedTypes.journaledBy(Topic.class, Map.of());
+    assertTrue(journaled.containsAll(List.of(Topic.MessagePublished.class, Topic.State.class, BudgetState.class,
+        Session.SessionCancelled.class)), "entity discovery missed known types: " + journaled);
+    Set<String> missing = new TreeSet<>();
+    Set<Class<?>> covered = fixtures.coveredTypes();
+    for (Class<?> type : journaled) {
+      if (!covered.contains(type)) {
+        missing.add(type.getName());
+      }
+    }
+    assertEquals(Set.of(), missing, "journaled types without a stored fixture: add a sample to expected()"
+        + " and write it with -Dtroupe.fixtures.write=true (see EVOLUTION.md)");
+  }
+}
