@@ -1,5 +1,6 @@
 package io.troupe.http;
 
+import io.troupe.runtime.readside.AdminQueries;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.troupe.runtime.db.Database;

@@ -1,5 +1,7 @@
 package io.troupe.http;
 
+import io.troupe.runtime.readside.SessionQueries;
+import io.troupe.agents.spectrum.readside.SpectrumQueries;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.troupe.runtime.db.Database;
@@ -29,11 +31,13 @@ public final class AnalyticsRoutes extends EdgeDirectives {
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1000;
 
-  private final AnalyticsQueries queries;
+  private final SessionQueries sessions;
+  private final SpectrumQueries spectrum;
 
   public AnalyticsRoutes(Database database) {
     super(0);
-    this.queries = new AnalyticsQueries(database);
+    this.sessions = new SessionQueries(database);
+    this.spectrum = new SpectrumQueries(database);
   }
 
   public Route route() {
@@ -49,7 +53,7 @@ public final class AnalyticsRoutes extends EdgeDirectives {
     return parameterOptional("since", sinceParam -> {
       FieldErrors errors = new FieldErrors();
       Instant since = since(sinceParam, errors);
-      return errors.any() ? problem(errors.problem()) : answer(queries.agents(since));
+      return errors.any() ? problem(errors.problem()) : answer(sessions.agents(since));
     });
   }
 
@@ -59,7 +63,7 @@ public final class AnalyticsRoutes extends EdgeDirectives {
       FieldErrors errors = new FieldErrors();
       Instant since = since(sinceParam, errors);
       String theater = theater(theaterParam, errors);
-      return errors.any() ? problem(errors.problem()) : answer(queries.deconfliction(since, theater));
+      return errors.any() ? problem(errors.problem()) : answer(spectrum.deconfliction(since, theater));
     }));
   }
 
@@ -69,7 +73,7 @@ public final class AnalyticsRoutes extends EdgeDirectives {
       FieldErrors errors = new FieldErrors();
       Instant since = since(sinceParam, errors);
       String theater = theater(theaterParam, errors);
-      return errors.any() ? problem(errors.problem()) : answer(queries.roeViolations(since, theater));
+      return errors.any() ? problem(errors.problem()) : answer(spectrum.roeViolations(since, theater));
     }));
   }
 
@@ -91,7 +95,7 @@ public final class AnalyticsRoutes extends EdgeDirectives {
           if (errors.any()) {
             return problem(errors.problem());
           }
-          return answer(queries.frequencyUsage(min == null ? 0 : min, max == null ? MAX_MHZ : max, theater,
+          return answer(spectrum.frequencyUsage(min == null ? 0 : min, max == null ? MAX_MHZ : max, theater,
               (int) limit));
         }))));
   }

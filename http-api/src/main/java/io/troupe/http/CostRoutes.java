@@ -1,5 +1,7 @@
 package io.troupe.http;
 
+import io.troupe.runtime.readside.CostQueries;
+import io.troupe.runtime.governance.cost.CostReports;
 import io.troupe.runtime.service.RetryingAsk;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 

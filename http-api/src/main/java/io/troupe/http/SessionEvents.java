@@ -97,7 +97,7 @@ final class SessionEvents {
       d.put("status", "COMPLETED").put("output", x.output());
     } else if (e instanceof Session.SessionFailed x) {
       type = "error";
-      d.put("status", x.timedOut() ? "TIMEOUT" : "ERROR").put("error", x.reason());
+      d.put("status", io.troupe.runtime.agent.SessionState.Status.of(x).name()).put("error", x.reason());
     } else {
       type = "error";
       d.put("status", "CANCELLED").put("error", "cancelled");

@@ -34,8 +34,24 @@ public record SessionState(
   public enum Status {
     NEW, RUNNING, COMPLETED, ERROR, TIMEOUT, CANCELLED;
 
+    /** The statuses of a session that failed: its model, a tool loop or a budget (ERROR), or its time (TIMEOUT). */
+    public static final java.util.Set<Status> FAILED = java.util.EnumSet.of(ERROR, TIMEOUT);
+
+    /** {@link #FAILED} as a SQL list for read-side queries, e.g. {@code ('ERROR', 'TIMEOUT')}. */
+    public static final String FAILED_SQL = FAILED.stream().map(x -> "'" + x.name() + "'")
+        .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
+
     public boolean finished() {
       return this != NEW && this != RUNNING;
+    }
+
+    public boolean failed() {
+      return FAILED.contains(this);
+    }
+
+    /** The status a {@link Session.SessionFailed} ends a session with. */
+    public static Status of(Session.SessionFailed failed) {
+      return failed.timedOut() ? TIMEOUT : ERROR;
     }
   }
 
@@ -113,7 +129,7 @@ public record SessionState(
       return finish(Status.COMPLETED, done.at(), done.output(), null);
     }
     if (event instanceof Session.SessionFailed failed) {
-      return finish(failed.timedOut() ? Status.TIMEOUT : Status.ERROR, failed.at(), null, failed.reason());
+      return finish(Status.of(failed), failed.at(), null, failed.reason());
     }
     Session.SessionCancelled cancelled = (Session.SessionCancelled) event;
     return finish(Status.CANCELLED, cancelled.at(), null, "cancelled");

@@ -53,7 +53,7 @@ public final class CostProjectionHandler extends JdbcHandler<List<EventEnvelope<
   private static void started(Connection c, String sessionId, Attribution a) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO model_cost_session (session_id, user_id, agent,"
         + " provider, model) VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING")) {
-      ReadSide.bind(ps, sessionId, a.userId(), a.agent(), a.provider(), a.model());
+      Sql.bind(ps, sessionId, a.userId(), a.agent(), a.provider(), a.model());
       ps.executeUpdate();
     }
   }
@@ -61,7 +61,7 @@ public final class CostProjectionHandler extends JdbcHandler<List<EventEnvelope<
   private static Attribution lookup(Connection c, String sessionId) {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT user_id, agent, provider, model FROM model_cost_session WHERE session_id = ?")) {
-      ReadSide.bind(ps, sessionId);
+      Sql.bind(ps, sessionId);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? new Attribution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)) : null;
       }
@@ -78,8 +78,8 @@ public final class CostProjectionHandler extends JdbcHandler<List<EventEnvelope<
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO model_cost (session_id, iteration, user_id, agent,"
         + " provider, model, priced_as, input_tokens, output_tokens, cost_usd, priced, cached, at)"
         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, iteration) DO NOTHING")) {
-      ReadSide.bind(ps, sessionId, r.iteration(), a.userId(), a.agent(), a.provider(), a.model(), cost.pricedAs(),
-          in, out, java.math.BigDecimal.valueOf(usd), cost.priced(), r.cached(), ReadSide.time(r.at()));
+      Sql.bind(ps, sessionId, r.iteration(), a.userId(), a.agent(), a.provider(), a.model(), cost.pricedAs(),
+          in, out, java.math.BigDecimal.valueOf(usd), cost.priced(), r.cached(), Sql.time(r.at()));
       ps.executeUpdate();
     }
   }

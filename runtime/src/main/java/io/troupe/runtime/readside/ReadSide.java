@@ -51,32 +51,4 @@ public final class ReadSide {
         i -> ProjectionBehavior.create(projection), ShardedDaemonProcessSettings.create(system),
         Optional.of(ProjectionBehavior.stopMessage()));
   }
-
-  /**
-   * Binds values to a statement, made safe for PostgreSQL: text never carries NUL (PostgreSQL's
-   * text cannot hold it; it may come from a model's output), so it becomes U+FFFD, and instants
-   * are clamped to the years 1..9999. A value the database refuses would stop the projection on
-   * that event for good.
-   */
-  public static void bind(java.sql.PreparedStatement ps, Object... values) throws java.sql.SQLException {
-    for (int i = 0; i < values.length; i++) {
-      Object v = values[i];
-      if (v instanceof String s && s.indexOf('\u0000') >= 0) {
-        v = s.replace('\u0000', '\uFFFD');
-      }
-      ps.setObject(i + 1, v);
-    }
-  }
-
-  private static final java.time.Instant MIN_TIME = java.time.Instant.parse("0001-01-01T00:00:00Z");
-  private static final java.time.Instant MAX_TIME = java.time.Instant.parse("9999-12-31T23:59:59Z");
-
-  /** An instant as a timestamptz value, clamped to what PostgreSQL stores (see {@link #bind}). */
-  public static java.time.OffsetDateTime time(java.time.Instant instant) {
-    if (instant == null) {
-      return null;
-    }
-    java.time.Instant t = instant.isBefore(MIN_TIME) ? MIN_TIME : instant.isAfter(MAX_TIME) ? MAX_TIME : instant;
-    return java.time.OffsetDateTime.ofInstant(t, java.time.ZoneOffset.UTC);
-  }
 }

@@ -50,7 +50,8 @@ public final class SessionProjectionHandler
           done.output(), time(done.at()), time(done.at()));
     } else if (event instanceof Session.SessionFailed failed) {
       update(c, sessionId, seqNr, "status = ?, error = ?, ended_at = ?, duration_ms = " + DURATION,
-          failed.timedOut() ? "TIMEOUT" : "ERROR", failed.reason(), time(failed.at()), time(failed.at()));
+          io.troupe.runtime.agent.SessionState.Status.of(failed).name(), failed.reason(), time(failed.at()),
+          time(failed.at()));
     } else if (event instanceof Session.SessionCancelled cancelled) {
       update(c, sessionId, seqNr, "status = 'CANCELLED', error = 'cancelled', ended_at = ?, duration_ms = " + DURATION,
           time(cancelled.at()), time(cancelled.at()));
@@ -84,11 +85,11 @@ public final class SessionProjectionHandler
   }
 
   static void bind(PreparedStatement ps, Object... values) throws SQLException {
-    ReadSide.bind(ps, values);
+    Sql.bind(ps, values);
   }
 
   static OffsetDateTime time(Instant instant) {
-    return ReadSide.time(instant);
+    return Sql.time(instant);
   }
 
   /** "Session|agent~id" → "agent~id". */

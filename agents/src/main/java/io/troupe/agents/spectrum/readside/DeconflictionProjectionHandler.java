@@ -11,6 +11,7 @@ import io.troupe.agents.spectrum.DeconflictionCoordinator;
 import io.troupe.agents.spectrum.Emission;
 import io.troupe.agents.spectrum.RoeViolation;
 import io.troupe.runtime.readside.ReadSideSession;
+import io.troupe.runtime.readside.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -134,10 +135,10 @@ public final class DeconflictionProjectionHandler
   }
 
   private static void bind(PreparedStatement ps, Object... values) throws SQLException {
-    io.troupe.runtime.readside.ReadSide.bind(ps, values);
+    io.troupe.runtime.readside.Sql.bind(ps, values);
   }
 
   private static OffsetDateTime time(Instant instant) {
-    return io.troupe.runtime.readside.ReadSide.time(instant);
+    return io.troupe.runtime.readside.Sql.time(instant);
   }
 }

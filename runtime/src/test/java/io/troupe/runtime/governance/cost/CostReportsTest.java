@@ -1,10 +1,10 @@
-package io.troupe.http;
+package io.troupe.runtime.governance.cost;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.runtime.governance.cost.PricingTable;
+import io.troupe.runtime.readside.CostQueries;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;

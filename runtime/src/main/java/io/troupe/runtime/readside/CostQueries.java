@@ -1,4 +1,4 @@
-package io.troupe.http;
+package io.troupe.runtime.readside;
 
 import io.troupe.runtime.db.Database;
 import java.sql.Connection;
@@ -16,20 +16,20 @@ import java.util.concurrent.CompletionStage;
  * SQL over {@code model_cost} (one row per model call, priced by the cost projection). A null
  * {@code userId} or {@code agent} does not filter. The read side lags the sessions by about a second.
  */
-final class CostQueries {
+public final class CostQueries {
 
   private final Database database;
 
-  CostQueries(Database database) {
+  public CostQueries(Database database) {
     this.database = database;
   }
 
   /** Totals of a group of calls (a model, an agent, a user, or all). */
-  record Totals(String key, long calls, long inputTokens, long outputTokens, double costUsd, long unpricedCalls,
+  public record Totals(String key, long calls, long inputTokens, long outputTokens, double costUsd, long unpricedCalls,
                 long cachedCalls) {}
 
   /** Calls of one agent on one model: what recommendations compare. */
-  record AgentModelMix(String agent, String model, String pricedAs, boolean priced, long calls, double avgInputTokens,
+  public record AgentModelMix(String agent, String model, String pricedAs, boolean priced, long calls, double avgInputTokens,
                        double avgOutputTokens, double avgCostUsd) {}
 
   private static final String TOTALS = "count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),"
@@ -43,7 +43,7 @@ final class CostQueries {
   }
 
   /** Totals in [from, to), and grouped by {@code column} (model, agent or user_id). */
-  CompletionStage<Map<String, List<Totals>>> totals(Instant from, Instant to, String userId, String agent,
+  public CompletionStage<Map<String, List<Totals>>> totals(Instant from, Instant to, String userId, String agent,
                                                     List<String> groupings) {
     return database.query(c -> {
       Map<String, List<Totals>> out = new LinkedHashMap<>();
@@ -70,7 +70,7 @@ final class CostQueries {
   }
 
   /** Cost per UTC day in [from, to), every day present (0 when nothing was spent). */
-  CompletionStage<Map<LocalDate, Double>> dailyTotals(LocalDate from, LocalDate to, String userId, String agent) {
+  public CompletionStage<Map<LocalDate, Double>> dailyTotals(LocalDate from, LocalDate to, String userId, String agent) {
     return database.query(c -> {
       Map<LocalDate, Double> days = new LinkedHashMap<>();
       for (LocalDate d = from; d.isBefore(to); d = d.plusDays(1)) {
@@ -89,7 +89,7 @@ final class CostQueries {
   }
 
   /** Per agent and model: calls that reached a provider (not cached), average tokens and cost. */
-  CompletionStage<List<AgentModelMix>> agentMixes(Instant from, Instant to, String userId, String agent) {
+  public CompletionStage<List<AgentModelMix>> agentMixes(Instant from, Instant to, String userId, String agent) {
     return database.query(c -> {
       List<AgentModelMix> rows = new ArrayList<>();
       try (ResultSet rs = Sql.select(c, "SELECT agent, model, priced_as, bool_and(priced), count(*), avg(input_tokens)::float8,"

@@ -1,5 +1,6 @@
-package io.troupe.http;
+package io.troupe.runtime.readside;
 
+import io.troupe.runtime.agent.SessionState;
 import io.troupe.runtime.db.Database;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -9,37 +10,37 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /** The admin views' SQL over {@code agent_session} and {@code model_cost}. */
-final class AdminQueries {
+public final class AdminQueries {
 
   private final Database database;
 
-  AdminQueries(Database database) {
+  public AdminQueries(Database database) {
     this.database = database;
   }
 
   /** Sessions started since a time: finished ones count as successes (COMPLETED) or failures (ERROR, TIMEOUT). */
-  record RequestFigures(String agent, long requests, long successes, long failures, long cancelled, long running,
+  public record RequestFigures(String agent, long requests, long successes, long failures, long cancelled, long running,
                         Double successRate, Double averageExecutionMs, long inputTokens, long outputTokens,
                         double costUsd) {}
 
-  record AdminMetrics(int hours, Instant since, RequestFigures totals, List<RequestFigures> agents) {}
+  public record AdminMetrics(int hours, Instant since, RequestFigures totals, List<RequestFigures> agents) {}
 
-  record SessionRow(String sessionId, String agent, String userId, String status, String error, Instant startedAt,
+  public record SessionRow(String sessionId, String agent, String userId, String status, String error, Instant startedAt,
                     Instant endedAt, Long durationMs, int iterations, int toolCalls, long inputTokens,
                     long outputTokens, double costUsd) {}
 
-  record Errors(int limit, List<SessionRow> errors) {}
+  public record Errors(int limit, List<SessionRow> errors) {}
 
-  record UserActivity(String userId, long sessions, double costUsd, List<SessionRow> recent) {}
+  public record UserActivity(String userId, long sessions, double costUsd, List<SessionRow> recent) {}
 
   private static final String FIGURES = "count(*), count(*) FILTER (WHERE s.status = 'COMPLETED'),"
-      + " count(*) FILTER (WHERE s.status IN ('ERROR', 'TIMEOUT')), count(*) FILTER (WHERE s.status = 'CANCELLED'),"
+      + " count(*) FILTER (WHERE s.status IN " + SessionState.Status.FAILED_SQL + "), count(*) FILTER (WHERE s.status = 'CANCELLED'),"
       + " count(*) FILTER (WHERE s.status = 'RUNNING'), avg(s.duration_ms) FILTER (WHERE s.ended_at IS NOT NULL)::float8,"
       + " coalesce(sum(s.input_tokens), 0), coalesce(sum(s.output_tokens), 0), coalesce(sum(c.cost_usd), 0)::float8"
       + " FROM agent_session s LEFT JOIN (SELECT session_id, sum(cost_usd) AS cost_usd FROM model_cost"
       + " GROUP BY session_id) c ON c.session_id = s.session_id WHERE s.started_at >= ?::timestamptz";
 
-  CompletionStage<AdminMetrics> metrics(int hours) {
+  public CompletionStage<AdminMetrics> metrics(int hours) {
     Instant since = Instant.now().minusSeconds(hours * 3600L);
     return database.query(c -> {
       List<RequestFigures> agents = new ArrayList<>();
@@ -70,13 +71,13 @@ final class AdminQueries {
       + " FROM agent_session s";
 
   /** The most recent failed sessions (ERROR or TIMEOUT), newest first. */
-  CompletionStage<Errors> errors(int limit) {
+  public CompletionStage<Errors> errors(int limit) {
     return database.query(c -> new Errors(limit, rows(c.prepareStatement(SESSION_ROW
-        + " WHERE s.status IN ('ERROR', 'TIMEOUT') ORDER BY s.ended_at DESC NULLS LAST, s.session_id LIMIT ?"), limit)));
+        + " WHERE s.status IN " + SessionState.Status.FAILED_SQL + " ORDER BY s.ended_at DESC NULLS LAST, s.session_id LIMIT ?"), limit)));
   }
 
   /** A user's most recent sessions, newest first, with the number and cost of all of them. */
-  CompletionStage<UserActivity> userActivity(String userId, int limit) {
+  public CompletionStage<UserActivity> userActivity(String userId, int limit) {
     return database.query(c -> {
       List<SessionRow> recent = rows(c.prepareStatement(SESSION_ROW
           + " WHERE s.user_id = ? ORDER BY s.started_at DESC, s.session_id LIMIT ?"), userId, limit);

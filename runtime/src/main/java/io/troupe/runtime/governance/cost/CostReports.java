@@ -1,6 +1,6 @@
-package io.troupe.http;
+package io.troupe.runtime.governance.cost;
 
-import io.troupe.runtime.governance.cost.PricingTable;
+import io.troupe.runtime.readside.CostQueries;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,22 +8,22 @@ import java.util.List;
 import java.util.Map;
 
 /** The arithmetic of the cost reports: the forecast's least-squares line and model recommendations. */
-final class CostReports {
+public final class CostReports {
 
   private CostReports() {}
 
-  record DailyCost(LocalDate date, double costUsd) {}
+  public record DailyCost(LocalDate date, double costUsd) {}
 
-  record Forecast(String method, int lookbackDays, String userId, String agent, double slopeUsdPerDay,
+  public record Forecast(String method, int lookbackDays, String userId, String agent, double slopeUsdPerDay,
                   double interceptUsd, List<DailyCost> dailyTotals, List<DailyCost> forecast, double next7DaysUsd,
                   double monthToDateUsd, double projectedMonthUsd) {}
 
-  record Alternative(String model, double avgCostUsd, double savingsPercent) {}
+  public record Alternative(String model, double avgCostUsd, double savingsPercent) {}
 
-  record Recommendation(String agent, String model, String pricedAs, boolean priced, long calls, double avgInputTokens,
+  public record Recommendation(String agent, String model, String pricedAs, boolean priced, long calls, double avgInputTokens,
                         double avgOutputTokens, double avgCostUsd, List<Alternative> cheaperModels, String advice) {}
 
-  static final String FORECAST_METHOD = "linear least-squares fit y = intercept + slope * day over the daily cost"
+  public static final String FORECAST_METHOD = "linear least-squares fit y = intercept + slope * day over the daily cost"
       + " totals (UTC days) of the lookback period, today excluded as incomplete; extrapolated from today, predictions"
       + " below 0 count as 0";
 
@@ -31,7 +31,7 @@ final class CostReports {
    * Fits the daily totals (oldest first, x = 0, 1, ...) and predicts from today (x = n) on.
    * {@code monthToDateUsd} is what this month cost before today; {@code daysLeftInMonth} counts today.
    */
-  static Forecast forecast(List<DailyCost> daily, String userId, String agent, double monthToDateUsd,
+  public static Forecast forecast(List<DailyCost> daily, String userId, String agent, double monthToDateUsd,
                            int daysLeftInMonth, LocalDate today) {
     int n = daily.size();
     double meanX = (n - 1) / 2.0;
@@ -59,7 +59,7 @@ final class CostReports {
    * For each agent and model: the same average token mix priced at every cheaper chat model of the
    * table (embedding models excluded), cheapest first, at most three.
    */
-  static List<Recommendation> recommendations(List<CostQueries.AgentModelMix> mixes, PricingTable pricing) {
+  public static List<Recommendation> recommendations(List<CostQueries.AgentModelMix> mixes, PricingTable pricing) {
     List<Recommendation> out = new ArrayList<>();
     for (CostQueries.AgentModelMix m : mixes) {
       if (!m.priced()) {
@@ -90,7 +90,7 @@ final class CostReports {
     return (m.avgInputTokens() * p.inputPerMillionUsd() + m.avgOutputTokens() * p.outputPerMillionUsd()) / 1_000_000.0;
   }
 
-  static List<DailyCost> days(Map<LocalDate, Double> totals) {
+  public static List<DailyCost> days(Map<LocalDate, Double> totals) {
     return totals.entrySet().stream().map(e -> new DailyCost(e.getKey(), e.getValue())).toList();
   }
 }

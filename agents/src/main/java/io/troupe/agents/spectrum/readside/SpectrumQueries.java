@@ -1,10 +1,11 @@
-package io.troupe.http;
+package io.troupe.agents.spectrum.readside;
+
+import io.troupe.runtime.readside.Sql;
 
 import io.troupe.agents.spectrum.AllocationStatus;
 import io.troupe.agents.spectrum.Severity;
 import io.troupe.runtime.db.Database;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,67 +14,32 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The analytics SQL over the read-side tables, run on the query pool off the actor threads. A
- * null {@code since} or {@code theater} does not filter. Averages are over finished sessions and
- * are null when there are none.
+ * The SQL that reads the spectrum's read tables ({@code deconfliction_decision},
+ * {@code roe_violation}, {@code frequency_allocation}), beside the projection that fills them: run
+ * on the query pool off the actor threads. A null {@code since} or {@code theater} does not filter.
  */
-final class AnalyticsQueries {
+public final class SpectrumQueries {
 
   private final Database database;
 
-  AnalyticsQueries(Database database) {
+  public SpectrumQueries(Database database) {
     this.database = database;
   }
 
-  record AgentFigures(String agentName, long sessions, long completed, long errors, long cancelled, long running,
-                      Double averageDurationMs, Double averageIterations, long toolCalls, long llmCalls,
-                      long cacheHits, long cacheMisses) {}
-
-  record AgentReport(Instant since, AgentFigures totals, List<AgentFigures> agents) {}
-
-  record DeconflictionReport(Instant since, String theater, long totalRequests, long approved, long denied,
+  public record DeconflictionReport(Instant since, String theater, long totalRequests, long approved, long denied,
                              long conflicts, long preemptions, double approvalRate) {}
 
-  record RoeViolationReport(Instant since, String theater, long total, Map<String, Long> bySeverity,
+  public record RoeViolationReport(Instant since, String theater, long total, Map<String, Long> bySeverity,
                             Map<String, Long> byType) {}
 
-  record AllocationRow(String allocationId, String theater, String assetRid, double frequencyMhz,
+  public record AllocationRow(String allocationId, String theater, String assetRid, double frequencyMhz,
                        double bandwidthKhz, double powerDbm, String priority, String purpose, String status,
                        Instant startTime, Instant endTime, Instant decidedAt, Instant endedAt) {}
 
-  record FrequencyUsage(double minMhz, double maxMhz, String theater, long total, Map<String, Long> byStatus,
+  public record FrequencyUsage(double minMhz, double maxMhz, String theater, long total, Map<String, Long> byStatus,
                         List<AllocationRow> allocations, boolean truncated) {}
 
-  private static final String AGENT_FIGURES = "count(*), count(*) FILTER (WHERE status = 'COMPLETED'),"
-      + " count(*) FILTER (WHERE status IN ('ERROR', 'TIMEOUT')), count(*) FILTER (WHERE status = 'CANCELLED'),"
-      + " count(*) FILTER (WHERE status = 'RUNNING'), avg(duration_ms) FILTER (WHERE ended_at IS NOT NULL),"
-      + " avg(iterations) FILTER (WHERE ended_at IS NOT NULL), coalesce(sum(tool_calls), 0),"
-      + " coalesce(sum(llm_calls), 0), coalesce(sum(cache_hits), 0), coalesce(sum(cache_misses), 0)"
-      + " FROM agent_session WHERE (?::timestamptz IS NULL OR started_at >= ?::timestamptz)";
-
-  CompletionStage<AgentReport> agents(Instant since) {
-    return database.query(c -> {
-      List<AgentFigures> agents = new ArrayList<>();
-      try (ResultSet rs = Sql.select(c, "SELECT agent_name, " + AGENT_FIGURES + " GROUP BY agent_name ORDER BY agent_name",
-          Sql.time(since), Sql.time(since))) {
-        while (rs.next()) {
-          agents.add(figures(rs.getString(1), rs, 2));
-        }
-      }
-      try (ResultSet rs = Sql.select(c, "SELECT " + AGENT_FIGURES, Sql.time(since), Sql.time(since))) {
-        rs.next();
-        return new AgentReport(since, figures(null, rs, 1), agents);
-      }
-    });
-  }
-
-  private static AgentFigures figures(String name, ResultSet rs, int i) throws SQLException {
-    return new AgentFigures(name, rs.getLong(i), rs.getLong(i + 1), rs.getLong(i + 2), rs.getLong(i + 3),
-        rs.getLong(i + 4), Sql.nullableDouble(rs, i + 5), Sql.nullableDouble(rs, i + 6), rs.getLong(i + 7),
-        rs.getLong(i + 8), rs.getLong(i + 9), rs.getLong(i + 10));
-  }
-
-  CompletionStage<DeconflictionReport> deconfliction(Instant since, String theater) {
+  public CompletionStage<DeconflictionReport> deconfliction(Instant since, String theater) {
     return database.query(c -> {
       try (ResultSet rs = Sql.select(c, "SELECT count(*), count(*) FILTER (WHERE status = 'APPROVED'),"
               + " count(*) FILTER (WHERE status = 'DENIED'), count(*) FILTER (WHERE status = 'CONFLICT'),"
@@ -88,7 +54,7 @@ final class AnalyticsQueries {
     });
   }
 
-  CompletionStage<RoeViolationReport> roeViolations(Instant since, String theater) {
+  public CompletionStage<RoeViolationReport> roeViolations(Instant since, String theater) {
     return database.query(c -> {
       Map<String, Long> bySeverity = new LinkedHashMap<>();
       for (Severity s : Severity.values()) {
@@ -110,7 +76,7 @@ final class AnalyticsQueries {
     });
   }
 
-  CompletionStage<FrequencyUsage> frequencyUsage(double minMhz, double maxMhz, String theater, int limit) {
+  public CompletionStage<FrequencyUsage> frequencyUsage(double minMhz, double maxMhz, String theater, int limit) {
     String where = " FROM frequency_allocation WHERE frequency_mhz + bandwidth_khz / 2000 >= ?"
         + " AND frequency_mhz - bandwidth_khz / 2000 <= ? AND (?::text IS NULL OR theater = ?::text)";
     return database.query(c -> {
