@@ -5,11 +5,16 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.runtime.db.DatabaseTarget;
 import io.troupe.runtime.db.EmbeddedDatabase;
 import io.troupe.runtime.db.Schema;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,8 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real PostgreSQL for tests. By default one embedded server per test JVM (started on first
  * use, in a temporary directory); with {@code TROUPE_TEST_DB_URL} (and optionally
  * {@code TROUPE_TEST_DB_USER}, {@code TROUPE_TEST_DB_PASSWORD}) an external server, whose user
- * must be allowed to create databases. Every call to {@link #fresh()} gives a new, empty database
- * with Troupe's schema, so tests never see each other's data.
+ * must be allowed to create databases. Every call to {@link #fresh()} gives a new database with
+ * Troupe's schema and no data, so tests never see each other's data.
  */
 public final class TestDatabase {
 
@@ -28,6 +33,56 @@ public final class TestDatabase {
   private TestDatabase() {}
 
   public static synchronized DatabaseTarget fresh() {
+    DatabaseTarget target = empty();
+    try {
+      Schema.create(target);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not create the schema", e);
+    }
+    return target;
+  }
+
+  /**
+   * A new database as the last build before Flyway left it: the tables of its schema script
+   * ({@code legacy/troupe-schema-pre-flyway.sql}, run the way that build ran it), no history.
+   */
+  public static DatabaseTarget preFlyway() {
+    DatabaseTarget target = empty();
+    try (Connection c = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
+         Statement s = c.createStatement()) {
+      for (String sql : preFlywayStatements()) {
+        s.execute(sql);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("could not run the pre-Flyway schema script", e);
+    }
+    return target;
+  }
+
+  /** The pre-Flyway script's statements, split as its Schema class split them (";" at line end). */
+  public static List<String> preFlywayStatements() throws IOException {
+    String script;
+    try (InputStream in = TestDatabase.class.getResourceAsStream("/legacy/troupe-schema-pre-flyway.sql")) {
+      script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    List<String> statements = new ArrayList<>();
+    StringBuilder current = new StringBuilder();
+    for (String line : script.split("\n")) {
+      String trimmed = line.strip();
+      if (trimmed.startsWith("--") || trimmed.isEmpty()) {
+        continue;
+      }
+      current.append(line).append('\n');
+      if (trimmed.endsWith(";")) {
+        statements.add(current.toString().strip().replaceAll(";$", ""));
+        current.setLength(0);
+      }
+    }
+    return statements;
+  }
+
+  /** A new, empty database: no tables at all. */
+  public static synchronized DatabaseTarget empty() {
     String name = "troupe_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
     try {
       DatabaseTarget target;
@@ -42,7 +97,6 @@ public final class TestDatabase {
         embedded.createDatabaseIfAbsent(name);
         target = embedded.target(name);
       }
-      Schema.create(target);
       return target;
     } catch (Exception e) {
       throw new IllegalStateException("could not prepare a test database", e);
