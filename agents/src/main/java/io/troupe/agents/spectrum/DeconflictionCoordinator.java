@@ -3,6 +3,7 @@ package io.troupe.agents.spectrum;
 import com.typesafe.config.Config;
 import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.CborSerializable;
+import io.troupe.runtime.readside.Slices;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -52,7 +53,8 @@ public final class DeconflictionCoordinator
 
   public static Behavior<Command> create(String theater, Settings settings) {
     return Behaviors.withTimers(timers -> Behaviors.setup(ctx ->
-        new DeconflictionCoordinator(theater, settings, timers, Metrics.get(ctx.getSystem()))));
+        new DeconflictionCoordinator(theater, settings, timers, Metrics.get(ctx.getSystem()),
+            Slices.count(ctx.getSystem()))));
   }
 
   /** The theater an allocation id belongs to: ids are "{theater}-{n}". Empty string if malformed. */
@@ -130,8 +132,11 @@ public final class DeconflictionCoordinator
   private final TimerScheduler<Command> timers;
   private final Metrics metrics;
   private final String theaterLabel;
+  /** The tag of all this coordinator's events: its read-side slice ({@link Slices}). */
+  private final java.util.Set<String> tags;
 
-  private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, Metrics metrics) {
+  private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, Metrics metrics,
+                                   int slices) {
     // No persist-failure supervisor here, unlike the other entities: it would restart this
     // behavior in place over the same (mutable) state, which already holds the event that failed
     // to persist. On a journal failure the entity stops; sharding re-creates it, with a fresh
@@ -143,6 +148,7 @@ public final class DeconflictionCoordinator
     this.timers = timers;
     this.metrics = metrics;
     this.theaterLabel = metrics.theaterLabel.of(theater);
+    this.tags = java.util.Set.of(Slices.tag(TAG, persistenceId().id(), slices));
   }
 
   @Override
@@ -268,12 +274,12 @@ public final class DeconflictionCoordinator
     timers.startSingleTimer("expire", new ExpireDue(), delay.compareTo(MAX_TIMER) > 0 ? MAX_TIMER : delay);
   }
 
-  /** Tag of every coordinator event, read by the deconfliction projections. */
+  /** Base tag of coordinator events, read by the deconfliction projection: "deconfliction-<slice>". */
   public static final String TAG = "deconfliction";
 
   @Override
   public java.util.Set<String> tagsFor(Event event) {
-    return java.util.Set.of(TAG);
+    return tags;
   }
 
   @Override

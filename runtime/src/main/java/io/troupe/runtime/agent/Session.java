@@ -13,6 +13,7 @@ import io.troupe.runtime.llm.ResponseCache;
 import io.troupe.runtime.llm.ScriptedProvider;
 import io.troupe.runtime.llm.ToolCall;
 import io.troupe.runtime.llm.Usage;
+import io.troupe.runtime.readside.Slices;
 import io.troupe.runtime.tool.ToolContext;
 import java.time.Duration;
 import java.time.Instant;
@@ -172,6 +173,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private boolean countedActive;
   /** The model call whose cost is reserved on the budgets and not settled yet, or 0. */
   private int reservedIteration;
+  /** The tag of all this session's events: its read-side slice ({@link Slices}). */
+  private final java.util.Set<String> tags;
 
   private Session(String sessionId, ActorContext<Command> ctx, ActorRef<ClusterSharding.ShardCommand> shard,
                   TimerScheduler<Command> timers, SessionServices services) {
@@ -184,6 +187,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     this.services = services;
     this.metrics = Metrics.get(ctx.getSystem());
     this.mediator = DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator();
+    this.tags = java.util.Set.of(Slices.tag(TAG, persistenceId().id(), Slices.count(ctx.getSystem())));
   }
 
   @Override
@@ -540,12 +544,12 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .build();
   }
 
-  /** Tag of every session event, read by the agent_session projection. */
+  /** Base tag of session events, read by the agent_session and cost projections: "session-<slice>". */
   public static final String TAG = "session";
 
   @Override
   public java.util.Set<String> tagsFor(Event event) {
-    return java.util.Set.of(TAG);
+    return tags;
   }
 
   @Override

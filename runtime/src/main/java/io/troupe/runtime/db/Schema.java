@@ -1,5 +1,7 @@
 package io.troupe.runtime.db;
 
+import com.typesafe.config.ConfigFactory;
+import io.troupe.runtime.readside.Slices;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -24,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * has the journal but no history table: it is adopted by a Flyway baseline at version 1, so V1
  * never runs on it and later versions do. Any other schema without a history table (empty, or
  * holding unrelated tables) gets a baseline at 0 where it needs one, so V1 runs on it.
+ *
+ * <p>After the versioned migrations, the repeatable {@link RetagEventsBySlice} runs whenever the
+ * read side's slice count differs from the one it last ran with.
  */
 public final class Schema {
 
@@ -36,8 +41,19 @@ public final class Schema {
 
   private Schema() {}
 
-  /** Migrates {@code target} to the current schema (see the class comment). */
+  /**
+   * Migrates {@code target} to the current schema, with the read side's slice count from the
+   * application configuration ({@code troupe.read-side.slices}).
+   */
   public static void create(DatabaseTarget target) throws SQLException {
+    create(target, Slices.count(ConfigFactory.load()));
+  }
+
+  /**
+   * Migrates {@code target} to the current schema (see the class comment) and its stored events
+   * to {@code slices} read-side slices ({@link RetagEventsBySlice}).
+   */
+  public static void create(DatabaseTarget target, int slices) throws SQLException {
     try (Connection lock = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password())) {
       try (Statement s = lock.createStatement()) {
         s.execute("SELECT pg_advisory_lock(" + ADVISORY_LOCK_KEY + ")");
@@ -51,14 +67,15 @@ public final class Schema {
             .baselineOnMigrate(true)
             .baselineVersion(preFlyway ? "1" : "0")
             .baselineDescription(preFlyway ? "adopted: created by troupe-schema.sql" : "<< Flyway Baseline >>")
+            .javaMigrations(new RetagEventsBySlice(slices))
             .load()
             .migrate();
         if (preFlyway) {
           log.info("Adopted a database created before Flyway at schema version 1");
         }
         if (result.migrationsExecuted > 0) {
-          log.info("Schema migrated to version {} ({} migrations applied)", result.targetSchemaVersion,
-              result.migrationsExecuted);
+          log.info("Schema migrations applied: {}", result.migrations.stream()
+              .map(m -> (m.version.isEmpty() ? "" : "V" + m.version + " ") + m.description).toList());
         }
       } finally {
         try (Statement s = lock.createStatement()) {

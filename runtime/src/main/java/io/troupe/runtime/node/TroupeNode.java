@@ -122,7 +122,8 @@ public final class TroupeNode implements AutoCloseable {
       throws Exception {
     List<EntityRegistration> entities = List.copyOf(domainEntities);
     Config base = overrides.withFallback(ConfigFactory.defaultApplication());
-    NodeSettings settings = NodeSettings.from(ConfigFactory.load(base));
+    Config loaded = ConfigFactory.load(base);
+    NodeSettings settings = NodeSettings.from(loaded);
     log.info("Starting Troupe node: {}", settings);
     refuseSplitStorage(settings);
 
@@ -133,7 +134,7 @@ public final class TroupeNode implements AutoCloseable {
       DatabaseTarget target = embedded != null
           ? embedded.target()
           : new DatabaseTarget(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
-      Schema.create(target);
+      Schema.create(target, io.troupe.runtime.readside.Slices.count(loaded));
       Config config = ConfigFactory.load(ConfigFactory.parseMap(Map.of(
               "troupe.db.jdbc-url", target.jdbcUrl(),
               "troupe.db.user", target.user(),

@@ -6,8 +6,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Fills {@code model_cost} (one row per model call, with its cost) from the events tagged
- * {@link Session#TAG}: grouped, exactly-once, on one node of the cluster. Its own projection, so
- * a node that gains it replays the existing sessions and costs their past calls too.
+ * {@link Session#TAG}: grouped, exactly-once, one instance per slice ({@link ReadSide}). Its own
+ * projection, so a node that gains it replays the existing sessions and costs their past calls too.
  */
 public final class CostProjection {
 
@@ -16,7 +16,6 @@ public final class CostProjection {
   private CostProjection() {}
 
   public static void init(ActorSystem<?> system, PricingTable pricing) {
-    ReadSide.run(system, NAME,
-        ReadSide.<Session.Event>projection(system, NAME, Session.TAG, () -> new CostProjectionHandler(pricing)));
+    ReadSide.<Session.Event>init(system, NAME, Session.TAG, () -> new CostProjectionHandler(pricing));
   }
 }

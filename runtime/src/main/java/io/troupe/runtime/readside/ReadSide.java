@@ -22,7 +22,12 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
  * What every read-side projection shares: events of one tag from the JDBC read journal, applied
  * in groups (one transaction per group of up to {@code troupe.read-side.group-size} events, or
  * what arrived within {@code group-window}: one commit per event is slow) with the offset stored
- * in the same transaction, and run on exactly one node of the cluster as a sharded daemon process.
+ * in the same transaction.
+ *
+ * <p>A projection runs as {@code troupe.read-side.slices} (N) instances, a sharded daemon process
+ * that spreads them over the cluster's nodes (and moves them when a node leaves): instance i
+ * reads the events tagged {@code <tag>-i} (see {@link Slices}) and keeps its offset under the
+ * projection id {@code (name, <tag>-i)}.
  *
  * <p>The read side lags the journal by the read journal's polling interval
  * ({@code jdbc-read-journal.refresh-interval}) plus the group window.
@@ -31,8 +36,22 @@ public final class ReadSide {
 
   private ReadSide() {}
 
-  /** A grouped, exactly-once projection of the events tagged {@code tag}. */
-  public static <E> GroupedProjection<Offset, EventEnvelope<E>> projection(
+  /**
+   * Runs the projection {@code name} of the events tagged {@code baseTag}: one instance per
+   * slice, each with its own handler from {@code handler}.
+   */
+  public static <E> void init(ActorSystem<?> system, String name, String baseTag,
+                              Supplier<JdbcHandler<List<EventEnvelope<E>>, ReadSideSession>> handler) {
+    List<GroupedProjection<Offset, EventEnvelope<E>>> slices = Slices.tags(baseTag, Slices.count(system)).stream()
+        .map(tag -> ReadSide.<E>projection(system, name, tag, handler))
+        .toList();
+    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, name, slices.size(),
+        i -> ProjectionBehavior.create(slices.get(i)), ShardedDaemonProcessSettings.create(system),
+        Optional.of(ProjectionBehavior.stopMessage()));
+  }
+
+  /** A grouped, exactly-once projection of the events tagged {@code tag}, offsets kept as (name, tag). */
+  static <E> GroupedProjection<Offset, EventEnvelope<E>> projection(
       ActorSystem<?> system, String name, String tag,
       Supplier<JdbcHandler<List<EventEnvelope<E>>, ReadSideSession>> handler) {
     SourceProvider<Offset, EventEnvelope<E>> source =
@@ -42,13 +61,5 @@ public final class ReadSide {
     return JdbcProjection.groupedWithin(ProjectionId.of(name, tag), source, database::session, handler, system)
         .withGroup(config.getInt("group-size"), config.getDuration("group-window"))
         .withRestartBackoff(Duration.ofMillis(500), Duration.ofSeconds(10), 0.2);
-  }
-
-  /** Runs the projection on one node of the cluster; it moves when that node leaves. */
-  public static void run(ActorSystem<?> system, String name,
-                         GroupedProjection<Offset, ? extends EventEnvelope<?>> projection) {
-    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, name, 1,
-        i -> ProjectionBehavior.create(projection), ShardedDaemonProcessSettings.create(system),
-        Optional.of(ProjectionBehavior.stopMessage()));
   }
 }

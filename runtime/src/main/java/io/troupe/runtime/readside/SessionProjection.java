@@ -5,7 +5,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Fills {@code agent_session} from the events tagged {@link Session#TAG}: grouped, exactly-once
- * (offsets in {@code pekko_projection_offset_store}), on one node of the cluster. Rows lag the
+ * (offsets in {@code pekko_projection_offset_store}), one instance per slice ({@link ReadSide}). Rows lag the
  * sessions by about {@code jdbc-read-journal.refresh-interval}.
  */
 public final class SessionProjection {
@@ -15,7 +15,6 @@ public final class SessionProjection {
   private SessionProjection() {}
 
   public static void init(ActorSystem<?> system) {
-    ReadSide.run(system, NAME,
-        ReadSide.<Session.Event>projection(system, NAME, Session.TAG, SessionProjectionHandler::new));
+    ReadSide.<Session.Event>init(system, NAME, Session.TAG, SessionProjectionHandler::new);
   }
 }

@@ -7,7 +7,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /**
  * Fills {@code deconfliction_decision}, {@code frequency_allocation} and {@code roe_violation}
  * from the events tagged {@link DeconflictionCoordinator#TAG}: grouped, exactly-once (offsets in
- * {@code pekko_projection_offset_store}), on one node of the cluster. Rows lag the coordinators
+ * {@code pekko_projection_offset_store}), one instance per slice ({@link ReadSide}). Rows lag the coordinators
  * by about {@code jdbc-read-journal.refresh-interval}.
  */
 public final class DeconflictionProjection {
@@ -17,7 +17,7 @@ public final class DeconflictionProjection {
   private DeconflictionProjection() {}
 
   public static void init(ActorSystem<?> system) {
-    ReadSide.run(system, NAME, ReadSide.<DeconflictionCoordinator.Event>projection(
-        system, NAME, DeconflictionCoordinator.TAG, DeconflictionProjectionHandler::new));
+    ReadSide.<DeconflictionCoordinator.Event>init(system, NAME, DeconflictionCoordinator.TAG,
+        DeconflictionProjectionHandler::new);
   }
 }
