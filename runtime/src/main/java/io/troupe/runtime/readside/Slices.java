@@ -21,7 +21,7 @@ public final class Slices {
 
   /** The number of slices, N; every node of a cluster must use the same. */
   public static final String CONFIG_PATH = "troupe.read-side.slices";
-  /** Sliced tags are "<tag>-<slice>" with slice in 0..N-1; nothing else ends in "-<digits>". */
+  /** The most slices allowed: each is one projection instance per projection in the cluster. */
   public static final int MAX = 1024;
 
   private Slices() {}
