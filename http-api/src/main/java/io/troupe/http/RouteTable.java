@@ -37,6 +37,7 @@ public final class RouteTable {
       rule("DELETE", "/api/v1/agents/{name}", Permission.AGENTS_WRITE, READS),
       rule("POST", "/api/v1/agents/{name}/sessions", Permission.SESSIONS_RUN, MODEL_RUNNING),
       rule("GET", "/api/v1/agents/{name}/sessions", Permission.SESSIONS_READ, READS),
+      rule("GET", "/api/v1/sessions", Permission.SESSIONS_READ, READS),
       rule("GET", "/api/v1/sessions/{id}", Permission.SESSIONS_READ, READS),
       rule("POST", "/api/v1/sessions/{id}/cancel", Permission.SESSIONS_RUN, READS),
       rule("GET", "/api/v1/sessions/{id}/events", Permission.SESSIONS_READ, READS),

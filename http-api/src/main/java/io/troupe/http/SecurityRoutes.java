@@ -3,7 +3,8 @@ package io.troupe.http;
 import io.troupe.runtime.service.RetryingAsk;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import io.troupe.runtime.db.JournalIds;
+import io.troupe.runtime.readside.Cursor;
+import io.troupe.runtime.readside.UserQueries;
 import io.troupe.runtime.governance.Permission;
 import io.troupe.runtime.governance.Role;
 import io.troupe.runtime.governance.security.ApiKeys;
@@ -45,7 +46,7 @@ public final class SecurityRoutes extends EdgeDirectives {
 
   record CheckView(String userId, String role, String permission, boolean allowed) {}
 
-  record AuditPage(List<AuditEntry> entries) {}
+  record AuditPage(List<AuditEntry> entries, String next) {}
 
   record StatsView(int users, boolean usersTruncated, Map<String, Integer> usersByRole, int activeKeys,
                    int revokedKeys, Map<String, Long> auditLast24h) {}
@@ -53,7 +54,7 @@ public final class SecurityRoutes extends EdgeDirectives {
   private static final int MAX_STATS_USERS = 1000;
 
   private final ClusterSharding sharding;
-  private final JournalIds journalIds;
+  private final UserQueries userList;
   private final AuditLog audit;
   private final Authenticator authenticator;
   private final RetryingAsk asks;
@@ -67,7 +68,7 @@ public final class SecurityRoutes extends EdgeDirectives {
     super(maxBodyBytes);
     var config = node.system().settings().config();
     this.sharding = ClusterSharding.get(node.system());
-    this.journalIds = node.journalIds();
+    this.userList = new UserQueries(node.database());
     this.audit = node.auditLog();
     this.authenticator = Authenticator.get(node.system());
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
@@ -185,14 +186,9 @@ public final class SecurityRoutes extends EdgeDirectives {
     }));
   }
 
-  /** Users in id order after {@code after}, read from their entities. */
+  /** Users in id order after {@code after}, from the api_user read table. */
   private CompletionStage<List<ApiUser.UserView>> users(String after, int limit) {
-    return journalIds.after(ApiUser.ENTITY_KEY.name() + "|", after, limit).thenCompose(entries -> {
-      List<CompletableFuture<ApiUser.UserView>> lookups = entries.stream()
-          .map(e -> lookup(e.id()).toCompletableFuture()).toList();
-      return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
-          .thenApply(d -> lookups.stream().map(CompletableFuture::join).filter(u -> u != null).toList());
-    });
+    return userList.list(after, limit);
   }
 
   private CompletionStage<ApiUser.UserView> lookup(String id) {
@@ -266,11 +262,16 @@ public final class SecurityRoutes extends EdgeDirectives {
     return Problem.of(StatusCodes.NOT_FOUND, "no user " + id).toResponse();
   }
 
-  /** GET /api/v1/security/audit?userId=&action=&since=&limit=: newest first. */
+  /** GET /api/v1/security/audit?userId=&action=&since=&after=&limit=: newest first, a page at a time. */
   private Route auditLog() {
     return parameterOptional("userId", userId -> parameterOptional("action", action ->
-        parameterOptional("since", sinceParam -> parameterOptional("limit", limitParam -> {
+        parameterOptional("since", sinceParam -> parameterOptional("after", afterParam -> parameterOptional("limit", limitParam -> {
           FieldErrors errors = new FieldErrors();
+          Cursor after = afterParam.map(a -> Cursor.decode(a).filter(c -> c.id().matches("[0-9]{1,18}")).orElse(null))
+              .orElse(null);
+          if (afterParam.isPresent() && after == null) {
+            errors.add("after", "is not a cursor this API handed out (use the previous page's next)");
+          }
           Instant since = AnalyticsRoutes.since(sinceParam, errors);
           long limit = errors.queryLong(limitParam, "limit", auditDefaultLimit, 1, auditMaxLimit);
           if (userId.isPresent() && !ApiKeys.validId(userId.get())) {
@@ -283,8 +284,14 @@ public final class SecurityRoutes extends EdgeDirectives {
             return problem(errors.problem());
           }
           return respond(audit.query(userId.orElse(null), action.orElse(null), since == null ? Instant.EPOCH : since,
-              (int) limit).thenApply(entries -> Json.response(StatusCodes.OK, new AuditPage(entries))));
-        }))));
+              after, (int) limit + 1).thenApply(found -> {
+                boolean more = found.size() > limit;
+                List<AuditEntry> page = more ? found.subList(0, (int) limit) : found;
+                AuditEntry last = more ? page.get(page.size() - 1) : null;
+                return Json.response(StatusCodes.OK,
+                    new AuditPage(page, last == null ? null : new Cursor(last.at(), Long.toString(last.id())).encode()));
+              }));
+        })))));
   }
 
   private Route stats() {

@@ -14,10 +14,11 @@ import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** Sessions over HTTP: status, cancel, and their events as Server-Sent Events. */
+/** Sessions over HTTP: the list, status, cancel, and their events as Server-Sent Events. */
 public final class SessionRoutes extends EdgeDirectives {
 
   private final Sessions sessions;
+  private final SessionLists lists;
   private final SessionEvents events;
   private final Duration keepAlive;
   private final io.troupe.monitoring.Metrics metrics;
@@ -27,6 +28,7 @@ public final class SessionRoutes extends EdgeDirectives {
     super(maxBodyBytes);
     var config = node.system().settings().config();
     this.sessions = Sessions.get(node.system());
+    this.lists = new SessionLists(node, maxBodyBytes);
     this.events = new SessionEvents(node);
     this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
     this.metrics = io.troupe.monitoring.Metrics.get(node.system());
@@ -34,10 +36,12 @@ public final class SessionRoutes extends EdgeDirectives {
   }
 
   public Route route() {
-    return pathPrefix("sessions", () -> pathPrefix(segment(), id -> concat(
+    return pathPrefix("sessions", () -> concat(
+        pathEnd(() -> template("/api/v1/sessions", () -> get(lists::all))),
+        pathPrefix(segment(), id -> concat(
         pathEnd(() -> template("/api/v1/sessions/{id}", () -> get(() -> known(id, () -> status(id))))),
         path("cancel", () -> template("/api/v1/sessions/{id}/cancel", () -> post(() -> known(id, () -> cancel(id))))),
-        path("events", () -> template("/api/v1/sessions/{id}/events", () -> get(() -> known(id, () -> stream(id))))))));
+        path("events", () -> template("/api/v1/sessions/{id}/events", () -> get(() -> known(id, () -> stream(id)))))))));
   }
 
   /** A malformed id is not a session: 404 without waking an entity. */

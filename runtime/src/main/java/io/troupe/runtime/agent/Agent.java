@@ -31,8 +31,12 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())));
   }
 
+  /** Events are tagged {@code agent-<slice>} for the {@code agent} read table's projection. */
+  public static final String TAG = "agent";
+
   public static Behavior<Command> create(String name) {
-    return Behaviors.setup(ctx -> new Agent(name, ClusterSharding.get(ctx.getSystem())));
+    return Behaviors.setup(ctx -> new Agent(name, ClusterSharding.get(ctx.getSystem()),
+        io.troupe.runtime.readside.Slices.count(ctx.getSystem())));
   }
 
   // --- protocol ---
@@ -80,11 +84,19 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
   private final String name;
   private final ClusterSharding sharding;
 
-  private Agent(String name, ClusterSharding sharding) {
+  private final java.util.Set<String> tags;
+
+  private Agent(String name, ClusterSharding sharding, int slices) {
     super(PersistenceId.of(ENTITY_KEY.name(), name),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.name = name;
     this.sharding = sharding;
+    this.tags = java.util.Set.of(io.troupe.runtime.readside.Slices.tag(TAG, persistenceId().id(), slices));
+  }
+
+  @Override
+  public java.util.Set<String> tagsFor(Event event) {
+    return tags;
   }
 
   @Override

@@ -13,6 +13,10 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
@@ -44,8 +48,10 @@ public final class Sessions implements Extension {
   /** A session started (or found started: every start is safe to repeat). */
   public record Started(String sessionId, String owner, boolean alreadyStarted) {}
 
+  private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
+  private final JdbcReadJournal journal;
 
   public static Sessions get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -53,6 +59,9 @@ public final class Sessions implements Extension {
 
   Sessions(ActorSystem<?> system) {
     var config = system.settings().config();
+    this.system = system;
+    this.journal = PersistenceQuery.get(Adapter.toClassic(system))
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     this.sharding = ClusterSharding.get(system);
     this.asks = new RetryingAsk(config.getDuration("troupe.http.ask-timeout"), config.getInt("troupe.http.ask-attempts"));
   }
@@ -69,7 +78,7 @@ public final class Sessions implements Extension {
     return asks.ask(agent(agentName), Agent.Get::new).thenCompose(lookup -> {
       Agent.AgentView agent = lookup.agent();
       if (agent == null) {
-        throw Refused.notFound("no agent named " + agentName + " is defined");
+        throw Agents.notFound(agentName);
       }
       if (agent.status() == Agent.Status.RETIRED) {
         throw Refused.conflict("agent " + agentName + " is retired; define it again to run it");
@@ -84,9 +93,16 @@ public final class Sessions implements Extension {
     });
   }
 
-  /** The session as it is now; status NEW when no session has this id. */
+  /**
+   * The session as it is now; status NEW when no session has this id. Read from the journal, not
+   * from the entity: every step is journaled before the next one starts, so the folded events
+   * are the session's state, and reading a finished (or unknown) session wakes no entity.
+   */
   public CompletionStage<SessionView> view(String sessionId) {
-    return asks.ask(session(sessionId), Session.Get::new);
+    return journal.currentEventsByPersistenceId(Session.ENTITY_KEY.name() + PersistenceId.DefaultSeparator() + sessionId,
+            0L, Long.MAX_VALUE)
+        .runFold(SessionState.EMPTY, (state, envelope) -> state.apply((Session.Event) envelope.event()), system)
+        .thenApply(state -> SessionView.of(sessionId, state));
   }
 
   /** Cancels a running session (a finished one is answered as it is); unknown ids are refused. */

@@ -43,10 +43,10 @@ public final class RetagEventsBySlice implements JavaMigration {
   private static final Logger log = LoggerFactory.getLogger(RetagEventsBySlice.class);
 
   /**
-   * The base tags of every tagged entity ({@code Session.TAG}, and {@code DeconflictionCoordinator.TAG}
-   * of the agents module, which this module cannot see; tests check both are here).
+   * The base tags of every tagged entity ({@code Session.TAG}, {@code Agent.TAG}, {@code ApiUser.TAG},
+   * and {@code DeconflictionCoordinator.TAG} of the agents module, which this module cannot see).
    */
-  public static final List<String> TAGS = List.of("session", "deconfliction");
+  public static final List<String> TAGS = List.of("session", "deconfliction", "agent", "api-user");
 
   private static final String SEQUENCE_MANIFEST = "SEQ";
 

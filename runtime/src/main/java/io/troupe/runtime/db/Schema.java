@@ -67,7 +67,7 @@ public final class Schema {
             .baselineOnMigrate(true)
             .baselineVersion(preFlyway ? "1" : "0")
             .baselineDescription(preFlyway ? "adopted: created by troupe-schema.sql" : "<< Flyway Baseline >>")
-            .javaMigrations(new RetagEventsBySlice(slices))
+            .javaMigrations(new TagAgentAndUserEvents(slices), new RetagEventsBySlice(slices))
             .load()
             .migrate();
         if (preFlyway) {

@@ -193,6 +193,8 @@ public final class TroupeNode implements AutoCloseable {
     Session.init(system, sessionServices);
     io.troupe.runtime.readside.SessionProjection.init(system);
     io.troupe.runtime.readside.CostProjection.init(system, costs.pricing());
+    io.troupe.runtime.readside.AgentProjection.init(system);
+    io.troupe.runtime.readside.UserProjection.init(system);
     SubscriptionWorker.init(system, topicLog);
     io.troupe.runtime.governance.security.ApiUser.init(system);
     io.troupe.runtime.governance.security.AdminBootstrap.whenUp(system,

@@ -55,4 +55,69 @@ public final class SessionQueries {
         rs.getLong(i + 4), Sql.nullableDouble(rs, i + 5), Sql.nullableDouble(rs, i + 6), rs.getLong(i + 7),
         rs.getLong(i + 8), rs.getLong(i + 9), rs.getLong(i + 10));
   }
+
+  /** Which sessions a list shows; a null field does not filter. */
+  public record SessionFilter(String status, String agent, String user, Instant since) {}
+
+  /**
+   * A session as lists show it, from its {@code agent_session} row: the figures of the full view
+   * ({@code GET /api/v1/sessions/{id}}) without its tool calls, which are counted instead. Rows
+   * trail the sessions by the read side's lag (about a second).
+   */
+  public record SessionSummary(String sessionId, String agentName, String status, String input, String owner,
+                               String userId, int iterations, int llmCalls, int toolCallCount, List<String> toolsUsed,
+                               long inputTokens, long outputTokens, int cacheHits, int cacheMisses, Instant startedAt,
+                               Instant endedAt, Long durationMillis, String output, String error) {}
+
+  /** A page of sessions, newest first; {@code next} is the cursor of the following page (null on the last). */
+  public record SessionPage(List<SessionSummary> sessions, String next) {}
+
+  /** Inputs and outputs are cut at this many characters in lists, as in the full view. */
+  private static final int MAX_TEXT = 16 * 1024;
+
+  /**
+   * Sessions matching {@code filter}, newest first (by start, then id), after the one the cursor
+   * {@code after} names (null: from the newest).
+   */
+  public CompletionStage<SessionPage> list(SessionFilter filter, Cursor after, int limit) {
+    String sql = "SELECT session_id, agent_name, status, input, user_id, iterations, llm_calls, tool_calls, tools_used,"
+        + " input_tokens, output_tokens, cache_hits, cache_misses, started_at, ended_at, duration_ms, output, error"
+        + " FROM agent_session WHERE (?::text IS NULL OR status = ?::text) AND (?::text IS NULL OR agent_name = ?::text)"
+        + " AND (?::text IS NULL OR user_id = ?::text) AND (?::timestamptz IS NULL OR started_at >= ?::timestamptz)"
+        + " AND (?::timestamptz IS NULL OR (started_at, session_id) < (?::timestamptz, ?::text))"
+        + " ORDER BY started_at DESC, session_id DESC LIMIT ?";
+    Object at = after == null ? null : Sql.time(after.at());
+    Object id = after == null ? null : after.id();
+    return database.query(c -> {
+      List<SessionSummary> rows = new ArrayList<>();
+      try (ResultSet rs = Sql.select(c, sql, filter.status(), filter.status(), filter.agent(), filter.agent(),
+          filter.user(), filter.user(), Sql.time(filter.since()), Sql.time(filter.since()), at, at, id, limit + 1)) {
+        while (rs.next()) {
+          rows.add(summary(rs));
+        }
+      }
+      boolean more = rows.size() > limit;
+      List<SessionSummary> page = more ? rows.subList(0, limit) : rows;
+      SessionSummary last = page.isEmpty() ? null : page.get(page.size() - 1);
+      return new SessionPage(List.copyOf(page), more ? new Cursor(last.startedAt(), last.sessionId()).encode() : null);
+    });
+  }
+
+  private static SessionSummary summary(ResultSet rs) throws SQLException {
+    Instant started = Sql.instant(rs, 14);
+    Instant ended = Sql.instant(rs, 15);
+    long duration = rs.getLong(16);
+    Long durationMillis = !rs.wasNull() ? Long.valueOf(duration)
+        : started == null ? null : java.time.Duration.between(started, Instant.now()).toMillis();
+    java.sql.Array tools = rs.getArray(9);
+    return new SessionSummary(rs.getString(1), rs.getString(2), rs.getString(3), cut(rs.getString(4)),
+        rs.getString(5), rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8),
+        tools == null ? List.of() : List.of((String[]) tools.getArray()), rs.getLong(10), rs.getLong(11), rs.getInt(12),
+        rs.getInt(13), started, ended, durationMillis, cut(rs.getString(17)), cut(rs.getString(18)));
+  }
+
+  private static String cut(String text) {
+    return text == null || text.length() <= MAX_TEXT ? text
+        : text.substring(0, MAX_TEXT) + "…(" + (text.length() - MAX_TEXT) + " more characters)";
+  }
 }

@@ -46,9 +46,13 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())));
   }
 
+  /** Events are tagged {@code api-user-<slice>} for the {@code api_user} read table's projection. */
+  public static final String TAG = "api-user";
+
   public static Behavior<Command> create(String userId) {
     return Behaviors.setup(ctx -> new ApiUser(userId,
-        DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator()));
+        DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator(),
+        io.troupe.runtime.readside.Slices.count(ctx.getSystem())));
   }
 
   // --- protocol ---
@@ -143,11 +147,19 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
   private final String userId;
   private final org.apache.pekko.actor.ActorRef mediator;
 
-  private ApiUser(String userId, org.apache.pekko.actor.ActorRef mediator) {
+  private final java.util.Set<String> tags;
+
+  private ApiUser(String userId, org.apache.pekko.actor.ActorRef mediator, int slices) {
     super(PersistenceId.of(ENTITY_KEY.name(), userId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.userId = userId;
     this.mediator = mediator;
+    this.tags = java.util.Set.of(io.troupe.runtime.readside.Slices.tag(TAG, persistenceId().id(), slices));
+  }
+
+  @Override
+  public java.util.Set<String> tagsFor(Event event) {
+    return tags;
   }
 
   @Override

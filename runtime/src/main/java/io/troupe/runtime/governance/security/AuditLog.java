@@ -111,8 +111,12 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  /** Entries newest first, filtered by user, by action or permission, and by time. */
-  public CompletionStage<List<AuditEntry>> query(String userId, String action, Instant since, int limit) {
+  /**
+   * Entries newest first, filtered by user, by action or permission, and by time, after the
+   * entry {@code after} names (null: from the newest).
+   */
+  public CompletionStage<List<AuditEntry>> query(String userId, String action, Instant since,
+                                                 io.troupe.runtime.readside.Cursor after, int limit) {
     return database.query(c -> {
       StringBuilder sql = new StringBuilder("SELECT id, at, user_id, key_id, action, permission, resource, outcome,"
           + " status, remote_address, node FROM audit_log WHERE at >= ?");
@@ -127,12 +131,19 @@ public final class AuditLog implements AutoCloseable {
         args.add(action);
         args.add(action);
       }
+      if (after != null) {
+        sql.append(" AND (at, id) < (?, ?)");
+      }
       sql.append(" ORDER BY at DESC, id DESC LIMIT ?");
       try (PreparedStatement s = c.prepareStatement(sql.toString())) {
         s.setTimestamp(1, Timestamp.from(since));
         int i = 2;
         for (String a : args) {
           s.setString(i++, a);
+        }
+        if (after != null) {
+          s.setObject(i++, io.troupe.runtime.readside.Sql.time(after.at()));
+          s.setLong(i++, Long.parseLong(after.id()));
         }
         s.setInt(i, limit);
         List<AuditEntry> out = new ArrayList<>();

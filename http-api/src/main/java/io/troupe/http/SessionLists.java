@@ -1,0 +1,83 @@
+package io.troupe.http;
+
+import io.troupe.runtime.agent.SessionState;
+import io.troupe.runtime.broker.TopicNames;
+import io.troupe.runtime.node.TroupeNode;
+import io.troupe.runtime.readside.Cursor;
+import io.troupe.runtime.readside.SessionQueries;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Session lists over HTTP, from the {@code agent_session} read table: the query parameters every
+ * list takes ({@code status}, {@code agent}, {@code user}, {@code since}, the cursor {@code after}
+ * and {@code limit}), checked once here for {@code GET /api/v1/sessions} and an agent's sessions.
+ */
+final class SessionLists extends EdgeDirectives {
+
+  /** GET /api/v1/sessions: sessions newest first, and the cursor of the next page (null on the last). */
+  record SessionsPage(java.util.List<SessionQueries.SessionSummary> sessions, String next) {}
+
+  private final SessionQueries queries;
+  private final int defaultLimit;
+  private final int maxLimit;
+
+  SessionLists(TroupeNode node, long maxBodyBytes) {
+    super(maxBodyBytes);
+    var config = node.system().settings().config();
+    this.queries = new SessionQueries(node.database());
+    this.defaultLimit = config.getInt("troupe.sessions.default-list-limit");
+    this.maxLimit = config.getInt("troupe.sessions.max-list-limit");
+  }
+
+  /** All sessions, filtered by the request's parameters. */
+  Route all() {
+    return route(new SessionQueries.SessionFilter(null, null, null, null), p -> new SessionsPage(p.sessions(), p.next()));
+  }
+
+  /**
+   * Sessions matching {@code fixed} and the request's parameters (a parameter does not widen a
+   * field {@code fixed} sets), answered as {@code answer} shapes the page.
+   */
+  Route route(SessionQueries.SessionFilter fixed, Function<SessionQueries.SessionPage, Object> answer) {
+    return parameterOptional("status", status -> parameterOptional("agent", agent -> parameterOptional("user", user ->
+        parameterOptional("since", since -> parameterOptional("after", after -> parameterOptional("limit", limit -> {
+          FieldErrors errors = new FieldErrors();
+          long pageSize = errors.queryLong(limit, "limit", defaultLimit, 1, maxLimit);
+          status.filter(s -> Arrays.stream(SessionState.Status.values())
+                  .noneMatch(x -> x != SessionState.Status.NEW && x.name().equals(s)))
+              .ifPresent(s -> errors.add("status", "must be one of RUNNING, COMPLETED, ERROR, TIMEOUT, CANCELLED"));
+          agent.flatMap(TopicNames::problem).ifPresent(p -> errors.add("agent", p));
+          user.filter(u -> u.isEmpty() || u.length() > 255).ifPresent(u -> errors.add("user", "must be 1 to 255 characters"));
+          Instant from = null;
+          if (since.isPresent()) {
+            try {
+              from = Instant.parse(since.get());
+            } catch (DateTimeParseException e) {
+              errors.add("since", "must be an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z");
+            }
+          }
+          Cursor cursor = null;
+          if (after.isPresent()) {
+            cursor = Cursor.decode(after.get()).orElse(null);
+            if (cursor == null) {
+              errors.add("after", "is not a cursor this API handed out (use the previous page's next)");
+            }
+          }
+          if (errors.any()) {
+            return problem(errors.problem());
+          }
+          var filter = new SessionQueries.SessionFilter(
+              fixed.status() != null ? fixed.status() : status.orElse(null),
+              fixed.agent() != null ? fixed.agent() : agent.orElse(null),
+              fixed.user() != null ? fixed.user() : user.orElse(null),
+              fixed.since() != null ? fixed.since() : from);
+          return respond(queries.list(filter, cursor, (int) pageSize)
+              .thenApply(page -> Json.response(StatusCodes.OK, answer.apply(page))));
+        }))))));
+  }
+}

@@ -1,0 +1,42 @@
+package io.troupe.runtime.readside;
+
+import io.troupe.runtime.agent.Agent;
+import io.troupe.runtime.agent.AgentDefinition;
+import io.troupe.runtime.db.Database;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/** Reads {@code agent}, beside the projection that fills it: agents in name order, a page at a time. */
+public final class AgentQueries {
+
+  private final Database database;
+
+  public AgentQueries(Database database) {
+    this.database = database;
+  }
+
+  /** Up to {@code limit} agents whose names sort after {@code after} ("" for the first page). */
+  public CompletionStage<List<Agent.AgentView>> list(String after, int limit) {
+    return database.query(c -> {
+      List<Agent.AgentView> agents = new ArrayList<>();
+      try (ResultSet rs = Sql.select(c, "SELECT name, status, version, definition, defined_at, updated_at FROM agent"
+          + " WHERE name > ? ORDER BY name LIMIT ?", after, limit)) {
+        while (rs.next()) {
+          agents.add(new Agent.AgentView(rs.getString(1), Agent.Status.valueOf(rs.getString(2)), rs.getInt(3),
+              read(rs.getString(4)), Sql.instant(rs, 5), Sql.instant(rs, 6)));
+        }
+      }
+      return agents;
+    });
+  }
+
+  private static AgentDefinition read(String json) {
+    try {
+      return AgentProjectionHandler.JSON.readValue(json, AgentDefinition.class);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("unreadable agent definition in the agent table", e);
+    }
+  }
+}
