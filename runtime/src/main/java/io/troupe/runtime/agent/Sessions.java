@@ -46,6 +46,7 @@ public final class Sessions implements Extension {
 
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
+  private final java.time.Clock clock;
 
   public static Sessions get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -54,6 +55,7 @@ public final class Sessions implements Extension {
   Sessions(ActorSystem<?> system) {
     var config = system.settings().config();
     this.sharding = ClusterSharding.get(system);
+    this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
     this.asks = new RetryingAsk(config.getDuration("troupe.http.ask-timeout"), config.getInt("troupe.http.ask-attempts"));
   }
 
@@ -65,7 +67,7 @@ public final class Sessions implements Extension {
     } catch (Refused refused) {
       return java.util.concurrent.CompletableFuture.failedFuture(refused);
     }
-    String sessionId = sessionId(agentName, origin);
+    String sessionId = sessionId(agentName, origin, clock);
     return asks.ask(agent(agentName), Agent.Get::new).thenCompose(lookup -> {
       Agent.AgentView agent = lookup.agent();
       if (agent == null) {
@@ -127,14 +129,14 @@ public final class Sessions implements Extension {
    * A new id for a caller's start; for a call or a message, one derived from it, so a call retried
    * after a crash, or a message delivered again, finds the session it started the first time.
    */
-  static String sessionId(String agentName, Origin origin) {
+  static String sessionId(String agentName, Origin origin, java.time.Clock clock) {
     if (origin instanceof Origin.Parent p) {
       return childSessionId(agentName, p.call());
     }
     if (origin instanceof Origin.Message m) {
       return SessionIds.forMessage(agentName, m.message().publishedAt().toEpochMilli(), m.topic(), m.message().offset());
     }
-    return SessionIds.next(agentName);
+    return SessionIds.next(agentName, clock);
   }
 
   /** Same call id, same child: "{agent}~{caller's start millis}-{16 hex of the call id's digest}". */
