@@ -32,7 +32,8 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
   }
 
   public static Behavior<Command> create(String name) {
-    return Behaviors.setup(ctx -> new Agent(name, ClusterSharding.get(ctx.getSystem())));
+    return Behaviors.setup(ctx -> new Agent(name, ClusterSharding.get(ctx.getSystem()),
+        io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock()));
   }
 
   // --- protocol ---
@@ -80,11 +81,14 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
   private final String name;
   private final ClusterSharding sharding;
 
-  private Agent(String name, ClusterSharding sharding) {
+  private final java.time.Clock clock;
+
+  private Agent(String name, ClusterSharding sharding, java.time.Clock clock) {
     super(PersistenceId.of(ENTITY_KEY.name(), name),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.name = name;
     this.sharding = sharding;
+    this.clock = clock;
   }
 
   @Override
@@ -154,7 +158,7 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
     return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 }

@@ -48,7 +48,8 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
 
   public static Behavior<Command> create(String userId) {
     return Behaviors.setup(ctx -> new ApiUser(userId,
-        DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator()));
+        DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator(),
+        io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock()));
   }
 
   // --- protocol ---
@@ -143,11 +144,14 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
   private final String userId;
   private final org.apache.pekko.actor.ActorRef mediator;
 
-  private ApiUser(String userId, org.apache.pekko.actor.ActorRef mediator) {
+  private final java.time.Clock clock;
+
+  private ApiUser(String userId, org.apache.pekko.actor.ActorRef mediator, java.time.Clock clock) {
     super(PersistenceId.of(ENTITY_KEY.name(), userId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.userId = userId;
     this.mediator = mediator;
+    this.clock = clock;
   }
 
   @Override
@@ -279,7 +283,7 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
     return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 }
