@@ -52,7 +52,8 @@ public final class DeconflictionCoordinator
 
   public static Behavior<Command> create(String theater, Settings settings) {
     return Behaviors.withTimers(timers -> Behaviors.setup(ctx ->
-        new DeconflictionCoordinator(theater, settings, timers, Metrics.get(ctx.getSystem()))));
+        new DeconflictionCoordinator(theater, settings, timers, Metrics.get(ctx.getSystem()),
+            io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock())));
   }
 
   /** The theater an allocation id belongs to: ids are "{theater}-{n}". Empty string if malformed. */
@@ -100,7 +101,7 @@ public final class DeconflictionCoordinator
   public record ListAllocations(AllocationStatus status, double minMhz, double maxMhz, int limit,
                                 ActorRef<AllocationList> replyTo) implements Command {}
 
-  /** Timer: expire allocations whose window has ended. */
+  /** Timer (a wake-up): expire allocations whose window has ended by the node's clock. */
   public record ExpireDue() implements Command {}
 
   public record ReleaseResult(Outcome outcome, Allocation allocation) implements CborSerializable {
@@ -130,8 +131,10 @@ public final class DeconflictionCoordinator
   private final TimerScheduler<Command> timers;
   private final Metrics metrics;
   private final String theaterLabel;
+  private final java.time.Clock clock;
 
-  private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, Metrics metrics) {
+  private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, Metrics metrics,
+                                   java.time.Clock clock) {
     // No persist-failure supervisor here, unlike the other entities: it would restart this
     // behavior in place over the same (mutable) state, which already holds the event that failed
     // to persist. On a journal failure the entity stops; sharding re-creates it, with a fresh
@@ -143,6 +146,7 @@ public final class DeconflictionCoordinator
     this.timers = timers;
     this.metrics = metrics;
     this.theaterLabel = metrics.theaterLabel.of(theater);
+    this.clock = clock;
   }
 
   @Override
@@ -261,7 +265,7 @@ public final class DeconflictionCoordinator
       timers.cancel("expire");
       return;
     }
-    Duration delay = Duration.between(Instant.now(), next);
+    Duration delay = Duration.between(clock.instant(), next);
     if (delay.isNegative()) {
       delay = Duration.ZERO;
     }
@@ -310,7 +314,7 @@ public final class DeconflictionCoordinator
     };
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 }
