@@ -25,7 +25,13 @@ public final class NodeFixture implements AutoCloseable {
   }
 
   public static NodeFixture start(Map<String, Object> extraConfig) throws Exception {
-    TroupeNode node = TroupeNode.start(TestNodes.config(TestDatabase.fresh(), TestNodes.Ports.free(), List.of(), extraConfig));
+    return start(extraConfig, java.time.Clock.systemUTC());
+  }
+
+  /** A node whose {@link io.troupe.runtime.node.NodeClock} is {@code clock}, e.g. a {@link MovableClock}. */
+  public static NodeFixture start(Map<String, Object> extraConfig, java.time.Clock clock) throws Exception {
+    TroupeNode node = TroupeNode.start(TestNodes.config(TestDatabase.fresh(), TestNodes.Ports.free(), List.of(), extraConfig),
+        List.of(), List.of(), clock);
     Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
     while (Cluster.get(node.system()).selfMember().status() != MemberStatus.up()) {
       if (Instant.now().isAfter(deadline)) {

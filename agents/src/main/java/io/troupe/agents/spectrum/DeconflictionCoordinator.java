@@ -54,7 +54,7 @@ public final class DeconflictionCoordinator
   public static Behavior<Command> create(String theater, Settings settings) {
     return Behaviors.withTimers(timers -> Behaviors.setup(ctx ->
         new DeconflictionCoordinator(theater, settings, timers, Metrics.get(ctx.getSystem()),
-            Slices.count(ctx.getSystem()))));
+            Slices.count(ctx.getSystem()), io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock())));
   }
 
   /** The theater an allocation id belongs to: ids are "{theater}-{n}". Empty string if malformed. */
@@ -102,7 +102,7 @@ public final class DeconflictionCoordinator
   public record ListAllocations(AllocationStatus status, double minMhz, double maxMhz, int limit,
                                 ActorRef<AllocationList> replyTo) implements Command {}
 
-  /** Timer: expire allocations whose window has ended. */
+  /** Timer (a wake-up): expire allocations whose window has ended by the node's clock. */
   public record ExpireDue() implements Command {}
 
   public record ReleaseResult(Outcome outcome, Allocation allocation) implements CborSerializable {
@@ -134,9 +134,10 @@ public final class DeconflictionCoordinator
   private final String theaterLabel;
   /** The tag of all this coordinator's events: its read-side slice ({@link Slices}). */
   private final java.util.Set<String> tags;
+  private final java.time.Clock clock;
 
   private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, Metrics metrics,
-                                   int slices) {
+                                   int slices, java.time.Clock clock) {
     // No persist-failure supervisor here, unlike the other entities: it would restart this
     // behavior in place over the same (mutable) state, which already holds the event that failed
     // to persist. On a journal failure the entity stops; sharding re-creates it, with a fresh
@@ -149,6 +150,7 @@ public final class DeconflictionCoordinator
     this.metrics = metrics;
     this.theaterLabel = metrics.theaterLabel.of(theater);
     this.tags = java.util.Set.of(Slices.tag(TAG, persistenceId().id(), slices));
+    this.clock = clock;
   }
 
   @Override
@@ -267,7 +269,7 @@ public final class DeconflictionCoordinator
       timers.cancel("expire");
       return;
     }
-    Duration delay = Duration.between(Instant.now(), next);
+    Duration delay = Duration.between(clock.instant(), next);
     if (delay.isNegative()) {
       delay = Duration.ZERO;
     }
@@ -316,7 +318,7 @@ public final class DeconflictionCoordinator
     };
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 }

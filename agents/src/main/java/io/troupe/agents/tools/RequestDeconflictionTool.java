@@ -39,9 +39,11 @@ final class RequestDeconflictionTool implements Tool {
          "theater":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"}}}""");
 
   private final Spectrum spectrum;
+  private final java.time.Clock clock;
 
   RequestDeconflictionTool(ActorSystem<?> system) {
     this.spectrum = Spectrum.get(system);
+    this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
   }
 
   @Override
@@ -62,7 +64,7 @@ final class RequestDeconflictionTool implements Tool {
 
   @Override
   public CompletionStage<JsonNode> call(ToolContext context, JsonNode a) {
-    Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    Instant start = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     Instant end = start.plusMillis(Math.round(a.get("durationMinutes").asDouble() * 60_000));
     if (!end.isAfter(start)) {
       return CompletableFuture.failedFuture(new ToolException("durationMinutes is too short"));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.runtime.MovableClock;
 import io.troupe.runtime.NodeFixture;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,11 +27,13 @@ class DeconflictionCoordinatorTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final DeconflictionCoordinator.Settings SETTINGS =
       new DeconflictionCoordinator.Settings(ModelConstants.DEFAULT, 500, 10_000);
+  /** The node's clock: allocations expire when it is moved past their end, not after a wait. */
+  private static final MovableClock CLOCK = new MovableClock();
   private static NodeFixture fixture;
 
   @BeforeAll
   static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
+    fixture = NodeFixture.start(Map.of(), CLOCK);
   }
 
   @AfterAll
@@ -103,24 +106,25 @@ class DeconflictionCoordinatorTest {
   void anAllocationExpiresAtItsEndAlsoWhenItEndedWhileTheCoordinatorWasDown() throws Exception {
     ActorRef<DeconflictionCoordinator.Command> c = coordinator("expiry");
     TestProbe<StatusReply<Decision>> probe = fixture.testKit.createTestProbe();
-    Instant now = Instant.now();
+    Instant now = CLOCK.instant();
     c.tell(new DeconflictionCoordinator.RequestAllocation(
-        new AllocationRequest("short", emission(200, now, now.plusMillis(1500)), null), probe.getRef()));
+        new AllocationRequest("short", emission(200, now, now.plusSeconds(60)), null), probe.getRef()));
     c.tell(new DeconflictionCoordinator.RequestAllocation(
-        new AllocationRequest("while-down", emission(300, now, now.plusMillis(2500)), null), probe.getRef()));
+        new AllocationRequest("while-down", emission(300, now, now.plusSeconds(120)), null), probe.getRef()));
     assertEquals("expiry-1", probe.receiveMessage(TIMEOUT).getValue().allocationId());
     assertEquals("expiry-2", probe.receiveMessage(TIMEOUT).getValue().allocationId());
 
+    // Past the first end by the node's clock; the wake-up the expiry timer would send later.
+    CLOCK.advance(Duration.ofSeconds(61));
+    c.tell(new DeconflictionCoordinator.ExpireDue());
     fixture.testKit.createTestProbe().awaitAssert(Duration.ofSeconds(15), Duration.ofMillis(200), () -> {
       assertEquals(AllocationStatus.EXPIRED, lookup(c, "expiry-1").status());
       return null;
     });
     assertEquals(AllocationStatus.APPROVED, lookup(c, "expiry-2").status());
     fixture.testKit.stop(c, TIMEOUT);
-    fixture.testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), Duration.ofMillis(200), () -> {
-      assertTrue(Instant.now().isAfter(now.plusMillis(2600)));
-      return null;
-    });
+    CLOCK.advance(Duration.ofSeconds(60));
+    assertTrue(CLOCK.instant().isAfter(now.plusSeconds(121)), "the second one ended while its coordinator was down");
     ActorRef<DeconflictionCoordinator.Command> restarted = coordinator("expiry");
     fixture.testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), Duration.ofMillis(200), () -> {
       assertEquals(AllocationStatus.EXPIRED, lookup(restarted, "expiry-2").status());

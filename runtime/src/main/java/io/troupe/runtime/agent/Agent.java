@@ -36,7 +36,7 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
 
   public static Behavior<Command> create(String name) {
     return Behaviors.setup(ctx -> new Agent(name, ClusterSharding.get(ctx.getSystem()),
-        io.troupe.runtime.readside.Slices.count(ctx.getSystem())));
+        io.troupe.runtime.readside.Slices.count(ctx.getSystem()), io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock()));
   }
 
   // --- protocol ---
@@ -85,12 +85,14 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
   private final ClusterSharding sharding;
 
   private final java.util.Set<String> tags;
+  private final java.time.Clock clock;
 
-  private Agent(String name, ClusterSharding sharding, int slices) {
+  private Agent(String name, ClusterSharding sharding, int slices, java.time.Clock clock) {
     super(PersistenceId.of(ENTITY_KEY.name(), name),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.name = name;
     this.sharding = sharding;
+    this.clock = clock;
     this.tags = java.util.Set.of(io.troupe.runtime.readside.Slices.tag(TAG, persistenceId().id(), slices));
   }
 
@@ -166,7 +168,7 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
     return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 }

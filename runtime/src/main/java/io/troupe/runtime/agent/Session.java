@@ -115,7 +115,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   /** Internal: a tool call finished. */
   public record ToolDone(String callId, boolean ok, String result, String error, long durationMillis) implements Command {}
 
-  /** Internal: the session's maximum duration is over. */
+  /** Internal: wake-up at the session's deadline; the node's clock decides whether its maximum duration is over. */
   public record Deadline() implements Command {}
 
   /** Internal: a finished session woken by a read has been idle long enough to stop. */
@@ -175,6 +175,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private int reservedIteration;
   /** The tag of all this session's events: its read-side slice ({@link Slices}). */
   private final java.util.Set<String> tags;
+  private final java.time.Clock clock;
 
   private Session(String sessionId, ActorContext<Command> ctx, ActorRef<ClusterSharding.ShardCommand> shard,
                   TimerScheduler<Command> timers, SessionServices services) {
@@ -188,6 +189,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     this.metrics = Metrics.get(ctx.getSystem());
     this.mediator = DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator();
     this.tags = java.util.Set.of(Slices.tag(TAG, persistenceId().id(), Slices.count(ctx.getSystem())));
+    this.clock = io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock();
   }
 
   @Override
@@ -199,7 +201,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   public CommandHandlerWithReply<Command, Event, SessionState> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Start.class, this::onStart)
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), SessionView.of(sessionId, state)))
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), SessionView.of(sessionId, state, clock.instant())))
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(Step.class, this::onStep)
         .onCommand(BudgetChecked.class, this::onBudgetChecked)
@@ -212,11 +214,20 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           }
           return Effect().noReply();
         })
-        .onCommand(Deadline.class, (state, cmd) -> state.running()
-            ? persistThenContinue(List.of(new SessionFailed(true, "the session exceeded its maximum duration of "
-                + services.maxDuration().toSeconds() + " s", now()))).thenNoReply()
-            : Effect().noReply())
+        .onCommand(Deadline.class, this::onDeadline)
         .build();
+  }
+
+  private ReplyEffect<Event, SessionState> onDeadline(SessionState state, Deadline cmd) {
+    if (!state.running()) {
+      return Effect().noReply();
+    }
+    if (clock.instant().isBefore(state.startedAt().plus(services.maxDuration()))) {
+      scheduleDeadline(state); // woken early (the clock is behind the timer): sleep on
+      return Effect().noReply();
+    }
+    return persistThenContinue(List.of(new SessionFailed(true, "the session exceeded its maximum duration of "
+        + services.maxDuration().toSeconds() + " s", now()))).thenNoReply();
   }
 
   private ReplyEffect<Event, SessionState> onStart(SessionState state, Start cmd) {
@@ -237,10 +248,10 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   private ReplyEffect<Event, SessionState> onCancel(SessionState state, Cancel cmd) {
     if (!state.running()) {
-      return Effect().reply(cmd.replyTo(), StatusReply.success(SessionView.of(sessionId, state)));
+      return Effect().reply(cmd.replyTo(), StatusReply.success(SessionView.of(sessionId, state, clock.instant())));
     }
     return persistThenContinue(List.of(new SessionCancelled(now())))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(SessionView.of(sessionId, s)));
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(SessionView.of(sessionId, s, clock.instant())));
   }
 
   /** Decides the next step from the journaled state alone, so it is the same after a resume. */
@@ -511,7 +522,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   }
 
   private void scheduleDeadline(SessionState s) {
-    Duration left = Duration.between(Instant.now(), s.startedAt().plus(services.maxDuration()));
+    Duration left = Duration.between(clock.instant(), s.startedAt().plus(services.maxDuration()));
     timers.startSingleTimer("deadline", new Deadline(), left.isNegative() ? Duration.ZERO : left);
   }
 
@@ -557,8 +568,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     return newEventHandlerBuilder().forAnyState().onAnyEvent(SessionState::apply);
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 
   private static String rootMessage(Throwable e) {

@@ -17,9 +17,14 @@ public final class SessionIds {
   private SessionIds() {}
 
   public static String next(String agentName) {
+    return next(agentName, java.time.Clock.systemUTC());
+  }
+
+  /** A new id started at {@code clock}'s time (the node's clock). */
+  public static String next(String agentName, java.time.Clock clock) {
     byte[] random = new byte[4];
     RANDOM.nextBytes(random);
-    return agentName + "~" + String.format("%013d", System.currentTimeMillis()) + "-" + HexFormat.of().formatHex(random);
+    return agentName + "~" + String.format("%013d", clock.millis()) + "-" + HexFormat.of().formatHex(random);
   }
 
   /** A deterministic id for the session a topic message starts, so a redelivered message finds it. */

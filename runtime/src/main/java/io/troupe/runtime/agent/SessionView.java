@@ -33,8 +33,13 @@ public record SessionView(
   static final int MAX_TEXT = 16 * 1024;
 
   static SessionView of(String sessionId, SessionState s) {
+    return of(sessionId, s, Instant.now());
+  }
+
+  /** The view at {@code now} (the node's clock): a running session's duration is counted up to it. */
+  static SessionView of(String sessionId, SessionState s, Instant now) {
     Long duration = s.startedAt() == null ? null
-        : Duration.between(s.startedAt(), s.endedAt() == null ? Instant.now() : s.endedAt()).toMillis();
+        : Duration.between(s.startedAt(), s.endedAt() == null ? now : s.endedAt()).toMillis();
     // Bounded, so a reply always fits a cluster message (the frame limit is 2 MiB).
     List<SessionState.ToolCallRecord> calls = s.toolCalls().stream()
         .map(c -> new SessionState.ToolCallRecord(c.callId(), c.name(), cut(c.argumentsJson()), c.iteration(),

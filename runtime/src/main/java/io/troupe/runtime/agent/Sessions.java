@@ -52,6 +52,7 @@ public final class Sessions implements Extension {
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
   private final JdbcReadJournal journal;
+  private final java.time.Clock clock;
 
   public static Sessions get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -63,6 +64,7 @@ public final class Sessions implements Extension {
     this.journal = PersistenceQuery.get(Adapter.toClassic(system))
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     this.sharding = ClusterSharding.get(system);
+    this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
     this.asks = new RetryingAsk(config.getDuration("troupe.http.ask-timeout"), config.getInt("troupe.http.ask-attempts"));
   }
 
@@ -74,7 +76,7 @@ public final class Sessions implements Extension {
     } catch (Refused refused) {
       return java.util.concurrent.CompletableFuture.failedFuture(refused);
     }
-    String sessionId = sessionId(agentName, origin);
+    String sessionId = sessionId(agentName, origin, clock);
     return asks.ask(agent(agentName), Agent.Get::new).thenCompose(lookup -> {
       Agent.AgentView agent = lookup.agent();
       if (agent == null) {
@@ -102,7 +104,7 @@ public final class Sessions implements Extension {
     return journal.currentEventsByPersistenceId(Session.ENTITY_KEY.name() + PersistenceId.DefaultSeparator() + sessionId,
             0L, Long.MAX_VALUE)
         .runFold(SessionState.EMPTY, (state, envelope) -> state.apply((Session.Event) envelope.event()), system)
-        .thenApply(state -> SessionView.of(sessionId, state));
+        .thenApply(state -> SessionView.of(sessionId, state, clock.instant()));
   }
 
   /** Cancels a running session (a finished one is answered as it is); unknown ids are refused. */
@@ -143,14 +145,14 @@ public final class Sessions implements Extension {
    * A new id for a caller's start; for a call or a message, one derived from it, so a call retried
    * after a crash, or a message delivered again, finds the session it started the first time.
    */
-  static String sessionId(String agentName, Origin origin) {
+  static String sessionId(String agentName, Origin origin, java.time.Clock clock) {
     if (origin instanceof Origin.Parent p) {
       return childSessionId(agentName, p.call());
     }
     if (origin instanceof Origin.Message m) {
       return SessionIds.forMessage(agentName, m.message().publishedAt().toEpochMilli(), m.topic(), m.message().offset());
     }
-    return SessionIds.next(agentName);
+    return SessionIds.next(agentName, clock);
   }
 
   /** Same call id, same child: "{agent}~{caller's start millis}-{16 hex of the call id's digest}". */

@@ -8,6 +8,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -41,7 +42,7 @@ public final class Subscriber
   }
 
   public static Behavior<Command> create(String entityId) {
-    return new Subscriber(entityId);
+    return Behaviors.setup(ctx -> new Subscriber(entityId, io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock()));
   }
 
   // --- protocol ---
@@ -79,12 +80,15 @@ public final class Subscriber
   private final String topic;
   private final String subscriber;
 
-  private Subscriber(String entityId) {
+  private final java.time.Clock clock;
+
+  private Subscriber(String entityId, java.time.Clock clock) {
     super(PersistenceId.of(ENTITY_KEY.name(), entityId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     int slash = entityId.indexOf('/');
     this.topic = entityId.substring(0, slash);
     this.subscriber = entityId.substring(slash + 1);
+    this.clock = clock;
   }
 
   @Override
@@ -111,7 +115,7 @@ public final class Subscriber
     if (cmd.offset() <= state.ackedOffset()) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(position(state)));
     }
-    return Effect().persist(new OffsetAcked(cmd.offset(), Instant.now().truncatedTo(ChronoUnit.MILLIS)))
+    return Effect().persist(new OffsetAcked(cmd.offset(), clock.instant().truncatedTo(ChronoUnit.MILLIS)))
         .thenReply(cmd.replyTo(), next -> StatusReply.success(position(next)));
   }
 

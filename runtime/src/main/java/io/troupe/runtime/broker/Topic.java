@@ -156,6 +156,7 @@ public final class Topic
   private final int snapshotEvery;
   private final Metrics metrics;
   private final org.apache.pekko.actor.ActorRef mediator;
+  private final java.time.Clock clock;
 
   private Topic(ActorContext<Command> ctx, String topic, int snapshotEvery) {
     super(persistenceId(topic),
@@ -164,6 +165,7 @@ public final class Topic
     this.snapshotEvery = snapshotEvery;
     this.metrics = Metrics.get(ctx.getSystem());
     this.mediator = DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator();
+    this.clock = io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock();
   }
 
   @Override
@@ -189,7 +191,7 @@ public final class Topic
     }
     long start = System.nanoTime();
     MessagePublished event = new MessagePublished(state.lastOffset() + 1, cmd.sender(), cmd.recipient(),
-        cmd.messageType(), cmd.contentJson(), Instant.now().truncatedTo(ChronoUnit.MILLIS), cmd.idempotencyKey(),
+        cmd.messageType(), cmd.contentJson(), clock.instant().truncatedTo(ChronoUnit.MILLIS), cmd.idempotencyKey(),
         cmd.publishedBy());
     return Effect().persist(event)
         .thenRun(next -> {

@@ -120,6 +120,16 @@ public final class TroupeNode implements AutoCloseable {
   public static TroupeNode start(Config overrides, List<EntityRegistration> domainEntities,
                                  List<java.util.function.Function<ActorSystem<?>, io.troupe.runtime.tool.Tool>> domainTools)
       throws Exception {
+    return start(overrides, domainEntities, domainTools, java.time.Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #start(Config, List, List)}, on {@code clock}: the {@link NodeClock} every entity,
+   * budget, rate limit and expiry of this node reads (a test passes one it can move).
+   */
+  public static TroupeNode start(Config overrides, List<EntityRegistration> domainEntities,
+                                 List<java.util.function.Function<ActorSystem<?>, io.troupe.runtime.tool.Tool>> domainTools,
+                                 java.time.Clock clock) throws Exception {
     List<EntityRegistration> entities = List.copyOf(domainEntities);
     Config base = overrides.withFallback(ConfigFactory.defaultApplication());
     Config loaded = ConfigFactory.load(base);
@@ -141,6 +151,7 @@ public final class TroupeNode implements AutoCloseable {
               "troupe.db.password", target.password()))
           .withFallback(base));
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+      NodeClock.get(system).use(clock);
       TroupeNode node;
       try {
         Database database = new Database(target, settings.queryPoolSize(),

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.MovableClock;
 import io.troupe.runtime.NodeFixture;
 import io.troupe.runtime.agent.SessionState.ToolCallRecord;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
@@ -30,11 +31,13 @@ import org.junit.jupiter.api.Test;
  */
 class SessionEndingTest {
 
+  /** The node's clock: a session's maximum duration passes when it is moved. */
+  private static final MovableClock CLOCK = new MovableClock();
   private static NodeFixture fixture;
 
   @BeforeAll
   static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
+    fixture = NodeFixture.start(Map.of(), CLOCK);
   }
 
   @AfterAll
@@ -128,6 +131,9 @@ class SessionEndingTest {
         services(List.of(model), List.of(slow), Duration.ofSeconds(1)));
 
     session.start(agent("test", "slow"), "take your time");
+    session.await("the slow tool to start", () -> slow.runs(session.callId("call_1_1")) == 1);
+    CLOCK.advance(Duration.ofSeconds(1));
+    session.ref().tell(new Session.Deadline()); // the wake-up its deadline timer sends
     SessionView done = session.awaitFinished();
 
     assertEquals("TIMEOUT", done.status());

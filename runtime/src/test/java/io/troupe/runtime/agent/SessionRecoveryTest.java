@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.MovableClock;
 import io.troupe.runtime.NodeFixture;
 import io.troupe.runtime.agent.SessionState.ToolCallRecord;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
@@ -30,11 +31,13 @@ import org.junit.jupiter.api.Test;
  */
 class SessionRecoveryTest {
 
+  /** The node's clock: a session's maximum duration passes when it is moved. */
+  private static final MovableClock CLOCK = new MovableClock();
   private static NodeFixture fixture;
 
   @BeforeAll
   static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
+    fixture = NodeFixture.start(Map.of(), CLOCK);
   }
 
   @AfterAll
@@ -179,6 +182,9 @@ class SessionRecoveryTest {
     session.start(agent("test", "slow"), "go");
     session.await("the tool to start", () -> slow.runs(session.callId("call_1_1")) == 1);
     session.restart();
+    session.await("the tool to run again", () -> slow.runs(session.callId("call_1_1")) == 2);
+    CLOCK.advance(Duration.ofSeconds(2));
+    session.ref().tell(new Session.Deadline()); // the wake-up its deadline timer sends
 
     SessionView done = session.awaitFinished();
     assertEquals("TIMEOUT", done.status());

@@ -50,7 +50,8 @@ public final class Budget extends EventSourcedBehaviorWithEnforcedReplies<Budget
   }
 
   public static Behavior<Command> create(String subject, Duration reservationTimeout, int snapshotEvery) {
-    return Behaviors.withTimers(timers -> new Budget(subject, reservationTimeout, snapshotEvery, timers));
+    return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> new Budget(subject, reservationTimeout, snapshotEvery,
+        timers, io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock())));
   }
 
   public static String userSubject(String userId) {
@@ -81,7 +82,10 @@ public final class Budget extends EventSourcedBehaviorWithEnforcedReplies<Budget
 
   public record Get(ActorRef<BudgetView> replyTo) implements Command {}
 
-  /** Internal: charge reservations older than the timeout at their estimate. */
+  /**
+   * Internal: charge reservations older than the timeout (by the node's clock) at their estimate.
+   * A timer sends it; any sender may, since it only expires what is due.
+   */
   public record ExpireStale() implements Command {}
 
   /** The answer to a Reserve; when denied, {@code period} is the limit it would pass. */
@@ -113,14 +117,17 @@ public final class Budget extends EventSourcedBehaviorWithEnforcedReplies<Budget
   private final Duration reservationTimeout;
   private final int snapshotEvery;
   private final TimerScheduler<Command> timers;
+  private final java.time.Clock clock;
 
-  private Budget(String subject, Duration reservationTimeout, int snapshotEvery, TimerScheduler<Command> timers) {
+  private Budget(String subject, Duration reservationTimeout, int snapshotEvery, TimerScheduler<Command> timers,
+                 java.time.Clock clock) {
     super(PersistenceId.of(ENTITY_KEY.name(), subject),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.subject = subject;
     this.reservationTimeout = reservationTimeout;
     this.snapshotEvery = snapshotEvery;
     this.timers = timers;
+    this.clock = clock;
   }
 
   @Override
@@ -261,7 +268,7 @@ public final class Budget extends EventSourcedBehaviorWithEnforcedReplies<Budget
     return RetentionCriteria.snapshotEvery(snapshotEvery, 2);
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 }

@@ -2,6 +2,8 @@ package io.troupe.runtime.governance.ratelimit;
 
 import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.governance.EndpointClass;
+import io.troupe.runtime.node.NodeClock;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -58,7 +60,8 @@ public final class RateLimiter {
     List<Limit> limits = settings.limitsOf(classOf(entityId));
     return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
       timers.startTimerWithFixedDelay(CheckIdle.INSTANCE, IDLE_CHECK);
-      return running(limits, Buckets.full(limits, System.nanoTime()), shard, ctx.getSelf());
+      Clock clock = NodeClock.get(ctx.getSystem()).clock();
+      return running(limits, Buckets.full(limits, NodeClock.epochNanos(clock)), shard, ctx.getSelf(), clock);
     }));
   }
 
@@ -87,20 +90,21 @@ public final class RateLimiter {
   // --- behavior ---
 
   private static Behavior<Command> running(List<Limit> limits, Buckets buckets,
-                                           ActorRef<ClusterSharding.ShardCommand> shard, ActorRef<Command> self) {
+                                           ActorRef<ClusterSharding.ShardCommand> shard, ActorRef<Command> self,
+                                           Clock clock) {
     return Behaviors.receive(Command.class)
         .onMessage(Lease.class, lease -> {
-          Buckets.Taken taken = buckets.take(Math.max(0, lease.tokens()), System.nanoTime());
+          Buckets.Taken taken = buckets.take(Math.max(0, lease.tokens()), NodeClock.epochNanos(clock));
           boolean shortOf = taken.granted() < lease.tokens();
           lease.replyTo().tell(new Leased((int) taken.granted(),
               shortOf ? (taken.retryAfterNanos() + 999_999) / 1_000_000 : 0,
               shortOf && !limits.isEmpty() ? limits.get(taken.refusedBy()).describe() : ""));
-          return running(limits, taken.next(), shard, self);
+          return running(limits, taken.next(), shard, self, clock);
         })
         .onMessage(Release.class, release ->
-            running(limits, buckets.giveBack(Math.max(0, release.tokens()), System.nanoTime()), shard, self))
+            running(limits, buckets.giveBack(Math.max(0, release.tokens()), NodeClock.epochNanos(clock)), shard, self, clock))
         .onMessageEquals(CheckIdle.INSTANCE, () -> {
-          if (buckets.isFull(System.nanoTime())) {
+          if (buckets.isFull(NodeClock.epochNanos(clock))) {
             shard.tell(new ClusterSharding.Passivate<>(self)); // nothing to lose: a fresh one starts full
           }
           return Behaviors.same();

@@ -75,11 +75,14 @@ public final class RateLimits implements Extension {
   private final RateLimitSettings settings;
   private final ClusterSharding sharding;
   private final Map<String, Local> locals = new ConcurrentHashMap<>();
+  /** Lease expiry, refusals and fallback are decided by the node's clock; the sweep is only a wake-up. */
+  private final java.time.Clock clock;
 
   private RateLimits(ActorSystem<?> system) {
     this.system = system;
     this.settings = RateLimitSettings.from(system.settings().config());
     this.sharding = ClusterSharding.get(system);
+    this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
     RateLimiter.init(system);
     // Every class's series exists from the start (at 0), so rate() over it works before a first 429.
     for (EndpointClass cls : EndpointClass.values()) {
@@ -120,7 +123,7 @@ public final class RateLimits implements Extension {
         if (local.dropped) {
           continue; // swept between lookup and lock
         }
-        long now = System.nanoTime();
+        long now = now();
         local.lastUsedNanos = now;
         RateDecision immediate = local.decideLocally(now);
         if (immediate != null) {
@@ -149,7 +152,7 @@ public final class RateLimits implements Extension {
     int stale = 0;
     synchronized (local) {
       local.asking = false;
-      long now = System.nanoTime();
+      long now = now();
       if (failure != null) {
         local.startFallback(now, failure);
       } else {
@@ -194,7 +197,7 @@ public final class RateLimits implements Extension {
 
   /** Gives back expired leases and forgets keys unused for a while. */
   private void sweep() {
-    long now = System.nanoTime();
+    long now = now();
     for (Local local : locals.values()) {
       int release = 0;
       synchronized (local) {
@@ -213,6 +216,10 @@ public final class RateLimits implements Extension {
         release(local, release);
       }
     }
+  }
+
+  private long now() {
+    return io.troupe.runtime.node.NodeClock.epochNanos(clock);
   }
 
   private int upMembers() {
@@ -245,7 +252,7 @@ public final class RateLimits implements Extension {
       this.entityId = entityId;
       this.cls = cls;
       this.leaseSize = settings.leaseSizeOf(cls);
-      long now = System.nanoTime();
+      long now = now();
       this.refusedUntilNanos = now;
       this.fallbackUntilNanos = now;
       this.lastUsedNanos = now;

@@ -3,7 +3,8 @@ package io.troupe.runtime.governance.ratelimit;
 /**
  * A token bucket for one {@link Limit}: it holds at most {@code limit.count()} tokens and refills
  * continuously at {@code count} per {@code window}, so a key may burst up to the limit and then
- * goes on at the limit's average rate. Immutable; times are {@link System#nanoTime()} readings.
+ * goes on at the limit's average rate. Immutable; times are readings of the node's clock in nanoseconds
+ * ({@link io.troupe.runtime.node.NodeClock#epochNanos}).
  */
 public record TokenBucket(Limit limit, double tokens, long atNanos) {
 

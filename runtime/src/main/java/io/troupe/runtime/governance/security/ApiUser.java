@@ -52,7 +52,7 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
   public static Behavior<Command> create(String userId) {
     return Behaviors.setup(ctx -> new ApiUser(userId,
         DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator(),
-        io.troupe.runtime.readside.Slices.count(ctx.getSystem())));
+        io.troupe.runtime.readside.Slices.count(ctx.getSystem()), io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock()));
   }
 
   // --- protocol ---
@@ -148,12 +148,14 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
   private final org.apache.pekko.actor.ActorRef mediator;
 
   private final java.util.Set<String> tags;
+  private final java.time.Clock clock;
 
-  private ApiUser(String userId, org.apache.pekko.actor.ActorRef mediator, int slices) {
+  private ApiUser(String userId, org.apache.pekko.actor.ActorRef mediator, int slices, java.time.Clock clock) {
     super(PersistenceId.of(ENTITY_KEY.name(), userId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.userId = userId;
     this.mediator = mediator;
+    this.clock = clock;
     this.tags = java.util.Set.of(io.troupe.runtime.readside.Slices.tag(TAG, persistenceId().id(), slices));
   }
 
@@ -291,7 +293,7 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
     return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.runtime.MovableClock;
 import io.troupe.runtime.NodeFixture;
 import java.time.Duration;
 import java.util.Map;
@@ -21,11 +22,12 @@ class BudgetTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final AtomicInteger SUBJECTS = new AtomicInteger();
+  private static final MovableClock CLOCK = new MovableClock();
   private static NodeFixture fixture;
 
   @BeforeAll
   static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
+    fixture = NodeFixture.start(Map.of(), CLOCK);
   }
 
   @AfterAll
@@ -118,8 +120,9 @@ class BudgetTest {
   @Test
   void anUnsettledReservationExpiresAsSpentAtItsEstimate() {
     setLimit(BudgetPeriod.DAY, 1.00);
-    restart(Duration.ofMillis(300));
+    restart(Duration.ofMinutes(1));
     assertTrue(reserve("lost#1", 0.70).granted());
+    CLOCK.advance(Duration.ofMinutes(1)); // the node's clock, not a wait: the expiry timer has not fired
     TestProbe<Object> waiter = fixture.testKit.createTestProbe();
     waiter.awaitAssert(TIMEOUT, () -> {
       Budget.BudgetView v = view();
