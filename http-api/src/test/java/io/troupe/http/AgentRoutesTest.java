@@ -135,6 +135,8 @@ class AgentRoutesTest {
     for (String name : mine) {
       define(http, name, answering(name));
     }
+    Eventually.holds("the agents are listed", () -> assertTrue(names(http.get("/api/v1/agents?limit=100&after=" + prefix)
+        .json()).containsAll(mine)));
     JsonNode first = http.get("/api/v1/agents?limit=2&after=" + prefix).json();
     assertEquals(List.of(mine.get(0), mine.get(1)), names(first));
     assertEquals(mine.get(1), first.get("next").asText(), "next is the last name of the page");
@@ -164,8 +166,10 @@ class AgentRoutesTest {
     String name = uniqueName("listed-retired");
     define(http, name, answering("x"));
     assertEquals(200, http.send("DELETE", agentPath(name), Map.of(), null).status());
-    JsonNode found = findListed(name);
-    assertEquals("RETIRED", found.get("status").asText());
+    Eventually.holds("the retired agent is listed", () -> {
+      JsonNode found = findListed(name);
+      assertEquals("RETIRED", found.get("status").asText());
+    });
   }
 
   @Test
@@ -192,18 +196,19 @@ class AgentRoutesTest {
       awaitStatus(http, id, "COMPLETED");
       started.add(id);
     }
-    HttpClientForTests.Answer answer = http.get(agentPath(name) + "/sessions");
-    assertEquals(200, answer.status(), answer::body);
-    JsonNode page = answer.json();
-    assertEquals(name, page.get("agentName").asText());
-    List<String> ids = new ArrayList<>();
-    page.get("sessions").forEach(s -> ids.add(s.get("sessionId").asText()));
-    assertEquals(List.of(started.get(2), started.get(1), started.get(0)), ids, "newest first");
-    JsonNode newest = page.get("sessions").get(0);
-    assertEquals("COMPLETED", newest.get("status").asText());
-    assertEquals("list me 2", newest.get("input").asText());
-    assertEquals("tester", newest.get("userId").asText());
-
+    Eventually.holds("the sessions are listed", () -> {
+      HttpClientForTests.Answer answer = http.get(agentPath(name) + "/sessions");
+      assertEquals(200, answer.status(), answer::body);
+      JsonNode page = answer.json();
+      assertEquals(name, page.get("agentName").asText());
+      List<String> ids = new ArrayList<>();
+      page.get("sessions").forEach(s -> ids.add(s.get("sessionId").asText()));
+      assertEquals(List.of(started.get(2), started.get(1), started.get(0)), ids, "newest first");
+      JsonNode newest = page.get("sessions").get(0);
+      assertEquals("COMPLETED", newest.get("status").asText());
+      assertEquals("list me 2", newest.get("input").asText());
+      assertEquals("tester", newest.get("userId").asText());
+    });
     JsonNode limited = http.get(agentPath(name) + "/sessions?limit=2").json();
     assertEquals(2, limited.get("sessions").size());
     assertEquals(started.get(2), limited.get("sessions").get(0).get("sessionId").asText());
@@ -211,7 +216,10 @@ class AgentRoutesTest {
     // Another agent whose name starts with this one's does not mix in.
     String longer = name + "x";
     define(http, longer, answering("other"));
-    awaitStatus(http, start(http, longer, "other"), "COMPLETED");
+    String other = start(http, longer, "other");
+    awaitStatus(http, other, "COMPLETED");
+    Eventually.holds("the other agent's session is listed", () -> assertEquals(1,
+        http.get(agentPath(longer) + "/sessions").json().get("sessions").size()));
     assertEquals(3, http.get(agentPath(name) + "/sessions").json().get("sessions").size());
   }
 

@@ -12,6 +12,20 @@ final class Eventually {
 
   private Eventually() {}
 
+  /** How long lists read from the read side's tables may trail the entities, in tests. */
+  static final Duration READ_SIDE = Duration.ofSeconds(20);
+
+  /**
+   * Runs {@code assertions} until they hold, for reads of read-side tables, which trail the
+   * journal by the projections' polling interval: the same assertions, once the read side caught up.
+   */
+  static void holds(String what, Runnable assertions) {
+    await(READ_SIDE, what, () -> {
+      assertions.run();
+      return Optional.of(Boolean.TRUE);
+    });
+  }
+
   /** The first value {@code probe} yields within {@code timeout}; fails naming {@code what} otherwise. */
   static <T> T await(Duration timeout, String what, Supplier<Optional<T>> probe) {
     Instant deadline = Instant.now().plus(timeout);

@@ -175,10 +175,12 @@ class SessionRoutesTest {
     // The child runs for (and is charged to) the same user as the session that called it.
     assertEquals(view.get("userId").asText(), child.get("userId").asText());
     assertEquals("tester", child.get("userId").asText());
-    List<String> calleeSessions = new ArrayList<>();
-    http.get("/api/v1/agents/" + callee + "/sessions").json().get("sessions")
-        .forEach(s -> calleeSessions.add(s.get("sessionId").asText()));
-    assertEquals(List.of(childId), calleeSessions);
+    Eventually.holds("the child session is listed", () -> {
+      List<String> calleeSessions = new ArrayList<>();
+      http.get("/api/v1/agents/" + callee + "/sessions").json().get("sessions")
+          .forEach(s -> calleeSessions.add(s.get("sessionId").asText()));
+      assertEquals(List.of(childId), calleeSessions);
+    });
   }
 
   @Test
@@ -196,8 +198,8 @@ class SessionRoutesTest {
     assertEquals("ERROR", calls.get(1).get("outcome").asText(), calls::toString);
     assertTrue(calls.get(1).get("error").asText().contains(ghost), calls::toString);
     assertEquals("Alone.", view.get("output").asText());
-    assertEquals(1, http.get("/api/v1/agents/" + name + "/sessions").json().get("sessions").size(),
-        "calling itself started no session");
+    Eventually.holds("the session is listed", () -> assertEquals(1,
+        http.get("/api/v1/agents/" + name + "/sessions").json().get("sessions").size(), "calling itself started no session"));
     assertProblem(http.get("/api/v1/agents/" + ghost), 404);
   }
 

@@ -13,8 +13,8 @@ import org.flywaydb.core.api.migration.JavaMigration;
 
 /**
  * V3: agents and API users get read tables ({@code agent}, {@code api_user}) kept by projections
- * of their events, and sessions and the audit log the indexes their newest-first lists with
- * filters and cursors need. Agent and user events were never tagged before,
+ * of their events (session and audit lists need no new index: V1's indexes on start time, user
+ * and agent serve their newest-first pages). Agent and user events were never tagged before,
  * so this tags every stored one with its slice ({@code agent-<i>}, {@code api-user-<i>}), and the
  * new projections start from the beginning of the journal: existing agents and users appear in
  * the tables at the first start. A Java migration because an entity's slice is Java's
@@ -62,10 +62,6 @@ final class TagAgentAndUserEvents implements JavaMigration {
           + " last_seq_nr BIGINT NOT NULL)");
       s.execute("CREATE TABLE api_user (user_id TEXT COLLATE \"C\" PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
           + " created_at TIMESTAMPTZ NOT NULL, api_keys TEXT NOT NULL DEFAULT '[]', last_seq_nr BIGINT NOT NULL)");
-      // GET /api/v1/sessions: newest first, by user or status; the agent's own index serves ?agent=.
-      s.execute("CREATE INDEX agent_session_newest_idx ON agent_session (started_at DESC, session_id DESC)");
-      s.execute("CREATE INDEX agent_session_user_idx ON agent_session (user_id, started_at DESC, session_id DESC)");
-      s.execute("CREATE INDEX audit_log_newest_idx ON audit_log (id DESC)");
     }
     for (String[] entity : ENTITIES) {
       List<String> ids = new ArrayList<>();
