@@ -1,7 +1,6 @@
 package io.troupe.agents.spectrum;
 
 import com.typesafe.config.Config;
-import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +43,7 @@ public final class DeconflictionCoordinator
 
   public static void init(ActorSystem<?> system) {
     Settings settings = Settings.from(system.settings().config().getConfig("troupe.deconfliction"));
+    SpectrumMetrics.get(system); // exported from the start, before a first request
     // Remembered: a coordinator must keep running to expire allocations on time (theaters are few).
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings))
         .withSettings(org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings.create(system)
@@ -52,7 +52,7 @@ public final class DeconflictionCoordinator
 
   public static Behavior<Command> create(String theater, Settings settings) {
     return Behaviors.withTimers(timers -> Behaviors.setup(ctx ->
-        new DeconflictionCoordinator(theater, settings, timers, Metrics.get(ctx.getSystem()))));
+        new DeconflictionCoordinator(theater, settings, timers, SpectrumMetrics.get(ctx.getSystem()))));
   }
 
   /** The theater an allocation id belongs to: ids are "{theater}-{n}". Empty string if malformed. */
@@ -128,10 +128,10 @@ public final class DeconflictionCoordinator
   private final Settings settings;
   private final SpectrumModel model;
   private final TimerScheduler<Command> timers;
-  private final Metrics metrics;
+  private final SpectrumMetrics metrics;
   private final String theaterLabel;
 
-  private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, Metrics metrics) {
+  private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, SpectrumMetrics metrics) {
     // No persist-failure supervisor here, unlike the other entities: it would restart this
     // behavior in place over the same (mutable) state, which already holds the event that failed
     // to persist. On a journal failure the entity stops; sharding re-creates it, with a fresh
