@@ -63,7 +63,6 @@ class MetricsHygieneTest {
     FAMILIES.put("audit_entries_dropped_total", "counter");
     FAMILIES.put("rate_limited_requests_total", "counter");
     FAMILIES.put("api_cost_dollars_total", "counter");
-    FAMILIES.put("api_tokens_total", "counter");
     FAMILIES.put("budget_rejections_total", "counter");
   }
 

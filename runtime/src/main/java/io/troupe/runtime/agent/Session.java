@@ -489,8 +489,6 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     if (done.response() != null && !done.cached()) {
       metrics.llmTokens.labels(provider, model, "input").inc(done.response().usage().inputTokens());
       metrics.llmTokens.labels(provider, model, "output").inc(done.response().usage().outputTokens());
-      governanceMetrics.apiTokens.labels(model, "input").inc(done.response().usage().inputTokens());
-      governanceMetrics.apiTokens.labels(model, "output").inc(done.response().usage().outputTokens());
       governanceMetrics.apiCostDollars.labels(model).inc(costUsd);
     }
   }

@@ -24,6 +24,7 @@ public final class SessionMetrics implements Extension {
   public final Gauge activeAgents;
   public final Counter llmRequests;
   public final Histogram llmDuration;
+  /** The node's one token count (per model: sum without provider); costs are in dollars, not tokens. */
   public final Counter llmTokens;
   public final Counter llmCacheHits;
   public final Counter llmCacheMisses;

@@ -10,7 +10,8 @@ import org.apache.pekko.actor.typed.ExtensionId;
 /**
  * Governance metrics: API key checks and permission checks (at the doors), rate-limit refusals,
  * model spend and budget refusals (by sessions), and audit entries lost. Their names predate the
- * naming rule and are published (dashboards read them), so they keep it.
+ * naming rule and are published (dashboards read them), so they keep them. Tokens are counted
+ * once, in {@code embm_llm_tokens_total} ({@code SessionMetrics}); there is no token count here.
  */
 public final class GovernanceMetrics implements Extension {
 
@@ -21,7 +22,6 @@ public final class GovernanceMetrics implements Extension {
   /** Requests refused with 429 by a rate limit; the label is one of the four endpoint classes. */
   public final Counter rateLimitedRequests;
   public final Counter apiCostDollars;
-  public final Counter apiTokens;
   public final Counter budgetRejections;
   public final Counter auditDropped;
 
@@ -39,9 +39,6 @@ public final class GovernanceMetrics implements Extension {
         .name("api_cost_dollars_total")
         .help("Dollars spent on model calls, by model, priced from troupe.costs.pricing (unpriced models add 0; cached replies cost nothing)")
         .labelNames("model").register(registry);
-    apiTokens = Counter.build()
-        .name("api_tokens_total").help("Tokens of model calls that reached a provider, by model and direction (input or output)")
-        .labelNames("model", "direction").register(registry);
     budgetRejections = Counter.build()
         .name("budget_rejections_total").help("Model calls refused because a user's or an agent's budget would be exceeded")
         .register(registry);
