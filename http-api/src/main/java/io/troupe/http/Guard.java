@@ -1,6 +1,6 @@
 package io.troupe.http;
 
-import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.governance.GovernanceMetrics;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.governance.security.AuditEntry;
 import io.troupe.runtime.governance.security.AuditEntry.Outcome;
@@ -50,12 +50,12 @@ final class Guard extends EdgeDirectives {
 
   private final Authenticator authenticator;
   private final AuditLog audit;
-  private final Metrics metrics;
+  private final GovernanceMetrics metrics;
   private final RateLimit rateLimit;
   private final String node;
   private final AuthFailureThrottle throttle;
 
-  Guard(Authenticator authenticator, AuditLog audit, Metrics metrics, RateLimit rateLimit, String node,
+  Guard(Authenticator authenticator, AuditLog audit, GovernanceMetrics metrics, RateLimit rateLimit, String node,
         int authFailuresPerMinute) {
     super(0);
     this.throttle = new AuthFailureThrottle(authFailuresPerMinute);

@@ -1,6 +1,5 @@
 package io.troupe.http;
 
-import io.troupe.monitoring.Metrics;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -20,7 +19,7 @@ public class HttpMetricsDirectives extends AllDirectives {
     volatile String value = "unmatched";
   }
 
-  protected Route instrumented(Metrics metrics, Supplier<Route> inner) {
+  protected Route instrumented(HttpMetrics metrics, Supplier<Route> inner) {
     return extractRequest(request -> {
       long start = System.nanoTime();
       RouteTemplate template = new RouteTemplate();

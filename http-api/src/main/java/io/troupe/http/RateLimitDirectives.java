@@ -1,7 +1,7 @@
 package io.troupe.http;
 
-import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.governance.EndpointClass;
+import io.troupe.runtime.governance.GovernanceMetrics;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.governance.ratelimit.RateDecision;
 import io.troupe.runtime.governance.ratelimit.RateLimits;
@@ -36,7 +36,7 @@ public class RateLimitDirectives extends AllDirectives {
       if (decision.allowed()) {
         return inner.get();
       }
-      Metrics.get(limits.system()).rateLimitedRequests.labels(cls.label()).inc();
+      GovernanceMetrics.get(limits.system()).rateLimitedRequests.labels(cls.label()).inc();
       return complete(tooManyRequests(decision, cls));
     });
   }

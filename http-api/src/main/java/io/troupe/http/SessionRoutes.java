@@ -21,7 +21,7 @@ public final class SessionRoutes extends EdgeDirectives {
   private final SessionLists lists;
   private final SessionEvents events;
   private final Duration keepAlive;
-  private final io.troupe.monitoring.Metrics metrics;
+  private final io.troupe.runtime.broker.BrokerMetrics metrics;
   private final int maxStreams;
 
   public SessionRoutes(TroupeNode node, long maxBodyBytes) {
@@ -31,7 +31,7 @@ public final class SessionRoutes extends EdgeDirectives {
     this.lists = new SessionLists(node, maxBodyBytes);
     this.events = new SessionEvents(node);
     this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
-    this.metrics = io.troupe.monitoring.Metrics.get(node.system());
+    this.metrics = io.troupe.runtime.broker.BrokerMetrics.get(node.system());
     this.maxStreams = config.getInt("troupe.broker.max-streams");
   }
 

@@ -3,7 +3,7 @@ package io.troupe.http;
 import io.troupe.runtime.service.RetryingAsk;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.broker.BrokerMetrics;
 import io.troupe.runtime.broker.Subscriber;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.broker.TopicLog;
@@ -44,7 +44,7 @@ public final class TopicRoutes extends EdgeDirectives {
   private final ClusterSharding sharding;
   private final Topics topics;
   private final TopicLog log;
-  private final Metrics metrics;
+  private final BrokerMetrics metrics;
   private final Duration askTimeout;
   private final RetryingAsk asks;
   private final int defaultLimit;
@@ -58,7 +58,7 @@ public final class TopicRoutes extends EdgeDirectives {
     this.sharding = ClusterSharding.get(system);
     this.topics = Topics.get(system);
     this.log = log;
-    this.metrics = Metrics.get(system);
+    this.metrics = BrokerMetrics.get(system);
     this.askTimeout = config.getDuration("troupe.http.ask-timeout");
     this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
     this.defaultLimit = config.getInt("troupe.broker.default-read-limit");

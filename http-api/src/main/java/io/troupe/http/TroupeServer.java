@@ -1,6 +1,7 @@
 package io.troupe.http;
 
 import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.governance.GovernanceMetrics;
 import io.troupe.runtime.governance.ratelimit.RateLimits;
 import io.troupe.runtime.governance.security.Authenticator;
 import io.troupe.runtime.node.TroupeNode;
@@ -47,6 +48,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
     var system = node.system();
     var config = system.settings().config();
     Metrics metrics = Metrics.get(system);
+    HttpMetrics httpMetrics = HttpMetrics.get(system);
     long maxBodyBytes = config.getBytes("troupe.http.max-body-bytes");
     OpsRoutes ops = new OpsRoutes(node.health(), node.inspector(), metrics);
     TopicRoutes topics = new TopicRoutes(system, node.topicLog(), maxBodyBytes);
@@ -57,7 +59,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
     SecurityRoutes security = new SecurityRoutes(node, maxBodyBytes);
     RateLimits limits = RateLimits.get(system);
     RateLimitDirectives rateLimits = new RateLimitDirectives();
-    Guard guard = new Guard(Authenticator.get(system), node.auditLog(), metrics,
+    Guard guard = new Guard(Authenticator.get(system), node.auditLog(), GovernanceMetrics.get(system),
         (principal, rule, inner) -> rateLimits.rateLimited(limits, principal, rule.endpointClass(), inner),
         node.settings().host() + ":" + node.settings().clusterPort(),
         config.getInt("troupe.security.auth-failures-per-minute"));
@@ -67,7 +69,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
         : reject();
     CostRoutes costs = new CostRoutes(node, maxBodyBytes);
     AdminRoutes admin = new AdminRoutes(node.database());
-    return instrumented(metrics, () ->
+    return instrumented(httpMetrics, () ->
         handleExceptions(ProblemHandlers.exceptions(), () ->
             handleRejections(ProblemHandlers.rejections(), () -> concat(
                 metricsGate,

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.runtime.TestDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,8 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Scrapes one node's /metrics: every metric family that DESIGN.md and the README's metrics table
- * name is there with its type; names and labels follow Prometheus conventions; and every metric
- * the shipped dashboards and alert rules read is one the node exports.
+ * name is there with its type; names and labels follow Prometheus conventions and the README's
+ * naming rule; and every metric the shipped dashboards and alert rules read is one the node exports.
  */
 class MetricsHygieneTest {
 
@@ -63,9 +67,28 @@ class MetricsHygieneTest {
     FAMILIES.put("audit_entries_dropped_total", "counter");
     FAMILIES.put("rate_limited_requests_total", "counter");
     FAMILIES.put("api_cost_dollars_total", "counter");
-    FAMILIES.put("api_tokens_total", "counter");
     FAMILIES.put("budget_rejections_total", "counter");
   }
+
+  /**
+   * Names published before the naming rule, kept as they are (README, Metrics): the seeds' embm_
+   * families, the HTTP pair the design names, and the governance families of issue 7.
+   */
+  private static final Set<String> GRANDFATHERED = Set.of("embm_broker_messages_published_total",
+      "embm_broker_publish_duration_seconds", "embm_broker_live_streams", "embm_broker_subscriber_lag_messages",
+      "embm_agent_sessions_total", "embm_agent_duration_seconds", "embm_agent_iterations", "embm_agent_tool_calls_total",
+      "embm_active_agents", "embm_llm_requests_total", "embm_llm_duration_seconds", "embm_llm_tokens_total",
+      "embm_llm_cache_hits_total", "embm_llm_cache_misses_total", "embm_deconfliction_requests_total",
+      "embm_deconfliction_approvals_total", "embm_deconfliction_denials_total", "embm_deconfliction_preemptions_total",
+      "embm_deconfliction_duration_seconds", "embm_roe_checks_total", "embm_roe_violations_total",
+      "embm_active_allocations", "http_requests_total", "http_request_duration_seconds", "auth_attempts_total",
+      "permission_checks_total", "rate_limited_requests_total", "api_cost_dollars_total", "budget_rejections_total",
+      "audit_entries_dropped_total");
+
+  /** The naming rule for every other family: troupe_<area>_<what>_<unit>, lower snake_case. */
+  private static final Pattern NAMING_RULE = Pattern.compile("troupe_[a-z][a-z0-9]*(_[a-z][a-z0-9]*)+");
+  private static final Pattern NON_BASE_UNIT = Pattern.compile(
+      ".*_(milliseconds|microseconds|nanoseconds|ms|millis|minutes|hours|days|kilobytes|megabytes|gigabytes|percent)(_total)?");
 
   /** Label names that would carry unbounded values (ids, raw paths, user input). */
   private static final Set<String> UNBOUNDED_LABELS = Set.of("id", "session_id", "sessionid", "topic", "topic_name",
@@ -146,6 +169,67 @@ class MetricsHygieneTest {
     assertTrue(labelNames.contains("route") && labelNames.contains("priority"), "labelled samples were scraped: " + labelNames);
     assertFalse(text.contains("route=\"/api/v1/topics/hygiene"), "a raw path became a label value");
     assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+  }
+
+  @Test
+  void everyNameOutsideThePublishedOnesFollowsTheNamingRuleAndEveryFamilyIsDocumented() {
+    List<String> wrong = new ArrayList<>();
+    Set<String> documented = readmeFamilies();
+    types.forEach((family, type) -> {
+      if (family.startsWith("jvm_") || family.startsWith("process_") || isCreatedOf(family)) {
+        return; // the JVM collectors' names, and the creation times simpleclient adds to counters and histograms
+      }
+      if (!documented.contains(family)) {
+        wrong.add(family + ": exported but not in the README's Metrics table");
+      }
+      if (GRANDFATHERED.contains(family)) {
+        return;
+      }
+      if (!NAMING_RULE.matcher(family).matches()) {
+        wrong.add(family + ": a new name is troupe_<area>_<what>_<unit> (README, Metrics)");
+      }
+      if (NON_BASE_UNIT.matcher(family).matches()) {
+        wrong.add(family + ": units are Prometheus base units (seconds, bytes; a ratio, not percent)");
+      }
+    });
+    GRANDFATHERED.stream().filter(name -> !types.containsKey(name))
+        .forEach(name -> wrong.add(name + ": listed as published but not exported any more: drop it from the list"));
+    documented.stream().filter(name -> !types.containsKey(name))
+        .forEach(name -> wrong.add(name + ": in the README's Metrics table but not exported"));
+    assertTrue(documented.size() >= GRANDFATHERED.size(), "the README's table was read: " + documented);
+    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+  }
+
+  /** The gauge simpleclient exports with each counter's and histogram's creation time. */
+  private static boolean isCreatedOf(String family) {
+    if (!family.endsWith("_created")) {
+      return false;
+    }
+    String base = family.substring(0, family.length() - "_created".length());
+    return "counter".equals(types.get(base + "_total")) || "histogram".equals(types.get(base))
+        || "summary".equals(types.get(base));
+  }
+
+  /** The metric names of the README's Metrics table (the first cell of each row), JVM wildcards left out. */
+  private static Set<String> readmeFamilies() {
+    Path readme = MonitoringFiles.monitoringDir().getParent().resolve("README.md");
+    Set<String> names = new HashSet<>();
+    boolean inMetrics = false;
+    try {
+      for (String line : Files.readAllLines(readme)) {
+        if (line.startsWith("## ")) {
+          inMetrics = line.equals("## Metrics");
+        } else if (inMetrics && line.startsWith("| `")) {
+          Matcher name = Pattern.compile("`([a-z0-9_]+)`").matcher(line.substring(1, line.indexOf('|', 1)));
+          while (name.find()) {
+            names.add(name.group(1));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return names;
   }
 
   @Test

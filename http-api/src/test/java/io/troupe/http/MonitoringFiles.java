@@ -76,9 +76,10 @@ final class MonitoringFiles {
     return expr.replace("$__rate_interval", rateInterval).replace("$__interval", interval).replace("$instance", ".*");
   }
 
-  private static final Pattern METRIC = Pattern.compile("\\b((?:embm|troupe|http|jvm|process)_[a-z0-9_]+)\\b");
+  private static final Pattern METRIC = Pattern.compile(
+      "\\b((?:embm|troupe|http|jvm|process|api|auth|permission|rate_limited|budget|audit)_[a-z0-9_]+)\\b");
 
-  /** The Troupe, HTTP and JVM metric names (sample names) an expression reads. */
+  /** The Troupe (seed, troupe_ and governance), HTTP and JVM metric names (sample names) an expression reads. */
   static List<String> metricNames(String expr) {
     List<String> names = new ArrayList<>();
     Matcher m = METRIC.matcher(expr);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.governance.EndpointClass;
+import io.troupe.runtime.governance.GovernanceMetrics;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.governance.Role;
 import io.troupe.runtime.governance.ratelimit.LimiterSystems;
@@ -71,8 +72,8 @@ class RateLimitDirectivesTest {
         problem.get("detail").asText());
     assertEquals("reads", problem.get("endpointClass").asText());
     assertEquals(retryAfter, problem.get("retryAfterSeconds").asLong());
-    assertEquals(1.0, Metrics.get(system).rateLimitedRequests.labels("reads").get());
-    assertEquals(0.0, Metrics.get(system).rateLimitedRequests.labels("model_running").get());
+    assertEquals(1.0, GovernanceMetrics.get(system).rateLimitedRequests.labels("reads").get());
+    assertEquals(0.0, GovernanceMetrics.get(system).rateLimitedRequests.labels("model_running").get());
 
     // Another key, and the same key in another class, have their own allowance.
     assertEquals(200, http.get("/reads?key=k2").status());

@@ -14,7 +14,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * Keeps the cluster and sharding gauges of {@link Metrics} current. Prometheus collectors are
+ * Keeps the cluster and sharding gauges of {@link ClusterMetrics} current. Prometheus collectors are
  * synchronous, but shard-region state is only available by asking the region, so this actor
  * polls on a fixed interval and sets gauges; a scrape then reads values at most one interval old.
  */
@@ -31,7 +31,7 @@ public final class ClusterMetricsReporter {
 
   public static Behavior<Msg> create(List<EntityTypeKey<?>> entityTypes, Duration interval) {
     return Behaviors.<Msg>setup(ctx -> {
-      Metrics metrics = Metrics.get(ctx.getSystem());
+      ClusterMetrics metrics = ClusterMetrics.get(ctx.getSystem());
       Cluster cluster = Cluster.get(ctx.getSystem());
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       return Behaviors.withTimers(timers -> {
@@ -60,7 +60,7 @@ public final class ClusterMetricsReporter {
     });
   }
 
-  private static void reportMembership(ClusterEvent.CurrentClusterState state, Cluster cluster, Metrics metrics) {
+  private static void reportMembership(ClusterEvent.CurrentClusterState state, Cluster cluster, ClusterMetrics metrics) {
     Map<String, Integer> byStatus = new HashMap<>();
     state.getMembers().forEach(m -> byStatus.merge(MemberStatusNames.of(m.status()), 1, Integer::sum));
     for (String status : MemberStatusNames.ALL) {

@@ -1,7 +1,6 @@
 package io.troupe.agents.spectrum;
 
 import com.typesafe.config.Config;
-import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.readside.Slices;
 import java.time.Duration;
@@ -45,6 +44,7 @@ public final class DeconflictionCoordinator
 
   public static void init(ActorSystem<?> system) {
     Settings settings = Settings.from(system.settings().config().getConfig("troupe.deconfliction"));
+    SpectrumMetrics.get(system); // exported from the start, before a first request
     // Remembered: a coordinator must keep running to expire allocations on time (theaters are few).
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings))
         .withSettings(org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings.create(system)
@@ -53,7 +53,7 @@ public final class DeconflictionCoordinator
 
   public static Behavior<Command> create(String theater, Settings settings) {
     return Behaviors.withTimers(timers -> Behaviors.setup(ctx ->
-        new DeconflictionCoordinator(theater, settings, timers, Metrics.get(ctx.getSystem()),
+        new DeconflictionCoordinator(theater, settings, timers, SpectrumMetrics.get(ctx.getSystem()),
             Slices.count(ctx.getSystem()), io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock())));
   }
 
@@ -130,13 +130,13 @@ public final class DeconflictionCoordinator
   private final Settings settings;
   private final SpectrumModel model;
   private final TimerScheduler<Command> timers;
-  private final Metrics metrics;
+  private final SpectrumMetrics metrics;
   private final String theaterLabel;
   /** The tag of all this coordinator's events: its read-side slice ({@link Slices}). */
   private final java.util.Set<String> tags;
   private final java.time.Clock clock;
 
-  private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, Metrics metrics,
+  private DeconflictionCoordinator(String theater, Settings settings, TimerScheduler<Command> timers, SpectrumMetrics metrics,
                                    int slices, java.time.Clock clock) {
     // No persist-failure supervisor here, unlike the other entities: it would restart this
     // behavior in place over the same (mutable) state, which already holds the event that failed

@@ -2,8 +2,8 @@ package io.troupe.runtime.agent;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.CborSerializable;
+import io.troupe.runtime.governance.GovernanceMetrics;
 import io.troupe.runtime.governance.cost.Budget;
 import io.troupe.runtime.governance.cost.PricingTable;
 import io.troupe.runtime.llm.LlmProvider;
@@ -67,6 +67,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private static final Duration PASSIVATE_FINISHED_AFTER = Duration.ofMinutes(1);
 
   public static void init(ActorSystem<?> system, SessionServices services) {
+    SessionMetrics.get(system); // exported from the start, before a first session
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), services))
         .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
   }
@@ -166,7 +167,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final TimerScheduler<Command> timers;
   private final SessionServices services;
-  private final Metrics metrics;
+  private final SessionMetrics metrics;
+  private final GovernanceMetrics governanceMetrics;
   private final org.apache.pekko.actor.ActorRef mediator;
   /** The one side effect in flight ("budget:N", "llm:N" or "tool:ID"); results for anything else are stale. */
   private String awaiting;
@@ -186,7 +188,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     this.shard = shard;
     this.timers = timers;
     this.services = services;
-    this.metrics = Metrics.get(ctx.getSystem());
+    this.metrics = SessionMetrics.get(ctx.getSystem());
+    this.governanceMetrics = GovernanceMetrics.get(ctx.getSystem());
     this.mediator = DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator();
     this.tags = java.util.Set.of(Slices.tag(TAG, persistenceId().id(), Slices.count(ctx.getSystem())));
     this.clock = io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock();
@@ -326,7 +329,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       // Fail closed: spending without a reservation could pass a limit.
       reason = BUDGET_UNAVAILABLE + ": the budgets could not be checked (" + checked.error() + ")";
     } else {
-      metrics.budgetRejections.inc();
+      governanceMetrics.budgetRejections.inc();
       Budget.Verdict denied = checked.verdicts().stream().filter(v -> !v.granted()).findFirst().orElseThrow();
       reason = SessionBudget.refusal(denied);
     }
@@ -501,9 +504,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     if (done.response() != null && !done.cached()) {
       metrics.llmTokens.labels(provider, model, "input").inc(done.response().usage().inputTokens());
       metrics.llmTokens.labels(provider, model, "output").inc(done.response().usage().outputTokens());
-      metrics.apiTokens.labels(model, "input").inc(done.response().usage().inputTokens());
-      metrics.apiTokens.labels(model, "output").inc(done.response().usage().outputTokens());
-      metrics.apiCostDollars.labels(model).inc(costUsd);
+      governanceMetrics.apiCostDollars.labels(model).inc(costUsd);
     }
   }
 

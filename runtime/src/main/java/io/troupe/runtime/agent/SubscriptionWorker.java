@@ -3,7 +3,6 @@ package io.troupe.runtime.agent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prometheus.client.Gauge;
-import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.broker.Subscriber;
 import io.troupe.runtime.broker.Topic;
@@ -83,7 +82,7 @@ public final class SubscriptionWorker {
       ActorSystem<?> system = ctx.getSystem();
       ClusterSharding sharding = ClusterSharding.get(system);
       String subscriber = Subscriber.entityId(topic, subscriberName(agent));
-      LagShare lag = new LagShare(Metrics.get(system).brokerSubscriberLag);
+      LagShare lag = new LagShare(io.troupe.runtime.broker.BrokerMetrics.get(system).brokerSubscriberLag);
       Sessions sessions = Sessions.get(system);
 
       // Restarted with backoff on any failure (a node leaving, the database away): it resumes

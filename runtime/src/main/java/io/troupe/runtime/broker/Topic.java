@@ -1,6 +1,5 @@
 package io.troupe.runtime.broker;
 
-import io.troupe.monitoring.Metrics;
 import io.troupe.runtime.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +44,7 @@ public final class Topic
 
   public static void init(ActorSystem<?> system) {
     int snapshotEvery = system.settings().config().getInt("troupe.broker.snapshot-every");
+    BrokerMetrics.get(system); // exported from the start, before a first publish
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), snapshotEvery)));
   }
 
@@ -154,7 +154,7 @@ public final class Topic
 
   private final String topic;
   private final int snapshotEvery;
-  private final Metrics metrics;
+  private final BrokerMetrics metrics;
   private final org.apache.pekko.actor.ActorRef mediator;
   private final java.time.Clock clock;
 
@@ -163,7 +163,7 @@ public final class Topic
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.topic = topic;
     this.snapshotEvery = snapshotEvery;
-    this.metrics = Metrics.get(ctx.getSystem());
+    this.metrics = BrokerMetrics.get(ctx.getSystem());
     this.mediator = DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator();
     this.clock = io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock();
   }

@@ -94,7 +94,7 @@ public final class TroupeNode implements AutoCloseable {
         LlmProviders.fromConfig(config.getConfig("troupe.llm")), tools, costs);
     this.inspector = new ClusterInspector(system, entityTypes(), Duration.ofSeconds(3));
     this.health = new HealthProbe(system, database, inspector, settings.dataDir());
-    var metrics = io.troupe.monitoring.Metrics.get(system);
+    var metrics = io.troupe.runtime.governance.GovernanceMetrics.get(system);
     this.auditLog = new io.troupe.runtime.governance.security.AuditLog(database,
         config.getInt("troupe.security.audit.queue-capacity"), config.getInt("troupe.security.audit.batch-size"),
         config.getDuration("troupe.security.audit.flush-interval"), metrics.auditDropped::inc);

@@ -135,8 +135,9 @@ class SessionBudgetTest {
     String[] modelLabel = {"model"};
     String[] gpt4o = {"gpt-4o-2024-08-06"};
     double dollarsBefore = sample("api_cost_dollars_total", modelLabel, gpt4o);
-    double outputBefore = sample("api_tokens_total", new String[] {"model", "direction"},
-        new String[] {"gpt-4o-2024-08-06", "output"});
+    String[] tokenLabels = {"provider", "model", "direction"};
+    String[] gpt4oOutput = {"rec", "gpt-4o-2024-08-06", "output"};
+    double outputBefore = sample("embm_llm_tokens_total", tokenLabels, gpt4oOutput);
 
     start(session, "thrifty-agent-" + NAMES.incrementAndGet(), user);
     SessionView done = session.awaitFinished();
@@ -149,7 +150,6 @@ class SessionBudgetTest {
       return v.openReservations() == 0 && Math.abs(v.periods().get(0).spentUsd() - actual) < 1e-12;
     });
     assertEquals(dollarsBefore + actual, sample("api_cost_dollars_total", modelLabel, gpt4o), 1e-12);
-    assertEquals(outputBefore + done.outputTokens(), sample("api_tokens_total", new String[] {"model", "direction"},
-        new String[] {"gpt-4o-2024-08-06", "output"}));
+    assertEquals(outputBefore + done.outputTokens(), sample("embm_llm_tokens_total", tokenLabels, gpt4oOutput));
   }
 }

@@ -86,7 +86,7 @@ public final class RateLimits implements Extension {
     RateLimiter.init(system);
     // Every class's series exists from the start (at 0), so rate() over it works before a first 429.
     for (EndpointClass cls : EndpointClass.values()) {
-      io.troupe.monitoring.Metrics.get(system).rateLimitedRequests.labels(cls.label());
+      io.troupe.runtime.governance.GovernanceMetrics.get(system).rateLimitedRequests.labels(cls.label());
     }
     Duration sweep = settings.leaseTtl().dividedBy(2);
     system.scheduler().scheduleAtFixedRate(sweep, sweep, this::sweep, system.executionContext());

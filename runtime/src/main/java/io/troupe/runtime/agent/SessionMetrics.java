@@ -1,0 +1,81 @@
+package io.troupe.runtime.agent;
+
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Gauge;
+import io.prometheus.client.Histogram;
+import io.troupe.monitoring.BoundedLabel;
+import io.troupe.monitoring.Metrics;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * What {@link Session} reports: finished sessions, tool calls, sessions running, and model calls
+ * (requests, latency, tokens, the response cache). Costs and budget refusals are governance
+ * figures ({@code GovernanceMetrics}).
+ */
+public final class SessionMetrics implements Extension {
+
+  public final Counter agentSessions;
+  public final Histogram agentDuration;
+  public final Histogram agentIterations;
+  public final Counter agentToolCalls;
+  public final Gauge activeAgents;
+  public final Counter llmRequests;
+  public final Histogram llmDuration;
+  /** The node's one token count (per model: sum without provider); costs are in dollars, not tokens. */
+  public final Counter llmTokens;
+  public final Counter llmCacheHits;
+  public final Counter llmCacheMisses;
+  /** Agent names and model names are chosen by users: bounded like theaters. */
+  public final BoundedLabel agentLabel = new BoundedLabel(100);
+  public final BoundedLabel modelLabel = new BoundedLabel(50);
+
+  private SessionMetrics(CollectorRegistry registry) {
+    agentSessions = Counter.build()
+        .name("embm_agent_sessions_total").help("Agent sessions finished, by agent and final status")
+        .labelNames("agent_name", "status").register(registry);
+    agentDuration = Histogram.build()
+        .name("embm_agent_duration_seconds").help("Duration of finished agent sessions")
+        .labelNames("agent_name").buckets(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600).register(registry);
+    agentIterations = Histogram.build()
+        .name("embm_agent_iterations").help("Model round trips of finished agent sessions")
+        .labelNames("agent_name").buckets(1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50).register(registry);
+    agentToolCalls = Counter.build()
+        .name("embm_agent_tool_calls_total").help("Tool calls completed, by agent, tool and outcome (ok or error)")
+        .labelNames("agent_name", "tool_name", "outcome").register(registry);
+    activeAgents = Gauge.build()
+        .name("embm_active_agents").help("Agent sessions running on this node")
+        .register(registry);
+    llmRequests = Counter.build()
+        .name("embm_llm_requests_total").help("Model calls, by provider, model and outcome (ok, error or cached)")
+        .labelNames("provider", "model", "outcome").register(registry);
+    llmDuration = Histogram.build()
+        .name("embm_llm_duration_seconds").help("Duration of model calls that reached the provider")
+        .labelNames("provider", "model").buckets(Metrics.LATENCY_BUCKETS).register(registry);
+    llmTokens = Counter.build()
+        .name("embm_llm_tokens_total")
+        .help("Tokens of model calls that reached a provider, by provider, model and direction (input or output)")
+        .labelNames("provider", "model", "direction").register(registry);
+    llmCacheHits = Counter.build()
+        .name("embm_llm_cache_hits_total").help("Model calls answered from the response cache").register(registry);
+    llmCacheMisses = Counter.build()
+        .name("embm_llm_cache_misses_total").help("Cacheable model calls (temperature 0) not in the cache").register(registry);
+  }
+
+  /** This node's session metrics, registered on its shared registry at the first call. */
+  public static SessionMetrics get(ActorSystem<?> system) {
+    return Id.INSTANCE.apply(system);
+  }
+
+  /** Extension id: one {@link SessionMetrics} per ActorSystem. */
+  public static final class Id extends ExtensionId<SessionMetrics> {
+    private static final Id INSTANCE = new Id();
+
+    @Override
+    public SessionMetrics createExtension(ActorSystem<?> system) {
+      return new SessionMetrics(Metrics.get(system).registry);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.troupe.runtime.broker;
+
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Gauge;
+import io.prometheus.client.Histogram;
+import io.troupe.monitoring.Metrics;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * The broker's metrics: publishes (by {@link Topic}), live streams (the HTTP edge's SSE
+ * streams, limited by {@code troupe.broker.max-streams}) and the delivery lag of agent
+ * subscriptions. No topic label: topic names are user input.
+ */
+public final class BrokerMetrics implements Extension {
+
+  public final Counter brokerMessagesPublished;
+  public final Histogram brokerPublishDuration;
+  public final Gauge brokerLiveStreams;
+  /**
+   * Delivery lag of agent subscriptions: the topic's last offset minus the offset the agent's
+   * subscription worker last acknowledged, as of that acknowledgement, summed over the workers
+   * on this node.
+   */
+  public final Gauge brokerSubscriberLag;
+
+  private BrokerMetrics(CollectorRegistry registry) {
+    brokerMessagesPublished = Counter.build()
+        .name("embm_broker_messages_published_total").help("Messages persisted to broker topics")
+        .register(registry);
+    brokerPublishDuration = Histogram.build()
+        .name("embm_broker_publish_duration_seconds")
+        .help("Time from a publish reaching its topic entity until the message is journaled")
+        .buckets(Metrics.LATENCY_BUCKETS).register(registry);
+    brokerLiveStreams = Gauge.build()
+        .name("embm_broker_live_streams").help("Open SSE streams following a topic on this node")
+        .register(registry);
+    brokerSubscriberLag = Gauge.build()
+        .name("embm_broker_subscriber_lag_messages")
+        .help("Messages of subscribed topics not yet delivered to the subscribing agents whose workers run on this node"
+            + " (summed; each worker's figure as of its last acknowledgement)")
+        .register(registry);
+  }
+
+  /** This node's broker metrics, registered on its shared registry at the first call. */
+  public static BrokerMetrics get(ActorSystem<?> system) {
+    return Id.INSTANCE.apply(system);
+  }
+
+  /** Extension id: one {@link BrokerMetrics} per ActorSystem. */
+  public static final class Id extends ExtensionId<BrokerMetrics> {
+    private static final Id INSTANCE = new Id();
+
+    @Override
+    public BrokerMetrics createExtension(ActorSystem<?> system) {
+      return new BrokerMetrics(Metrics.get(system).registry);
+    }
+  }
+}
