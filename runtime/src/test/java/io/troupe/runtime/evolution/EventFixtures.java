@@ -45,6 +45,8 @@ public final class EventFixtures implements AutoCloseable {
 
   /** Set to {@code true} to write the fixtures that are missing; existing ones are never touched. */
   public static final String WRITE_PROPERTY = "troupe.fixtures.write";
+  /** The tag of the writer methods, which the build excludes unless asked (see EVOLUTION.md). */
+  public static final String WRITER_TAG = "fixture-writer";
   /** The version directory the writer writes into ({@code v1} unless given). */
   public static final String VERSION_PROPERTY = "troupe.fixtures.version";
 

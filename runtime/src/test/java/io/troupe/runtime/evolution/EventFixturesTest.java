@@ -27,7 +27,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Journals written by earlier versions stay readable: every event and snapshot type of the
@@ -116,7 +115,7 @@ class EventFixturesTest {
 
   @Test
   @Order(0)
-  @EnabledIfSystemProperty(named = EventFixtures.WRITE_PROPERTY, matches = "true")
+  @org.junit.jupiter.api.Tag(EventFixtures.WRITER_TAG)
   void writeMissingFixtures() throws Exception {
     String version = EventFixtures.writeVersion();
     List<String> written = fixtures.writeMissing(version, expected().get(version));

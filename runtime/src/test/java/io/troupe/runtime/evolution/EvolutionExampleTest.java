@@ -15,7 +15,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The worked example of EVOLUTION.md: {@code ExampleV1Event} was released, journaled (its bytes are
@@ -48,7 +47,7 @@ class EvolutionExampleTest {
 
   @Test
   @Order(0)
-  @EnabledIfSystemProperty(named = EventFixtures.WRITE_PROPERTY, matches = "true")
+  @org.junit.jupiter.api.Tag(EventFixtures.WRITER_TAG)
   void writeMissingFixtures() throws Exception {
     String version = EventFixtures.writeVersion();
     List<String> written = fixtures.writeMissing(version, expected().get(version));
