@@ -1,8 +1,7 @@
 package io.troupe.http;
 
 import io.troupe.runtime.readside.CostQueries;
-import io.troupe.runtime.governance.cost.CostReports;
-import io.troupe.runtime.service.RetryingAsk;
+import io.troupe.runtime.governance.cost.Costs;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.troupe.runtime.broker.TopicNames;
@@ -10,19 +9,10 @@ import io.troupe.runtime.governance.Permission;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.governance.cost.Budget;
 import io.troupe.runtime.governance.cost.BudgetPeriod;
-import io.troupe.runtime.governance.cost.PricingTable;
 import io.troupe.runtime.node.TroupeNode;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -38,34 +28,22 @@ public final class CostRoutes extends EdgeDirectives {
 
   record Models(String matching, List<ModelPrice> models) {}
 
-  record Stats(String period, Instant periodStart, Instant periodEnd, String userId, String agent,
-               CostQueries.Totals totals, List<CostQueries.Totals> byModel, List<CostQueries.Totals> byAgent,
-               List<CostQueries.Totals> byUser) {}
-
-  record PeriodUsage(String period, Instant periodStart, Instant periodEnd, CostQueries.Totals totals) {}
-
-  record Usage(String userId, List<PeriodUsage> periods, List<CostQueries.Totals> byAgentThisMonth,
-               List<CostQueries.Totals> byModelThisMonth, BudgetBodies.BudgetView budget) {}
-
-  record Recommendations(int lookbackDays, String userId, String agent, List<CostReports.Recommendation> agents) {}
+  /** A user's usage as the API shows it: the service's figures with the budget in its HTTP form. */
+  record Usage(String userId, List<Costs.PeriodUsage> periods, List<CostQueries.Totals> byAgentThisMonth,
+               List<CostQueries.Totals> byModelThisMonth, BudgetBodies.BudgetView budget) {
+    static Usage of(Costs.Usage u) {
+      return new Usage(u.userId(), u.periods(), u.byAgentThisMonth(), u.byModelThisMonth(), BudgetBodies.view(u.budget()));
+    }
+  }
 
   private static final int MAX_DAYS = 366;
-  private final CostQueries queries;
-  private final PricingTable pricing;
-  private final ClusterSharding sharding;
-  private final Duration askTimeout;
-  private final RetryingAsk asks;
+  private final Costs costs;
   private final int lookbackDays;
 
   public CostRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
-    var config = node.system().settings().config();
-    this.queries = new CostQueries(node.database());
-    this.pricing = node.costs().pricing();
-    this.sharding = ClusterSharding.get(node.system());
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
-    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
-    this.lookbackDays = config.getInt("troupe.costs.lookback-days");
+    this.costs = node.costService();
+    this.lookbackDays = node.system().settings().config().getInt("troupe.costs.lookback-days");
   }
 
   /**
@@ -97,11 +75,7 @@ public final class CostRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      Instant now = Instant.now();
-      List<String> groupings = userId == null ? List.of("model", "agent", "user_id") : List.of("model", "agent");
-      return answer(queries.totals(period.start(now), period.end(now), userId, agent, groupings).thenApply(t ->
-          new Stats(period.label(), period.start(now), period.end(now), userId, agent, t.get("all").get(0),
-              t.get("model"), t.get("agent"), t.get("user_id"))));
+      return answer(costs.stats(period, userId, agent));
     }));
   }
 
@@ -116,19 +90,7 @@ public final class CostRoutes extends EdgeDirectives {
     if (refused != null) {
       return problem(refused);
     }
-    Instant now = Instant.now();
-    List<CompletableFuture<PeriodUsage>> periods = java.util.Arrays.stream(BudgetPeriod.values())
-        .map(p -> queries.totals(p.start(now), p.end(now), userId, null, List.of())
-            .thenApply(t -> new PeriodUsage(p.label(), p.start(now), p.end(now), t.get("all").get(0)))
-            .toCompletableFuture())
-        .toList();
-    CompletableFuture<Map<String, List<CostQueries.Totals>>> month = queries.totals(BudgetPeriod.MONTH.start(now),
-        BudgetPeriod.MONTH.end(now), userId, null, List.of("agent", "model")).toCompletableFuture();
-    CompletableFuture<Budget.BudgetView> budget = asks.<Budget.Command, Budget.BudgetView>ask(
-        sharding.entityRefFor(Budget.ENTITY_KEY, Budget.userSubject(userId)), Budget.Get::new).toCompletableFuture();
-    CompletableFuture<?> all = CompletableFuture.allOf(periods.get(0), periods.get(1), periods.get(2), month, budget);
-    return answer(all.thenApply(done -> new Usage(userId, periods.stream().map(CompletableFuture::join).toList(),
-        month.join().get("agent"), month.join().get("model"), BudgetBodies.view(budget.join()))));
+    return answer(costs.usage(userId).thenApply(Usage::of));
   }
 
   /**
@@ -144,12 +106,7 @@ public final class CostRoutes extends EdgeDirectives {
       }
       String user = "user".equals(request.scope()) ? request.subject() : null;
       String agent = "agent".equals(request.scope()) ? request.subject() : null;
-      // What the read side counted this period is where a newly limited subject starts.
-      return answer(baseline(user, agent).thenCompose(baseline -> sharding.entityRefFor(Budget.ENTITY_KEY,
-              request.entityId())
-          .<Budget.BudgetView>askWithStatus(replyTo -> new Budget.SetLimit(request.period(), request.limitUsd(), baseline,
-              replyTo), askTimeout))
-          .thenApply(BudgetBodies::view));
+      return answer(costs.setLimit(user, agent, request.period(), request.limitUsd()).thenApply(BudgetBodies::view));
     });
   }
 
@@ -183,23 +140,8 @@ public final class CostRoutes extends EdgeDirectives {
         return problem(refused);
       }
       String entityId = "user".equals(scope) ? Budget.userSubject(subject) : Budget.agentSubject(subject);
-      return answer(asks.<Budget.Command, Budget.BudgetView>ask(sharding.entityRefFor(Budget.ENTITY_KEY, entityId),
-          Budget.Get::new).thenApply(BudgetBodies::view));
+      return answer(costs.budget(entityId).thenApply(BudgetBodies::view));
     }));
-  }
-
-  private CompletionStage<Map<BudgetPeriod, Double>> baseline(String userId, String agent) {
-    Instant now = Instant.now();
-    Map<BudgetPeriod, Double> out = new EnumMap<>(BudgetPeriod.class);
-    CompletionStage<Map<BudgetPeriod, Double>> result = CompletableFuture.completedFuture(out);
-    for (BudgetPeriod p : BudgetPeriod.values()) {
-      result = result.thenCompose(m -> queries.totals(p.start(now), now, userId, agent, List.of())
-          .thenApply(t -> {
-            m.put(p, t.get("all").get(0).costUsd());
-            return m;
-          }));
-    }
-    return result;
   }
 
   /** GET /api/v1/costs/forecast?userId=&agent=&days=: a linear trend of the daily totals, extrapolated. */
@@ -209,13 +151,7 @@ public final class CostRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      LocalDate today = LocalDate.now(ZoneOffset.UTC);
-      LocalDate monthStart = today.withDayOfMonth(1);
-      var history = queries.dailyTotals(today.minusDays(days), today, userId, agent).toCompletableFuture();
-      var month = queries.dailyTotals(monthStart, today, userId, agent).toCompletableFuture();
-      return answer(history.thenCombine(month, (h, m) -> CostReports.forecast(CostReports.days(h), userId, agent,
-          m.values().stream().mapToDouble(Double::doubleValue).sum(),
-          today.lengthOfMonth() - today.getDayOfMonth() + 1, today)));
+      return answer(costs.forecast(userId, agent, (int) days));
     }));
   }
 
@@ -226,10 +162,7 @@ public final class CostRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      Instant now = Instant.now();
-      return answer(queries.agentMixes(now.minus(Duration.ofDays(days)), now.plusSeconds(1), userId, agent)
-          .thenApply(mixes -> new Recommendations((int) days, userId, agent,
-              CostReports.recommendations(mixes, pricing))));
+      return answer(costs.recommendations(userId, agent, (int) days));
     }));
   }
 
@@ -241,7 +174,7 @@ public final class CostRoutes extends EdgeDirectives {
     }
     return complete(Json.response(StatusCodes.OK, new Models("a model name is priced as the longest name here it"
         + " starts with (gpt-4o-2024-08-06 as gpt-4o); other models are counted in tokens and flagged unpriced",
-        pricing.prices().stream().map(p -> new ModelPrice(p.model(), p.model().contains("embedding") ? "embedding" : "chat",
+        costs.pricing().prices().stream().map(p -> new ModelPrice(p.model(), p.model().contains("embedding") ? "embedding" : "chat",
             p.inputPerMillionUsd(), p.outputPerMillionUsd())).toList())));
   }
 

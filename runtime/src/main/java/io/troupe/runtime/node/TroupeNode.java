@@ -73,6 +73,7 @@ public final class TroupeNode implements AutoCloseable {
   private final ToolRegistry tools;
   private final SessionServices sessionServices;
   private final io.troupe.runtime.governance.cost.CostControl costs;
+  private final io.troupe.runtime.governance.cost.Costs costService;
   private final io.troupe.runtime.journal.JournalFollower follower;
   private final io.troupe.runtime.governance.security.AuditLog auditLog;
 
@@ -90,6 +91,7 @@ public final class TroupeNode implements AutoCloseable {
     this.tools.register(new CallAgentTool(system));
     this.costs = io.troupe.runtime.governance.cost.CostControl.from(config.getConfig("troupe.costs"),
         new io.troupe.runtime.governance.cost.ShardedBudgets(system, config.getDuration("troupe.costs.budget-ask-timeout")));
+    this.costService = new io.troupe.runtime.governance.cost.Costs(system, database, costs.pricing());
     this.sessionServices = SessionServices.from(config.getConfig("troupe.sessions"),
         LlmProviders.fromConfig(config.getConfig("troupe.llm")), tools, costs);
     this.inspector = new ClusterInspector(system, entityTypes(), Duration.ofSeconds(3));
@@ -263,6 +265,11 @@ public final class TroupeNode implements AutoCloseable {
   }
 
   /** The pricing table and the budgets sessions reserve on (troupe.costs). */
+  /** Costs and budgets for the doors: spending, usage, forecasts, budgets. */
+  public io.troupe.runtime.governance.cost.Costs costService() {
+    return costService;
+  }
+
   public io.troupe.runtime.governance.cost.CostControl costs() {
     return costs;
   }

@@ -14,7 +14,6 @@ import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
 import io.troupe.runtime.governance.cost.Budget;
 import io.troupe.runtime.governance.cost.BudgetPeriod;
 import io.troupe.runtime.governance.cost.CostControl;
-import io.troupe.runtime.governance.cost.PricingTable;
 import io.troupe.runtime.governance.cost.ShardedBudgets;
 import io.troupe.runtime.llm.ResponseCache;
 import io.troupe.runtime.tool.ToolRegistry;
