@@ -2,12 +2,12 @@ package io.troupe.agents;
 
 import com.typesafe.config.Config;
 import io.troupe.runtime.agent.Agent;
+import io.troupe.runtime.agent.Agents;
 import io.troupe.runtime.agent.AgentDefinition;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,11 +46,13 @@ public final class BuiltInAgents {
 
   /** Tries again (bounded, backing off) when the cluster is too busy to answer in time. */
   private static void define(ActorSystem<?> system, AgentDefinition definition, int attempt) {
-    var ref = ClusterSharding.get(system).entityRefFor(Agent.ENTITY_KEY, SPECTRUM_MANAGER);
-    ref.ask(Agent.Get::new, Duration.ofSeconds(10))
-        .thenCompose(lookup -> lookup.agent() != null
-            ? java.util.concurrent.CompletableFuture.completedFuture(null)
-            : ref.<Agent.AgentView>askWithStatus(r -> new Agent.Define(definition, r), Duration.ofSeconds(10)))
+    Agents agents = Agents.get(system);
+    agents.get(SPECTRUM_MANAGER)
+        // Defined only when it is not there (a redefinition by a user stays); any other failure is tried again.
+        .handle((found, failure) -> failure == null ? java.util.concurrent.CompletableFuture.completedFuture(found)
+            : unwrap(failure) instanceof io.troupe.runtime.service.Refused ? agents.define(SPECTRUM_MANAGER, definition)
+            : java.util.concurrent.CompletableFuture.<Agent.AgentView>failedFuture(failure))
+        .thenCompose(next -> next)
         .whenComplete((done, error) -> {
           if (error == null) {
             return;
@@ -63,5 +65,9 @@ public final class BuiltInAgents {
           system.scheduler().scheduleOnce(Duration.ofSeconds(2L * attempt),
               () -> define(system, definition, attempt + 1), system.executionContext());
         });
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 }

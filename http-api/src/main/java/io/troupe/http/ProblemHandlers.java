@@ -60,6 +60,9 @@ public final class ProblemHandlers {
           .toResponse().addHeader(RetryAfter.create(1L));
     }
     if (cause instanceof io.troupe.runtime.service.Refused refused) {
+      if (refused.field() != null) {
+        return Problem.invalid(refused.field(), refused.getMessage()).toResponse();
+      }
       return Problem.of(switch (refused.reason()) {
         case NOT_FOUND -> StatusCodes.NOT_FOUND;
         case CONFLICT -> StatusCodes.CONFLICT;

@@ -1,10 +1,8 @@
 package io.troupe.http;
 
-import io.troupe.runtime.service.RetryingAsk;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.runtime.broker.BrokerMetrics;
-import io.troupe.runtime.broker.Subscriber;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.broker.TopicLog;
 import io.troupe.runtime.broker.TopicNames;
@@ -17,7 +15,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
@@ -41,12 +38,9 @@ public final class TopicRoutes extends EdgeDirectives {
 
   record TopicsPage(List<TopicSummary> topics, String next) {}
 
-  private final ClusterSharding sharding;
   private final Topics topics;
   private final TopicLog log;
   private final BrokerMetrics metrics;
-  private final Duration askTimeout;
-  private final RetryingAsk asks;
   private final int defaultLimit;
   private final int maxLimit;
   private final Duration keepAlive;
@@ -55,12 +49,9 @@ public final class TopicRoutes extends EdgeDirectives {
   public TopicRoutes(ActorSystem<?> system, TopicLog log, long maxBodyBytes) {
     super(maxBodyBytes);
     var config = system.settings().config();
-    this.sharding = ClusterSharding.get(system);
     this.topics = Topics.get(system);
     this.log = log;
     this.metrics = BrokerMetrics.get(system);
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
-    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
     this.defaultLimit = config.getInt("troupe.broker.default-read-limit");
     this.maxLimit = config.getInt("troupe.broker.max-read-limit");
     this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
@@ -120,7 +111,7 @@ public final class TopicRoutes extends EdgeDirectives {
       } catch (JsonProcessingException e) {
         return problem(Problem.invalid("content", "cannot be stored as JSON"));
       }
-      // Without a client key the edge makes one up, so that its own re-asks (see RetryingAsk)
+      // Without a client key the edge makes one up, so that its own re-asks (see Topics)
       // can never append twice; it is not reported as "repeated" to the client then.
       String idempotencyKey = key.map(k -> "http:" + k).orElseGet(() -> "edge:" + java.util.UUID.randomUUID());
       CompletionStage<Topic.Published> published = topics.publish(new Topics.Publication(topic, sender, recipient,
@@ -185,9 +176,7 @@ public final class TopicRoutes extends EdgeDirectives {
 
   /** GET /api/v1/topics/{topic}/subscribers/{name}: the subscriber's acknowledged position. */
   private Route position(String topic, String name) {
-    CompletionStage<Subscriber.Position> position = asks.ask(
-        sharding.entityRefFor(Subscriber.ENTITY_KEY, Subscriber.entityId(topic, name)), Subscriber.GetPosition::new);
-    return respond(position.thenApply(p -> Json.response(StatusCodes.OK, p)));
+    return respond(topics.position(topic, name).thenApply(p -> Json.response(StatusCodes.OK, p)));
   }
 
   /** POST /api/v1/topics/{topic}/subscribers/{name}/ack {"offset": N}: acknowledges up to N. */
@@ -198,22 +187,7 @@ public final class TopicRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      CompletionStage<Topic.Info> info = topics.info(topic);
-      return onComplete(info, result -> {
-        if (result.isFailure()) {
-          return complete(ProblemHandlers.toResponse(result.failed().get()));
-        }
-        long last = result.get().lastOffset();
-        if (offset > last) {
-          return problem(Problem.invalid("offset", offset + " is past the end of topic " + topic
-              + " (last offset " + last + ")"));
-        }
-        // Acks only move forward, so asking again is harmless.
-        CompletionStage<Subscriber.Position> acked = asks.askWithStatus(
-            sharding.entityRefFor(Subscriber.ENTITY_KEY, Subscriber.entityId(topic, name)),
-            replyTo -> new Subscriber.Ack(offset, last, replyTo));
-        return respond(acked.thenApply(p -> Json.response(StatusCodes.OK, p)));
-      });
+      return respond(topics.ack(topic, name, offset).thenApply(p -> Json.response(StatusCodes.OK, p)));
     });
   }
 

@@ -94,8 +94,9 @@ class SessionEntryPointsTest {
   }
 
   /**
-   * Only the session service sends a session its Start (and a topic its Publish, a coordinator
-   * its requests and releases): no door of any module reaches those entities around it.
+   * Only the session service sends a session its Start (and the topic service a Publish or a
+   * subscriber's Ack, the agent service a definition, the spectrum service a coordinator's
+   * requests and releases): no door of any module reaches those entities around it.
    */
   @Test
   void onlyTheServicesSendStartsPublishesRequestsAndReleases() throws IOException {
@@ -105,6 +106,8 @@ class SessionEntryPointsTest {
     check(root, "new Session.Cancel(", "runtime/src/main/java/io/troupe/runtime/agent/Sessions.java", offenders);
     check(root, "Session.Cancel::new", "runtime/src/main/java/io/troupe/runtime/agent/Sessions.java", offenders);
     check(root, "new Topic.Publish(", "runtime/src/main/java/io/troupe/runtime/broker/Topics.java", offenders);
+    check(root, "new Subscriber.Ack(", "runtime/src/main/java/io/troupe/runtime/broker/Topics.java", offenders);
+    check(root, "new Agent.Define(", "runtime/src/main/java/io/troupe/runtime/agent/Agents.java", offenders);
     check(root, "DeconflictionCoordinator.RequestAllocation(", "agents/src/main/java/io/troupe/agents/spectrum/Spectrum.java",
         offenders);
     check(root, "DeconflictionCoordinator.Release(", "agents/src/main/java/io/troupe/agents/spectrum/Spectrum.java",

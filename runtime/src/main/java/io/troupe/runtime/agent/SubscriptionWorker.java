@@ -7,6 +7,7 @@ import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.broker.Subscriber;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.broker.TopicLog;
+import io.troupe.runtime.broker.Topics;
 import io.troupe.runtime.service.Refused;
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -47,7 +48,6 @@ public final class SubscriptionWorker {
 
   private static final Logger log = LoggerFactory.getLogger(SubscriptionWorker.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration ASK = Duration.ofSeconds(10);
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "AgentSubscription");
 
@@ -80,19 +80,18 @@ public final class SubscriptionWorker {
       String agent = entityId.substring(0, slash);
       String topic = entityId.substring(slash + 1);
       ActorSystem<?> system = ctx.getSystem();
-      ClusterSharding sharding = ClusterSharding.get(system);
-      String subscriber = Subscriber.entityId(topic, subscriberName(agent));
+      String subscriber = subscriberName(agent);
       LagShare lag = new LagShare(io.troupe.runtime.broker.BrokerMetrics.get(system).brokerSubscriberLag);
       Sessions sessions = Sessions.get(system);
+      Topics topics = Topics.get(system);
 
       // Restarted with backoff on any failure (a node leaving, the database away): it resumes
       // from the acknowledged position, and redelivery is harmless (see class doc).
       Source<Done, ?> deliveries = RestartSource.withBackoff(
           RestartSettings.create(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2),
-          () -> Source.completionStage(sharding.entityRefFor(Subscriber.ENTITY_KEY, subscriber)
-                  .ask(Subscriber.GetPosition::new, ASK))
+          () -> Source.completionStage(topics.position(topic, subscriber))
               .flatMapConcat(position -> topicLog.follow(topic, OptionalLong.of(position.nextOffset())))
-              .mapAsync(1, message -> deliver(sharding, agent, topic, subscriber, message, ctx.getSelf(), lag, sessions)));
+              .mapAsync(1, message -> deliver(topics, agent, topic, subscriber, message, ctx.getSelf(), lag, sessions)));
       UniqueKillSwitch killSwitch = deliveries
           .viaMat(KillSwitches.single(), Keep.right())
           .toMat(Sink.ignore(), Keep.left())
@@ -113,11 +112,11 @@ public final class SubscriptionWorker {
     });
   }
 
-  private static CompletionStage<Done> deliver(ClusterSharding sharding, String agent, String topic, String subscriber,
+  private static CompletionStage<Done> deliver(Topics topics, String agent, String topic, String subscriber,
                                                Topic.MessagePublished message, ActorRef<Command> self, LagShare lag,
                                                Sessions sessions) {
     // The topic's last offset, asked alongside the delivery, gives the lag behind it once acknowledged.
-    CompletionStage<Topic.Info> info = sharding.entityRefFor(Topic.ENTITY_KEY, topic).ask(Topic.GetInfo::new, ASK);
+    CompletionStage<Topic.Info> info = topics.info(topic);
     return sessions.start(agent, input(topic, message), new Sessions.Origin.Message(topic, message))
         .handle((started, failure) -> {
           if (unwrap(failure) instanceof Refused) {
@@ -130,8 +129,7 @@ public final class SubscriptionWorker {
               : CompletableFuture.<Sessions.Started>failedFuture(failure);
         })
         .thenCompose(started -> started)
-        .thenCompose(started -> sharding.entityRefFor(Subscriber.ENTITY_KEY, subscriber)
-            .<Subscriber.Position>askWithStatus(replyTo -> new Subscriber.Ack(message.offset(), message.offset(), replyTo), ASK)
+        .thenCompose(started -> topics.ackDelivered(topic, subscriber, message.offset())
             .thenApply(acked -> started))
         .thenCompose(started -> info.handle((i, failed) -> {
           if (i != null) {

@@ -46,6 +46,39 @@ public final class Topics implements Extension {
         within);
   }
 
+  /** A named subscriber's acknowledged position in a topic. */
+  public CompletionStage<Subscriber.Position> position(String topic, String subscriber) {
+    return asks.ask(subscriber(topic, subscriber), Subscriber.GetPosition::new);
+  }
+
+  /**
+   * Acknowledges a subscriber's messages up to {@code offset}, which must exist in the topic (an
+   * offset past its end is refused as invalid). Acks only move forward, so asking again is harmless.
+   */
+  public CompletionStage<Subscriber.Position> ack(String topic, String subscriber, long offset) {
+    return info(topic).thenCompose(info -> {
+      if (offset > info.lastOffset()) {
+        throw io.troupe.runtime.service.Refused.invalid("offset", offset + " is past the end of topic " + topic
+            + " (last offset " + info.lastOffset() + ")");
+      }
+      return acknowledge(topic, subscriber, offset, info.lastOffset());
+    });
+  }
+
+  /** Acknowledges an offset the caller just received from the topic, so it needs no check. */
+  public CompletionStage<Subscriber.Position> ackDelivered(String topic, String subscriber, long offset) {
+    return acknowledge(topic, subscriber, offset, offset);
+  }
+
+  private CompletionStage<Subscriber.Position> acknowledge(String topic, String subscriber, long offset, long last) {
+    return asks.askWithStatus(subscriber(topic, subscriber), replyTo -> new Subscriber.Ack(offset, last, replyTo));
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Subscriber.Command> subscriber(String topic,
+                                                                                                  String name) {
+    return sharding.entityRefFor(Subscriber.ENTITY_KEY, Subscriber.entityId(topic, name));
+  }
+
   /** The topic's last offset (0 when it holds no message). */
   public CompletionStage<Topic.Info> info(String topic) {
     return asks.ask(sharding.entityRefFor(Topic.ENTITY_KEY, topic), Topic.GetInfo::new);

@@ -11,10 +11,26 @@ public final class Refused extends RuntimeException {
   public enum Reason { NOT_FOUND, CONFLICT, FORBIDDEN, INVALID }
 
   private final Reason reason;
+  /** The input field at fault, for INVALID (null when the refusal is about no single field). */
+  private final String field;
 
   public Refused(Reason reason, String message) {
+    this(reason, null, message);
+  }
+
+  private Refused(Reason reason, String field, String message) {
     super(message, null, false, false); // an answer, not a fault: no stack trace
     this.reason = reason;
+    this.field = field;
+  }
+
+  /** A field's value the service cannot take, e.g. an offset past the end of a topic. */
+  public static Refused invalid(String field, String message) {
+    return new Refused(Reason.INVALID, field, message);
+  }
+
+  public String field() {
+    return field;
   }
 
   public Reason reason() {
