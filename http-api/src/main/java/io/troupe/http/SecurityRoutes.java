@@ -1,6 +1,5 @@
 package io.troupe.http;
 
-import io.troupe.runtime.service.RetryingAsk;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.troupe.runtime.readside.Cursor;
@@ -11,7 +10,8 @@ import io.troupe.runtime.governance.security.ApiKeys;
 import io.troupe.runtime.governance.security.ApiUser;
 import io.troupe.runtime.governance.security.AuditEntry;
 import io.troupe.runtime.governance.security.AuditLog;
-import io.troupe.runtime.governance.security.Authenticator;
+import io.troupe.runtime.governance.security.Users;
+import io.troupe.runtime.service.Refused;
 import io.troupe.runtime.node.TroupeNode;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,16 +19,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.pattern.StatusReply;
 
 /**
  * Users, roles, API keys, permission checks, stats and the audit log. A new key is answered once,
@@ -53,12 +49,9 @@ public final class SecurityRoutes extends EdgeDirectives {
 
   private static final int MAX_STATS_USERS = 1000;
 
-  private final ClusterSharding sharding;
   private final UserQueries userList;
   private final AuditLog audit;
-  private final Authenticator authenticator;
-  private final RetryingAsk asks;
-  private final Duration askTimeout;
+  private final Users users;
   private final int defaultLimit;
   private final int maxLimit;
   private final int auditDefaultLimit;
@@ -67,12 +60,9 @@ public final class SecurityRoutes extends EdgeDirectives {
   public SecurityRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
     var config = node.system().settings().config();
-    this.sharding = ClusterSharding.get(node.system());
     this.userList = new UserQueries(node.database());
     this.audit = node.auditLog();
-    this.authenticator = Authenticator.get(node.system());
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
-    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
+    this.users = Users.get(node.system());
     this.defaultLimit = config.getInt("troupe.sessions.default-list-limit");
     this.maxLimit = config.getInt("troupe.sessions.max-list-limit");
     this.auditDefaultLimit = config.getInt("troupe.security.audit.default-limit");
@@ -103,10 +93,6 @@ public final class SecurityRoutes extends EdgeDirectives {
   private Route validUser(String id, Supplier<Route> inner) {
     return ApiKeys.validId(id) ? inner.get()
         : problem(Problem.invalid("id", "must be a user id: 1–63 characters of a–z, 0–9 and '-', starting with a letter or digit"));
-  }
-
-  private EntityRef<ApiUser.Command> user(String id) {
-    return sharding.entityRefFor(ApiUser.ENTITY_KEY, id);
   }
 
   private Route permissions() {
@@ -161,10 +147,8 @@ public final class SecurityRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      String id = ApiKeys.newId("u-");
-      return respond(asks.<ApiUser.Command, ApiUser.UserView>askWithStatus(user(id), r -> new ApiUser.Create(name, role, r))
-          .thenApply(view -> Json.response(StatusCodes.CREATED, view)
-              .addHeader(Location.create("/api/v1/security/users/" + id))));
+      return respond(users.create(name, role).thenApply(view -> Json.response(StatusCodes.CREATED, view)
+          .addHeader(Location.create("/api/v1/security/users/" + view.id()))));
     });
   }
 
@@ -191,12 +175,18 @@ public final class SecurityRoutes extends EdgeDirectives {
     return userList.list(after, limit);
   }
 
+  /** The user, or null when there is none (for the answers that say so themselves). */
   private CompletionStage<ApiUser.UserView> lookup(String id) {
-    return asks.<ApiUser.Command, ApiUser.UserLookup>ask(user(id), ApiUser.Get::new).thenApply(ApiUser.UserLookup::user);
+    return users.get(id).exceptionally(e -> {
+      if (e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof Refused) {
+        return null;
+      }
+      throw e instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(e);
+    });
   }
 
   private Route getUser(String id) {
-    return respond(lookup(id).thenApply(u -> u == null ? noUser(id) : Json.response(StatusCodes.OK, u)));
+    return respond(users.get(id).thenApply(u -> Json.response(StatusCodes.OK, u)));
   }
 
   /** {"role"}: takes effect on every node at once (announced), within the cache bound at worst. */
@@ -207,12 +197,7 @@ public final class SecurityRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      return respond(existing(id, () -> asks.<ApiUser.Command, ApiUser.UserView>askWithStatus(user(id),
-              r -> new ApiUser.SetRole(role, r))
-          .thenApply(view -> {
-            authenticator.forget(id);
-            return Json.response(StatusCodes.OK, view);
-          })));
+      return respond(users.setRole(id, role).thenApply(view -> Json.response(StatusCodes.OK, view)));
     });
   }
 
@@ -224,15 +209,12 @@ public final class SecurityRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      String keyId = ApiKeys.newId("k-");
-      String key = ApiKeys.generate(id, keyId);
-      return respond(existing(id, () -> asks.<ApiUser.Command, ApiUser.KeyView>askWithStatus(user(id),
-              r -> new ApiUser.IssueKey(keyId, label, ApiKeys.digest(key), r))
-          .thenApply(view -> Json.response(StatusCodes.CREATED, new IssuedKey(id, view.keyId(), view.label(),
-              view.createdAt(), key, "store this key now: it is not shown again and cannot be recovered"))
+      return respond(users.issueKey(id, label)
+          .thenApply(k -> Json.response(StatusCodes.CREATED, new IssuedKey(id, k.keyId(), k.label(),
+              k.createdAt(), k.apiKey(), "store this key now: it is not shown again and cannot be recovered"))
               // A secret: no cache (browser, proxy) may keep this answer.
               .addHeader(org.apache.pekko.http.javadsl.model.headers.CacheControl.create(
-                  org.apache.pekko.http.javadsl.model.headers.CacheDirectives.NO_STORE)))));
+                  org.apache.pekko.http.javadsl.model.headers.CacheDirectives.NO_STORE))));
     });
   }
 
@@ -240,22 +222,7 @@ public final class SecurityRoutes extends EdgeDirectives {
     if (!ApiKeys.validId(keyId)) {
       return problem(Problem.invalid("keyId", "must be a key id"));
     }
-    return respond(existing(id, () -> user(id).<ApiUser.KeyView>askWithStatus(r -> new ApiUser.RevokeKey(keyId, r),
-            askTimeout)
-        .handle((view, error) -> {
-          if (error != null) {
-            if (error.getCause() instanceof StatusReply.ErrorMessage || error instanceof StatusReply.ErrorMessage) {
-              return Problem.of(StatusCodes.NOT_FOUND, "user " + id + " has no API key " + keyId).toResponse();
-            }
-            throw new java.util.concurrent.CompletionException(error);
-          }
-          authenticator.forget(id);
-          return Json.response(StatusCodes.OK, view);
-        })));
-  }
-
-  private CompletionStage<HttpResponse> existing(String id, Supplier<CompletionStage<HttpResponse>> then) {
-    return lookup(id).thenCompose(u -> u == null ? CompletableFuture.completedFuture(noUser(id)) : then.get());
+    return respond(users.revokeKey(id, keyId).thenApply(view -> Json.response(StatusCodes.OK, view)));
   }
 
   private static HttpResponse noUser(String id) {
