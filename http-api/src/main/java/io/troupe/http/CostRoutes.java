@@ -59,13 +59,13 @@ public final class CostRoutes extends EdgeDirectives {
 
   public CostRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
-    var config = node.system().settings().config();
+    var settings = io.troupe.runtime.node.RuntimeSettings.get(node.system());
     this.queries = new CostQueries(node.database());
     this.pricing = node.costs().pricing();
     this.sharding = ClusterSharding.get(node.system());
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
-    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
-    this.lookbackDays = config.getInt("troupe.costs.lookback-days");
+    this.askTimeout = settings.ask().timeout();
+    this.asks = settings.ask().retrying();
+    this.lookbackDays = settings.costs().lookbackDays();
   }
 
   /**
