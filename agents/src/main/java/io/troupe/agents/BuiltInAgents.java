@@ -1,6 +1,5 @@
 package io.troupe.agents;
 
-import com.typesafe.config.Config;
 import io.troupe.runtime.agent.Agent;
 import io.troupe.runtime.agent.Agents;
 import io.troupe.runtime.agent.AgentDefinition;
@@ -13,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Agents every Troupe cluster has: defined once the node is Up, if no definition exists (a
- * user's redefinition is never overwritten). Their model comes from troupe.agents in troupe.conf.
+ * user's redefinition is never overwritten). Their model comes from troupe.agents ({@link io.troupe.agents.spectrum.SpectrumSettings}).
  */
 public final class BuiltInAgents {
 
@@ -22,14 +21,14 @@ public final class BuiltInAgents {
 
   private BuiltInAgents() {}
 
-  public static AgentDefinition spectrumManager(Config c) {
+  public static AgentDefinition spectrumManager(String provider, String model) {
     return new AgentDefinition("Electromagnetic Spectrum Manager",
         "You are the Electromagnetic Spectrum Manager of a theater. Assets ask you for frequencies. "
             + "Use get_spectrum_plan to see what is in use, request_deconfliction to request an allocation "
             + "(when it is DENIED or in CONFLICT, consider the alternatives it offers and request one of them), "
             + "and release_allocation when an asset no longer needs its frequency. Answer with the allocation "
             + "you obtained, or why none could be obtained.",
-        c.getString("provider"), c.getString("model"), 0.0, AgentDefinition.DEFAULT_MAX_ITERATIONS,
+        provider, model, 0.0, AgentDefinition.DEFAULT_MAX_ITERATIONS,
         AgentDefinition.DEFAULT_TOOL_TIMEOUT_SECONDS,
         List.of("get_spectrum_plan", "request_deconfliction", "release_allocation", "publish_to_topic"),
         List.of(), List.of());
@@ -37,7 +36,8 @@ public final class BuiltInAgents {
 
   /** Defines the built-in agents that are not defined yet, once this node is Up. */
   public static void defineWhenUp(ActorSystem<?> system) {
-    AgentDefinition definition = spectrumManager(system.settings().config().getConfig("troupe.agents.spectrum-manager"));
+    var settings = io.troupe.agents.spectrum.SpectrumSettings.get(system);
+    AgentDefinition definition = spectrumManager(settings.spectrumManagerProvider(), settings.spectrumManagerModel());
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
         .registerOnMemberUp(() -> define(system, definition, 1));
   }

@@ -37,15 +37,15 @@ public final class AgentRoutes extends EdgeDirectives {
 
   public AgentRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
-    var config = node.system().settings().config();
+    var settings = io.troupe.runtime.node.RuntimeSettings.get(node.system()).sessions();
     this.sessions = Sessions.get(node.system());
     this.agents = Agents.get(node.system());
     this.agentList = new AgentQueries(node.database());
     this.sessionList = new SessionLists(node, maxBodyBytes);
     this.tools = node.tools();
     this.providers = node.providerNames();
-    this.defaultLimit = config.getInt("troupe.sessions.default-list-limit");
-    this.maxLimit = config.getInt("troupe.sessions.max-list-limit");
+    this.defaultLimit = settings.defaultListLimit();
+    this.maxLimit = settings.maxListLimit();
   }
 
   public Route route() {

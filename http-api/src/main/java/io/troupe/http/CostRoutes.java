@@ -43,7 +43,7 @@ public final class CostRoutes extends EdgeDirectives {
   public CostRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
     this.costs = node.costService();
-    this.lookbackDays = node.system().settings().config().getInt("troupe.costs.lookback-days");
+    this.lookbackDays = io.troupe.runtime.node.RuntimeSettings.get(node.system()).costs().lookbackDays();
   }
 
   /**

@@ -10,7 +10,7 @@ import sun.misc.Signal;
 
 /**
  * Starts a Troupe node: {@code java -jar http-api/target/troupe.jar}. Configuration comes from
- * TROUPE_* environment variables (see troupe.conf and the README).
+ * TROUPE_* environment variables (defaults in each module's reference.conf; see the README).
  *
  * <p>SIGTERM and SIGINT are handled here rather than by the JVM's shutdown hooks: the embedded
  * PostgreSQL library registers a hook of its own that would stop the database while the cluster

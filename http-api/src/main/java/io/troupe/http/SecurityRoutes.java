@@ -59,14 +59,14 @@ public final class SecurityRoutes extends EdgeDirectives {
 
   public SecurityRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
-    var config = node.system().settings().config();
+    var settings = io.troupe.runtime.node.RuntimeSettings.get(node.system());
     this.userList = new UserQueries(node.database());
     this.audit = node.auditLog();
     this.users = Users.get(node.system());
-    this.defaultLimit = config.getInt("troupe.sessions.default-list-limit");
-    this.maxLimit = config.getInt("troupe.sessions.max-list-limit");
-    this.auditDefaultLimit = config.getInt("troupe.security.audit.default-limit");
-    this.auditMaxLimit = config.getInt("troupe.security.audit.max-limit");
+    this.defaultLimit = settings.sessions().defaultListLimit();
+    this.maxLimit = settings.sessions().maxListLimit();
+    this.auditDefaultLimit = settings.security().auditDefaultLimit();
+    this.auditMaxLimit = settings.security().auditMaxLimit();
   }
 
   public Route route() {

@@ -28,10 +28,10 @@ final class SessionLists extends EdgeDirectives {
 
   SessionLists(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
-    var config = node.system().settings().config();
+    var settings = io.troupe.runtime.node.RuntimeSettings.get(node.system()).sessions();
     this.queries = new SessionQueries(node.database());
-    this.defaultLimit = config.getInt("troupe.sessions.default-list-limit");
-    this.maxLimit = config.getInt("troupe.sessions.max-list-limit");
+    this.defaultLimit = settings.defaultListLimit();
+    this.maxLimit = settings.maxListLimit();
   }
 
   /** All sessions, filtered by the request's parameters. */

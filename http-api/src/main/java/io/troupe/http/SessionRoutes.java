@@ -26,13 +26,13 @@ public final class SessionRoutes extends EdgeDirectives {
 
   public SessionRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
-    var config = node.system().settings().config();
+    var broker = io.troupe.runtime.node.RuntimeSettings.get(node.system()).broker();
     this.sessions = Sessions.get(node.system());
     this.lists = new SessionLists(node, maxBodyBytes);
     this.events = new SessionEvents(node);
-    this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
+    this.keepAlive = broker.streamKeepAlive();
     this.metrics = io.troupe.runtime.broker.BrokerMetrics.get(node.system());
-    this.maxStreams = config.getInt("troupe.broker.max-streams");
+    this.maxStreams = broker.maxStreams();
   }
 
   public Route route() {

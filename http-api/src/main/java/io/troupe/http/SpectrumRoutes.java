@@ -23,10 +23,10 @@ public final class SpectrumRoutes extends EdgeDirectives {
 
   public SpectrumRoutes(ActorSystem<?> system, long maxBodyBytes) {
     super(maxBodyBytes);
-    var config = system.settings().config();
+    var settings = io.troupe.agents.spectrum.SpectrumSettings.get(system);
     this.spectrum = Spectrum.get(system);
-    this.defaultLimit = config.getInt("troupe.deconfliction.default-list-limit");
-    this.maxLimit = config.getInt("troupe.deconfliction.max-list-limit");
+    this.defaultLimit = settings.defaultListLimit();
+    this.maxLimit = settings.maxListLimit();
   }
 
   public Route route() {

@@ -48,14 +48,14 @@ public final class TopicRoutes extends EdgeDirectives {
 
   public TopicRoutes(ActorSystem<?> system, TopicLog log, long maxBodyBytes) {
     super(maxBodyBytes);
-    var config = system.settings().config();
+    var settings = io.troupe.runtime.node.RuntimeSettings.get(system);
     this.topics = Topics.get(system);
     this.log = log;
     this.metrics = BrokerMetrics.get(system);
-    this.defaultLimit = config.getInt("troupe.broker.default-read-limit");
-    this.maxLimit = config.getInt("troupe.broker.max-read-limit");
-    this.keepAlive = config.getDuration("troupe.broker.stream-keep-alive");
-    this.maxStreams = config.getInt("troupe.broker.max-streams");
+    this.defaultLimit = settings.broker().defaultReadLimit();
+    this.maxLimit = settings.broker().maxReadLimit();
+    this.keepAlive = settings.broker().streamKeepAlive();
+    this.maxStreams = settings.broker().maxStreams();
   }
 
   public Route route() {

@@ -46,10 +46,10 @@ public final class TroupeServer extends HttpMetricsDirectives {
 
   Route route() {
     var system = node.system();
-    var config = system.settings().config();
+    var securitySettings = io.troupe.runtime.node.RuntimeSettings.get(system).security();
     Metrics metrics = Metrics.get(system);
     HttpMetrics httpMetrics = HttpMetrics.get(system);
-    long maxBodyBytes = config.getBytes("troupe.http.max-body-bytes");
+    long maxBodyBytes = HttpSettings.get(system).maxBodyBytes();
     OpsRoutes ops = new OpsRoutes(node.health(), node.inspector(), metrics);
     TopicRoutes topics = new TopicRoutes(system, node.topicLog(), maxBodyBytes);
     SpectrumRoutes spectrum = new SpectrumRoutes(system, maxBodyBytes);
@@ -62,8 +62,8 @@ public final class TroupeServer extends HttpMetricsDirectives {
     Guard guard = new Guard(Authenticator.get(system), node.auditLog(), GovernanceMetrics.get(system),
         (principal, rule, inner) -> rateLimits.rateLimited(limits, principal, rule.endpointClass(), inner),
         node.settings().host() + ":" + node.settings().clusterPort(),
-        config.getInt("troupe.security.auth-failures-per-minute"));
-    Route metricsGate = config.getBoolean("troupe.security.protect-metrics")
+        securitySettings.authFailuresPerMinute());
+    Route metricsGate = securitySettings.protectMetrics()
         // Tests the path without consuming it, so the ops route inside serves /metrics itself.
         ? pathPrefixTest("metrics", () -> guard.fixed(METRICS_RULE, ops::rootRoutes))
         : reject();

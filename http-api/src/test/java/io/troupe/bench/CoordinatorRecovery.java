@@ -85,8 +85,7 @@ final class CoordinatorRecovery {
   static Result run(ActorSystem<?> system, DatabaseTarget target, int count, int inflight, int recoveries,
                     Duration fillLimit) throws Exception {
     String theater = "bench";
-    DeconflictionCoordinator.Settings settings = DeconflictionCoordinator.Settings.from(
-        system.settings().config().getConfig("troupe.deconfliction"));
+    DeconflictionCoordinator.Settings settings = io.troupe.agents.spectrum.SpectrumSettings.get(system).coordinator();
     System.out.printf("  settings: snapshot-every=%d, ended-allocations-kept=%d%n", settings.snapshotEvery(),
         settings.endedAllocationsKept());
 

@@ -113,7 +113,7 @@ class ClusterBudgetTest {
 
   /** What a session of the agent reserves for its one call, as the nodes estimate it. */
   private static double oneCallsEstimate() {
-    PricingTable pricing = PricingTable.fromConfig(ConfigFactory.load("troupe.conf").getConfig("troupe.costs.pricing"));
+    PricingTable pricing = PricingTable.fromConfig(ConfigFactory.defaultReference().getConfig("troupe.costs.pricing"));
     LlmRequest request = new LlmRequest("gpt-4o", List.of(ChatMessage.system("You are " + ROLE + "."),
         ChatMessage.user(INPUT)), List.of(), 0, Duration.ofSeconds(1));
     return new CostControl(pricing, 4, 4, BudgetGate.NONE).estimate(request).costUsd();

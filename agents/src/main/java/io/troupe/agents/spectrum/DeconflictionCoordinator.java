@@ -1,6 +1,5 @@
 package io.troupe.agents.spectrum;
 
-import com.typesafe.config.Config;
 import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.readside.Slices;
 import java.time.Duration;
@@ -43,7 +42,7 @@ public final class DeconflictionCoordinator
   private static final Duration MAX_TIMER = Duration.ofHours(1);
 
   public static void init(ActorSystem<?> system) {
-    Settings settings = Settings.from(system.settings().config().getConfig("troupe.deconfliction"));
+    Settings settings = SpectrumSettings.get(system).coordinator();
     SpectrumMetrics.get(system); // exported from the start, before a first request
     // Remembered: a coordinator must keep running to expire allocations on time (theaters are few).
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings))
@@ -73,13 +72,8 @@ public final class DeconflictionCoordinator
     return io.troupe.runtime.broker.TopicNames.problem(theater).isPresent() ? "" : theater;
   }
 
-  /** The coordinator's configuration (troupe.deconfliction in troupe.conf). */
-  public record Settings(ModelConstants model, int snapshotEvery, int endedAllocationsKept) {
-    public static Settings from(Config c) {
-      return new Settings(ModelConstants.from(c.getConfig("model")), c.getInt("snapshot-every"),
-          c.getInt("ended-allocations-kept"));
-    }
-  }
+  /** The coordinator's configuration (troupe.deconfliction; read by {@link SpectrumSettings}). */
+  public record Settings(ModelConstants model, int snapshotEvery, int endedAllocationsKept) {}
 
   // --- protocol ---
 

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 
 /**
  * Every constant of the deconfliction model, so decisions are reproducible and tunable
- * (troupe.deconfliction.model in troupe.conf). Defaults are the documented model's.
+ * (troupe.deconfliction.model in the agents module's reference.conf). Defaults are the documented model's.
  */
 public record ModelConstants(
     double earthRadiusKm,

@@ -27,10 +27,10 @@ public final class Spectrum implements Extension {
   }
 
   Spectrum(ActorSystem<?> system) {
-    var config = system.settings().config();
+    var ask = io.troupe.runtime.node.RuntimeSettings.get(system).ask();
     this.sharding = ClusterSharding.get(system);
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
-    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
+    this.askTimeout = ask.timeout();
+    this.asks = ask.retrying();
   }
 
   /**

@@ -23,9 +23,8 @@ public final class Agents implements Extension {
   }
 
   Agents(ActorSystem<?> system) {
-    var config = system.settings().config();
     this.sharding = ClusterSharding.get(system);
-    this.asks = new RetryingAsk(config.getDuration("troupe.http.ask-timeout"), config.getInt("troupe.http.ask-attempts"));
+    this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
   }
 
   /** Defines the agent or replaces its definition (version 1 when it is new). */

@@ -1,6 +1,5 @@
 package io.troupe.runtime.agent;
 
-import com.typesafe.config.Config;
 import io.troupe.runtime.governance.cost.CostControl;
 import io.troupe.runtime.governance.cost.PricingTable;
 import io.troupe.runtime.llm.LlmProvider;
@@ -11,7 +10,7 @@ import java.util.Map;
 
 /**
  * What a session needs from its node: model providers by name, the tool registry, the response
- * cache, its time limits (troupe.sessions in troupe.conf), and cost control (pricing, budgets).
+ * cache, its time limits (troupe.sessions), and cost control (pricing, budgets).
  */
 public record SessionServices(Map<String, LlmProvider> providers, ToolRegistry tools, ResponseCache cache,
                               Duration llmTimeout, Duration maxDuration, CostControl costs) {
@@ -22,9 +21,9 @@ public record SessionServices(Map<String, LlmProvider> providers, ToolRegistry t
     this(providers, tools, cache, llmTimeout, maxDuration, CostControl.unbudgeted(new PricingTable(java.util.List.of())));
   }
 
-  public static SessionServices from(Config sessions, Map<String, LlmProvider> providers, ToolRegistry tools,
+  public static SessionServices from(SessionSettings sessions, Map<String, LlmProvider> providers, ToolRegistry tools,
                                      CostControl costs) {
-    return new SessionServices(Map.copyOf(providers), tools, new ResponseCache(sessions.getInt("cache-entries")),
-        sessions.getDuration("llm-timeout"), sessions.getDuration("max-duration"), costs);
+    return new SessionServices(Map.copyOf(providers), tools, new ResponseCache(sessions.cacheEntries()),
+        sessions.llmTimeout(), sessions.maxDuration(), costs);
   }
 }

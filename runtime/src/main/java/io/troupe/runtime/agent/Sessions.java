@@ -59,13 +59,12 @@ public final class Sessions implements Extension {
   }
 
   Sessions(ActorSystem<?> system) {
-    var config = system.settings().config();
     this.system = system;
     this.journal = PersistenceQuery.get(Adapter.toClassic(system))
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     this.sharding = ClusterSharding.get(system);
     this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
-    this.asks = new RetryingAsk(config.getDuration("troupe.http.ask-timeout"), config.getInt("troupe.http.ask-attempts"));
+    this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
   }
 
   /** Starts a session of {@code agentName} with {@code input}; fails with {@link Refused} when it may not. */

@@ -43,7 +43,7 @@ public final class Topic
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Topic");
 
   public static void init(ActorSystem<?> system) {
-    int snapshotEvery = system.settings().config().getInt("troupe.broker.snapshot-every");
+    int snapshotEvery = io.troupe.runtime.node.RuntimeSettings.get(system).broker().snapshotEvery();
     BrokerMetrics.get(system); // exported from the start, before a first publish
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), snapshotEvery)));
   }

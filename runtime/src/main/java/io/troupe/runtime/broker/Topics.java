@@ -30,9 +30,8 @@ public final class Topics implements Extension {
   }
 
   Topics(ActorSystem<?> system) {
-    var config = system.settings().config();
     this.sharding = ClusterSharding.get(system);
-    this.asks = new RetryingAsk(config.getDuration("troupe.http.ask-timeout"), config.getInt("troupe.http.ask-attempts"));
+    this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
   }
 
   /** Publishes within the node's ask policy. */

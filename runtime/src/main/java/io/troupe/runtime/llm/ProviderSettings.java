@@ -27,7 +27,7 @@ public record ProviderSettings(String baseUrl, String apiKey, int maxAttempts, D
     }
   }
 
-  /** The defaults of troupe.conf: 4 attempts, backoff from 500 ms up to 20 s. */
+  /** The defaults of the runtime's reference.conf: 4 attempts, backoff from 500 ms up to 20 s. */
   public static ProviderSettings of(String baseUrl, String apiKey) {
     return new ProviderSettings(baseUrl, apiKey, 4, Duration.ofMillis(500), Duration.ofSeconds(20));
   }

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The node's own settings, read once from the {@code troupe} config block (see troupe.conf). */
+/** The node's own settings, read once from the {@code troupe} config block (see the runtime's reference.conf). */
 public record NodeSettings(
     String host,
     int httpPort,

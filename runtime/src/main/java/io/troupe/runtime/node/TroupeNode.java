@@ -84,22 +84,21 @@ public final class TroupeNode implements AutoCloseable {
     this.embedded = embedded;
     this.database = database;
     this.entities = entities;
-    Config config = system.settings().config();
-    this.follower = new io.troupe.runtime.journal.JournalFollower(system, config.getInt("troupe.broker.stream-live-buffer"));
+    RuntimeSettings runtime = RuntimeSettings.get(system);
+    this.follower = new io.troupe.runtime.journal.JournalFollower(system, runtime.broker().streamLiveBuffer());
     this.topicLog = new TopicLog(system, database, follower);
-    this.tools = BuiltInTools.register(new ToolRegistry(), system, topicLog, config.getConfig("troupe.tools"));
+    this.tools = BuiltInTools.register(new ToolRegistry(), system, topicLog, runtime.tools());
     this.tools.register(new CallAgentTool(system));
-    this.costs = io.troupe.runtime.governance.cost.CostControl.from(config.getConfig("troupe.costs"),
-        new io.troupe.runtime.governance.cost.ShardedBudgets(system, config.getDuration("troupe.costs.budget-ask-timeout")));
+    this.costs = io.troupe.runtime.governance.cost.CostControl.from(runtime.costs(),
+        new io.troupe.runtime.governance.cost.ShardedBudgets(system, runtime.costs().budgetAskTimeout()));
     this.costService = new io.troupe.runtime.governance.cost.Costs(system, database, costs.pricing());
-    this.sessionServices = SessionServices.from(config.getConfig("troupe.sessions"),
-        LlmProviders.fromConfig(config.getConfig("troupe.llm")), tools, costs);
+    this.sessionServices = SessionServices.from(runtime.sessions(), LlmProviders.from(runtime.llm()), tools, costs);
     this.inspector = new ClusterInspector(system, entityTypes(), Duration.ofSeconds(3));
     this.health = new HealthProbe(system, database, inspector, settings.dataDir());
     var metrics = io.troupe.runtime.governance.GovernanceMetrics.get(system);
-    this.auditLog = new io.troupe.runtime.governance.security.AuditLog(database,
-        config.getInt("troupe.security.audit.queue-capacity"), config.getInt("troupe.security.audit.batch-size"),
-        config.getDuration("troupe.security.audit.flush-interval"), metrics.auditDropped::inc);
+    var security = runtime.security();
+    this.auditLog = new io.troupe.runtime.governance.security.AuditLog(database, security.auditQueueCapacity(),
+        security.auditBatchSize(), security.auditFlushInterval(), metrics.auditDropped::inc);
   }
 
   /**
@@ -136,6 +135,7 @@ public final class TroupeNode implements AutoCloseable {
     Config base = overrides.withFallback(ConfigFactory.defaultApplication());
     Config loaded = ConfigFactory.load(base);
     NodeSettings settings = NodeSettings.from(loaded);
+    RuntimeSettings.from(loaded); // checks every troupe.* setting before the database or cluster starts
     log.info("Starting Troupe node: {}", settings);
     refuseSplitStorage(settings);
 
@@ -211,9 +211,9 @@ public final class TroupeNode implements AutoCloseable {
     SubscriptionWorker.init(system, topicLog);
     io.troupe.runtime.governance.security.ApiUser.init(system);
     io.troupe.runtime.governance.security.AdminBootstrap.whenUp(system,
-        system.settings().config().getString("troupe.security.admin-token"), settings.dataDir());
+        RuntimeSettings.get(system).security().adminToken(), settings.dataDir());
     RateLimiter.init(system);
-    RateLimits.get(system); // reads troupe.rate-limits now, so a bad value stops the node at start
+    RateLimits.get(system); // the node's limiter, ready before the first request
     entities.forEach(e -> e.init().accept(system));
     system.systemActorOf(ClusterMetricsReporter.create(entityTypes(), settings.clusterPollInterval()),
         "cluster-metrics", Props.empty());

@@ -56,10 +56,10 @@ public final class ReadSide {
       Supplier<JdbcHandler<List<EventEnvelope<E>>, ReadSideSession>> handler) {
     SourceProvider<Offset, EventEnvelope<E>> source =
         EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
-    var config = system.settings().config().getConfig("troupe.read-side");
+    ReadSideSettings settings = io.troupe.runtime.node.RuntimeSettings.get(system).readSide();
     ReadSideDatabase database = ReadSideDatabase.get(system);
     return JdbcProjection.groupedWithin(ProjectionId.of(name, tag), source, database::session, handler, system)
-        .withGroup(config.getInt("group-size"), config.getDuration("group-window"))
+        .withGroup(settings.groupSize(), settings.groupWindow())
         .withRestartBackoff(Duration.ofMillis(500), Duration.ofSeconds(10), 0.2);
   }
 }

@@ -1,6 +1,5 @@
 package io.troupe.runtime.readside;
 
-import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.SQLException;
@@ -29,12 +28,12 @@ public final class ReadSideDatabase implements Extension {
   private final HikariDataSource pool;
 
   private ReadSideDatabase(ActorSystem<?> system) {
-    Config config = system.settings().config();
+    var settings = io.troupe.runtime.node.RuntimeSettings.get(system);
     HikariConfig hikari = new HikariConfig();
-    hikari.setJdbcUrl(config.getString("troupe.db.jdbc-url"));
-    hikari.setUsername(config.getString("troupe.db.user"));
-    hikari.setPassword(config.getString("troupe.db.password"));
-    hikari.setMaximumPoolSize(config.getInt("troupe.read-side.pool-size"));
+    hikari.setJdbcUrl(settings.journalDatabase().jdbcUrl());
+    hikari.setUsername(settings.journalDatabase().user());
+    hikari.setPassword(settings.journalDatabase().password());
+    hikari.setMaximumPoolSize(settings.readSide().poolSize());
     hikari.setMinimumIdle(1);
     hikari.setPoolName("troupe-read-side");
     hikari.setAutoCommit(false);

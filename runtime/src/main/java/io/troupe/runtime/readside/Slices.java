@@ -26,6 +26,7 @@ public final class Slices {
 
   private Slices() {}
 
+  /** Reads and checks N (the settings records and the node's start call this; others ask the system). */
   public static int count(Config config) {
     int slices = config.getInt(CONFIG_PATH);
     if (slices < 1 || slices > MAX) {
@@ -34,8 +35,9 @@ public final class Slices {
     return slices;
   }
 
+  /** The system's N, as read once at start ({@link ReadSideSettings}). */
   public static int count(ActorSystem<?> system) {
-    return count(system.settings().config());
+    return io.troupe.runtime.node.RuntimeSettings.get(system).readSide().slices();
   }
 
   /** The slice of an entity, in 0..slices-1. */

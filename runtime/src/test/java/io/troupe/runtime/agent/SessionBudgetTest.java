@@ -42,7 +42,7 @@ class SessionBudgetTest {
   @BeforeAll
   static void start() throws Exception {
     fixture = NodeFixture.start(Map.of());
-    costs = CostControl.from(ConfigFactory.load("troupe.conf").getConfig("troupe.costs"),
+    costs = CostControl.from(io.troupe.runtime.governance.cost.CostSettings.from(ConfigFactory.defaultReference()),
         new ShardedBudgets(fixture.node.system(), Duration.ofSeconds(5)));
   }
 

@@ -23,8 +23,8 @@ class LlmProvidersTest {
 
   @Test
   void theShippedConfigBuildsBothProviders() {
-    Config llm = ConfigFactory.parseResources("troupe.conf").resolve().getConfig("troupe.llm");
-    Map<String, LlmProvider> providers = LlmProviders.fromConfig(llm);
+    Config llm = ConfigFactory.defaultReference().getConfig("troupe.llm");
+    Map<String, LlmProvider> providers = LlmProviders.from(LlmSettings.from(ConfigFactory.defaultReference()));
     assertEquals(2, providers.size());
     assertInstanceOf(OpenAiChatProvider.class, providers.get("openai"));
     assertInstanceOf(AnthropicMessagesProvider.class, providers.get("anthropic"));
@@ -44,7 +44,7 @@ class LlmProvidersTest {
     assertEquals(Duration.ofMillis(100), openai.initialBackoff());
     assertEquals(Duration.ofSeconds(2), openai.maxBackoff());
     assertFalse(openai.toString().contains("sk-very-secret"), openai.toString());
-    Map<String, LlmProvider> providers = LlmProviders.fromConfig(llm);
+    Map<String, LlmProvider> providers = LlmProviders.from(LlmSettings.from(llm.atPath("troupe.llm")));
     assertFalse(providers.toString().contains("sk-very-secret"));
     assertTrue(providers.get("anthropic").toString().contains("maxTokens=2048"));
   }

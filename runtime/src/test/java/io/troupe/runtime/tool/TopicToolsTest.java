@@ -28,7 +28,7 @@ class TopicToolsTest {
   static void start() throws Exception {
     fixture = NodeFixture.start(Map.of());
     registry = BuiltInTools.register(new ToolRegistry(), fixture.node.system(), fixture.node.topicLog(),
-        fixture.node.system().settings().config().getConfig("troupe.tools"));
+        io.troupe.runtime.node.RuntimeSettings.get(fixture.node.system()).tools());
   }
 
   @AfterAll
@@ -61,11 +61,11 @@ class TopicToolsTest {
   @Test
   void allowedHostsSwitchHttpGetOn() {
     ToolRegistry withHttp = BuiltInTools.register(new ToolRegistry(), fixture.node.system(), fixture.node.topicLog(),
-        ConfigFactory.parseMap(Map.of("http-get.allowed-hosts", " example.org, API.internal ")));
+        ToolSettings.fromToolsBlock(ConfigFactory.parseMap(Map.of("http-get.allowed-hosts", " example.org, API.internal "))));
     assertEquals(Set.of("publish_to_topic", "read_topic", "http_get"), withHttp.names());
     HttpGetTool httpGet = (HttpGetTool) withHttp.get("http_get").orElseThrow();
     assertEquals(Set.of("example.org", "api.internal"), httpGet.allowedHosts());
-    assertEquals(Set.of("a", "b"), BuiltInTools.allowedHosts(
+    assertEquals(Set.of("a", "b"), ToolSettings.allowedHosts(
         ConfigFactory.parseString("http-get.allowed-hosts = [a, \" b \", \"\"]")));
   }
 

@@ -43,9 +43,9 @@ public final class Budget extends EventSourcedBehaviorWithEnforcedReplies<Budget
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Budget");
 
   public static void init(ActorSystem<?> system) {
-    var config = system.settings().config().getConfig("troupe.costs");
-    Duration timeout = config.getDuration("reservation-timeout");
-    int snapshotEvery = config.getInt("snapshot-every");
+    CostSettings costs = io.troupe.runtime.node.RuntimeSettings.get(system).costs();
+    Duration timeout = costs.reservationTimeout();
+    int snapshotEvery = costs.snapshotEvery();
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), timeout, snapshotEvery)));
   }
 

@@ -1,13 +1,12 @@
 package io.troupe.runtime.governance.cost;
 
-import com.typesafe.config.Config;
 import io.troupe.runtime.llm.ChatMessage;
 import io.troupe.runtime.llm.LlmRequest;
 import io.troupe.runtime.llm.ToolCall;
 
 /**
  * What a session needs to keep model spending within budgets: the pricing table, how to estimate
- * a call before it is made, and the budgets to reserve on ({@code troupe.costs} in troupe.conf).
+ * a call before it is made, and the budgets to reserve on ({@link CostSettings}).
  */
 public record CostControl(PricingTable pricing, long defaultOutputTokens, int charsPerToken, BudgetGate budgets) {
 
@@ -16,9 +15,8 @@ public record CostControl(PricingTable pricing, long defaultOutputTokens, int ch
     return new CostControl(pricing, 1000, 4, BudgetGate.NONE);
   }
 
-  public static CostControl from(Config costs, BudgetGate budgets) {
-    return new CostControl(PricingTable.fromConfig(costs.getConfig("pricing")), costs.getLong("default-output-tokens"),
-        costs.getInt("chars-per-token"), budgets);
+  public static CostControl from(CostSettings costs, BudgetGate budgets) {
+    return new CostControl(costs.pricing(), costs.defaultOutputTokens(), costs.charsPerToken(), budgets);
   }
 
   /**

@@ -48,12 +48,12 @@ public final class Costs {
   private final Clock clock;
 
   public Costs(ActorSystem<?> system, Database database, PricingTable pricing) {
-    var config = system.settings().config();
     this.queries = new CostQueries(database);
     this.pricing = pricing;
     this.sharding = ClusterSharding.get(system);
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
-    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
+    var ask = io.troupe.runtime.node.RuntimeSettings.get(system).ask();
+    this.askTimeout = ask.timeout();
+    this.asks = ask.retrying();
     this.clock = NodeClock.get(system).clock();
   }
 

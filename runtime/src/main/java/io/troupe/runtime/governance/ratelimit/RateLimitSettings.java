@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * The {@code troupe.rate-limits} block: each endpoint class's limits (a per-minute and a per-hour
  * one; a class without its own value takes the block's {@code per-minute} / {@code per-hour}),
- * and how nodes lease tokens from the cluster-wide buckets. See troupe.conf for the meaning of
+ * and how nodes lease tokens from the cluster-wide buckets. See the runtime's reference.conf for the meaning of
  * each key.
  *
  * @param limits      per class, its enabled limits (none: the class is not limited)

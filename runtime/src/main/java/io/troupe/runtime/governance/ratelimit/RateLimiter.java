@@ -40,7 +40,7 @@ public final class RateLimiter {
 
   /** Starts sharding for the limiter entities on this node (idempotent). */
   public static void init(ActorSystem<?> system) {
-    RateLimitSettings settings = RateLimitSettings.from(system.settings().config());
+    RateLimitSettings settings = io.troupe.runtime.node.RuntimeSettings.get(system).rateLimits();
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, ctx.getShard()))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }

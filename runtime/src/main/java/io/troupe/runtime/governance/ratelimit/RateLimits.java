@@ -80,7 +80,7 @@ public final class RateLimits implements Extension {
 
   private RateLimits(ActorSystem<?> system) {
     this.system = system;
-    this.settings = RateLimitSettings.from(system.settings().config());
+    this.settings = io.troupe.runtime.node.RuntimeSettings.get(system).rateLimits();
     this.sharding = ClusterSharding.get(system);
     this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
     RateLimiter.init(system);

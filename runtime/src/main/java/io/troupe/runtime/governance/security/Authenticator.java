@@ -51,10 +51,10 @@ public final class Authenticator implements Extension {
   private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
   private Authenticator(ActorSystem<?> system) {
-    var config = system.settings().config();
+    var settings = io.troupe.runtime.node.RuntimeSettings.get(system);
     this.sharding = ClusterSharding.get(system);
-    this.ttl = config.getDuration("troupe.security.credentials-cache-ttl");
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
+    this.ttl = settings.security().credentialsCacheTtl();
+    this.askTimeout = settings.ask().timeout();
     var listener = system.systemActorOf(Behaviors.<Object>receiveMessage(m -> {
       if (m instanceof Changed c) {
         generation.incrementAndGet();

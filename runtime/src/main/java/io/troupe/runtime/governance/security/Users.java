@@ -33,10 +33,10 @@ public final class Users implements Extension {
   }
 
   Users(ActorSystem<?> system) {
-    var config = system.settings().config();
     this.sharding = ClusterSharding.get(system);
-    this.askTimeout = config.getDuration("troupe.http.ask-timeout");
-    this.asks = new RetryingAsk(askTimeout, config.getInt("troupe.http.ask-attempts"));
+    var ask = io.troupe.runtime.node.RuntimeSettings.get(system).ask();
+    this.askTimeout = ask.timeout();
+    this.asks = ask.retrying();
     this.authenticator = Authenticator.get(system);
   }
 

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class PricingTableTest {
 
   private static final PricingTable TABLE =
-      PricingTable.fromConfig(ConfigFactory.load("troupe.conf").getConfig("troupe.costs.pricing"));
+      PricingTable.fromConfig(ConfigFactory.defaultReference().getConfig("troupe.costs.pricing"));
 
   @Test
   void theDefaultsHoldTheIssuesPrices() {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class RateLimitSettingsTest {
 
   private static RateLimitSettings load(Map<String, Object> overrides) {
-    Config config = ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.parseResources("troupe.conf")).resolve();
+    Config config = ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
     return RateLimitSettings.from(config);
   }
 
@@ -53,7 +53,7 @@ class RateLimitSettingsTest {
     assertTrue(s.limitsOf(EndpointClass.READS).isEmpty(), "both off: not limited at all");
     assertEquals(List.of(new Limit(18000, Limit.HOUR)), s.limitsOf(EndpointClass.ADMIN));
     Config unquotedOff = ConfigFactory.parseString("troupe.rate-limits.per-hour = off")
-        .withFallback(ConfigFactory.parseResources("troupe.conf")).resolve();
+        .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
     assertEquals(List.of(new Limit(600, Limit.MINUTE)), RateLimitSettings.from(unquotedOff).limitsOf(EndpointClass.READS));
   }
 

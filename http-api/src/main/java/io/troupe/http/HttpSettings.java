@@ -1,0 +1,35 @@
+package io.troupe.http;
+
+import com.typesafe.config.Config;
+import io.troupe.runtime.node.ConfigChecks;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * The HTTP edge's settings, read once per ActorSystem (defaults and comments in the http-api
+ * module's reference.conf): {@code HttpSettings.get(system)}. The services' ask policy
+ * (troupe.http.ask-timeout, ask-attempts) is the runtime's {@link io.troupe.runtime.node.AskSettings}.
+ *
+ * @param maxBodyBytes the largest request body accepted; larger ones get 413
+ */
+public record HttpSettings(long maxBodyBytes) implements Extension {
+
+  public static HttpSettings get(ActorSystem<?> system) {
+    return Id.INSTANCE.apply(system);
+  }
+
+  public static HttpSettings from(Config config) {
+    return new HttpSettings(ConfigChecks.positiveBytes(config, "troupe.http.max-body-bytes"));
+  }
+
+  /** Extension id: one {@link HttpSettings} per ActorSystem. */
+  public static final class Id extends ExtensionId<HttpSettings> {
+    private static final Id INSTANCE = new Id();
+
+    @Override
+    public HttpSettings createExtension(ActorSystem<?> system) {
+      return from(system.settings().config());
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package io.troupe.runtime.agent;
+
+import com.typesafe.config.Config;
+import io.troupe.runtime.node.ConfigChecks;
+import java.time.Duration;
+
+/**
+ * Sessions' settings (troupe.sessions in the runtime's reference.conf).
+ *
+ * @param llmTimeout       a model call (with its retries) that takes longer fails the session
+ * @param maxDuration      a session still running after this long ends with status TIMEOUT
+ * @param cacheEntries     model replies kept per node for exact repeats of deterministic calls
+ * @param defaultListLimit page size of session and agent lists when none is asked for
+ * @param maxListLimit     the largest page allowed
+ */
+public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cacheEntries, int defaultListLimit,
+                              int maxListLimit) {
+
+  public static SessionSettings from(Config config) {
+    return new SessionSettings(
+        ConfigChecks.positiveDuration(config, "troupe.sessions.llm-timeout"),
+        ConfigChecks.positiveDuration(config, "troupe.sessions.max-duration"),
+        ConfigChecks.positiveInt(config, "troupe.sessions.cache-entries"),
+        ConfigChecks.positiveInt(config, "troupe.sessions.default-list-limit"),
+        ConfigChecks.positiveInt(config, "troupe.sessions.max-list-limit"));
+  }
+}

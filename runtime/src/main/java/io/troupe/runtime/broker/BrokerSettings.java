@@ -1,0 +1,29 @@
+package io.troupe.runtime.broker;
+
+import com.typesafe.config.Config;
+import io.troupe.runtime.node.ConfigChecks;
+import java.time.Duration;
+
+/**
+ * The message broker's settings (troupe.broker in the runtime's reference.conf).
+ *
+ * @param defaultReadLimit page size of GET .../messages when none is asked for
+ * @param maxReadLimit     the largest page allowed
+ * @param streamKeepAlive  SSE comment lines on idle streams, this often
+ * @param streamLiveBuffer live messages buffered per SSE stream
+ * @param maxStreams       SSE streams open at once on a node
+ * @param snapshotEvery    a topic snapshots its offset every this many messages
+ */
+public record BrokerSettings(int defaultReadLimit, int maxReadLimit, Duration streamKeepAlive, int streamLiveBuffer,
+                             int maxStreams, int snapshotEvery) {
+
+  public static BrokerSettings from(Config config) {
+    return new BrokerSettings(
+        ConfigChecks.positiveInt(config, "troupe.broker.default-read-limit"),
+        ConfigChecks.positiveInt(config, "troupe.broker.max-read-limit"),
+        ConfigChecks.positiveDuration(config, "troupe.broker.stream-keep-alive"),
+        ConfigChecks.positiveInt(config, "troupe.broker.stream-live-buffer"),
+        ConfigChecks.positiveInt(config, "troupe.broker.max-streams"),
+        ConfigChecks.positiveInt(config, "troupe.broker.snapshot-every"));
+  }
+}
