@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import io.troupe.runtime.agent.SessionState.ToolCallRecord;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingTool;
@@ -18,8 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,19 +28,10 @@ import org.junit.jupiter.api.Test;
  * runs again with the same call id, a completed tool call never runs again, a finished session
  * stays finished.
  */
+@TroupeNodeTest
 class SessionRecoveryTest {
 
-  private static NodeFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
-  }
-
-  @AfterAll
-  static void stop() {
-    fixture.close();
-  }
+  @FromNode private static NodeFixture fixture;
 
   @Test
   void aModelCallInFlightIsAskedAgainAfterARestart() throws Exception {
