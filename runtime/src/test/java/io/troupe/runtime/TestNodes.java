@@ -81,6 +81,11 @@ public final class TestNodes {
     settings.put("troupe.seed-nodes", String.join(",", seeds));
     settings.put("troupe.metrics.cluster-poll-interval", "1s");
     settings.put("pekko.cluster.split-brain-resolver.stable-after", "3s");
+    // Gossip and leader actions five times as often as by default: a node joins, and a node
+    // that leaves is Removed, in a fraction of a second instead of a few (failure detection unchanged).
+    settings.put("pekko.cluster.gossip-interval", "200ms");
+    settings.put("pekko.cluster.leader-actions-interval", "200ms");
+    settings.put("pekko.cluster.periodic-tasks-initial-delay", "200ms");
     settings.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
     settings.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     settings.putAll(extra);
