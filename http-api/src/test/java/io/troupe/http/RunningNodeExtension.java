@@ -18,11 +18,16 @@ public final class RunningNodeExtension implements BeforeAllCallback, ParameterR
 
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RunningNodeExtension.class);
 
-  /** The nodes of one class, closed together. */
+  /**
+   * The nodes of one class, closed youngest first: each leaves while the oldest (which hosts the
+   * shard coordinators) is still there, instead of every coordinator moving once per node.
+   */
   private record Nodes(List<RunningNode> all) implements AutoCloseable {
     @Override
     public void close() {
-      all.forEach(RunningNode::close);
+      for (int i = all.size() - 1; i >= 0; i--) {
+        all.get(i).close();
+      }
     }
   }
 
