@@ -9,40 +9,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Analytics over real HTTP on one node: what the API did shows up, after the read side's lag, in
  * the analytics endpoints, filled by the projections from the journal.
  */
+@RunningNodeTest
 class AnalyticsRoutesTest {
 
   /** The read side lags by the read journal's polling and the group window; generous for a busy machine. */
   private static final Duration READ_SIDE_LAG = Duration.ofSeconds(20);
 
-  private static RunningNode node;
-  private static HttpClientForTests http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-    http = node.http;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @FromNode private static HttpClientForTests http;
 
   /** Polls GET {@code path} until its JSON satisfies {@code done}; answers that JSON. */
   private static JsonNode awaitAnalytics(String path, String what, Predicate<JsonNode> done) {

@@ -3,10 +3,7 @@ package io.troupe.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.runtime.TestDatabase;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.troupe.runtime.FromNode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,22 +11,11 @@ import org.junit.jupiter.api.Test;
  * the minute, before any key is looked up (a valid one included: the node cannot tell a guesser's
  * valid key from a stolen one); requests without a key are still a plain 401.
  */
+@RunningNodeTest(config = "troupe.security.auth-failures-per-minute = " + AuthThrottleTest.ALLOWED)
 class AuthThrottleTest {
 
-  private static final int ALLOWED = 5;
-  private static RunningNode node;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh(), Map.of("troupe.security.auth-failures-per-minute", ALLOWED));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  static final int ALLOWED = 5;
+  @FromNode private static RunningNode node;
 
   @Test
   void anAddressThatGuessesIsRefusedForTheRestOfTheMinute() {

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,8 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,27 +35,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * nothing: each case publishes one good message to its own topic first, and afterwards the topic
  * still holds exactly that message and the next good publish gets offset 2.
  */
+@RunningNodeTest
 class BadInputTest {
 
   private static final int ONE_MIB = 1024 * 1024;
   private static final AtomicInteger TOPICS = new AtomicInteger();
   private static final String GOOD = body("alice", null, "note", "{\"ok\":true}");
 
-  private static RunningNode node;
-  private static HttpClientForTests http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-    http = node.http;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @FromNode private static HttpClientForTests http;
 
   /** A rejected publish: its Content-Type, body, expected status and (for 400s) the fields named. */
   record BadPublish(String name, String contentType, String body, int status, List<String> fields) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.governance.cost.BudgetGate;
 import io.troupe.runtime.governance.cost.CostControl;
 import io.troupe.runtime.governance.cost.PricingTable;
@@ -13,14 +14,11 @@ import io.troupe.runtime.llm.LlmRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * <p>The nodes estimate 4 output tokens per call and the agent answers in at most 4, so estimates
  * never undershoot and a call's estimate is close to its cost: the limit binds on real spending.
  */
+@RunningNodeTest(nodes = 3, config = "troupe.costs.default-output-tokens = 4")
 class ClusterBudgetTest {
 
   private static final int SESSIONS = 24;
@@ -39,17 +38,7 @@ class ClusterBudgetTest {
   private static final String ROLE = "A thrifty answerer";
   private static final String INPUT = "What is the answer?";
   private static final String ANSWER = "Forty-two."; // 10 characters: 2 output tokens
-  private static final List<RunningNode> nodes = new ArrayList<>();
-
-  @BeforeAll
-  static void startCluster() throws Exception {
-    nodes.addAll(RunningNode.cluster(3, Map.of("troupe.costs.default-output-tokens", 4)));
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    nodes.forEach(RunningNode::close);
-  }
+  @FromNode private static final List<RunningNode> nodes = new ArrayList<>();
 
   @Test
   void concurrentSessionsOnSeveralNodesDoNotOverspendTheUsersBudget() throws Exception {

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
+import io.troupe.runtime.FromNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -14,9 +13,10 @@ import org.junit.jupiter.api.Test;
  * Who may read and set what, through the node's real edge with real keys: a USER reads only its
  * own costs, sets no budget and sees no admin view; READONLY reads no costs at all.
  */
+@RunningNodeTest
 class CostAccessTest {
 
-  private static RunningNode node;
+  @FromNode private static RunningNode node;
   private static HttpClientForTests alice;
   private static HttpClientForTests reader;
   /** The USER's generated id, and another user's. */
@@ -25,18 +25,10 @@ class CostAccessTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
     SecurityCalls.UserKey a = SecurityCalls.userWithKey(node.http, "alice", "USER");
     aliceId = a.userId();
     alice = node.http.as(a.key());
     reader = node.http.as(SecurityCalls.userWithKey(node.http, "rita", "READONLY").key());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
   }
 
   @Test

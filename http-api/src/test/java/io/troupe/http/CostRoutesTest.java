@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,26 +20,13 @@ import org.junit.jupiter.api.Test;
  * is charged, one beyond it ends BUDGET_EXCEEDED without calling the model, and every report
  * shows them after the read side's lag. Bad input is a 400 naming the field, and changes nothing.
  */
+@RunningNodeTest
 class CostRoutesTest {
 
   private static final Duration READ_SIDE_LAG = Duration.ofSeconds(20);
   private static final String TOOL_THEN_ANSWER = AgentCalls.toolThenAnswer("reading", "read_topic",
       "{\"topic\":\"cost-news\"}", "Nothing new.");
-  private static RunningNode node;
-  private static HttpClientForTests http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-    http = node.http;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @FromNode private static HttpClientForTests http;
 
   private static JsonNode await(String path, String what, Predicate<JsonNode> done) {
     return Eventually.await(READ_SIDE_LAG, what + " at " + path, () -> {

@@ -3,26 +3,15 @@ package io.troupe.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** An Idempotency-Key makes a retried publish or deconfliction request safe: one effect, the first answer. */
+@RunningNodeTest
 class IdempotentPublishTest {
 
-  private static RunningNode node;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @FromNode private static RunningNode node;
 
   private static HttpClientForTests.Answer publish(String topic, String key) {
     return node.http.send("POST", "/api/v1/topics/" + topic + "/messages",

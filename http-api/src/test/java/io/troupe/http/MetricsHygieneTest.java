@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.troupe.runtime.FromNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * name is there with its type; names and labels follow Prometheus conventions and the README's
  * naming rule; and every metric the shipped dashboards and alert rules read is one the node exports.
  */
+@RunningNodeTest
 class MetricsHygieneTest {
 
   /** The metric API: DESIGN.md's Metrics section and the README's table, with each family's type. */
@@ -98,13 +99,12 @@ class MetricsHygieneTest {
   private static final Pattern SAMPLE = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})? \\S+$");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
 
-  private static RunningNode node;
+  @FromNode private static RunningNode node;
   private static String text;
   private static Map<String, String> types;
 
   @BeforeAll
   static void scrape() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
     // One publish and one decision, so the labelled families have children and their labels are checked.
     BrokerCalls.publish(node.http, "hygiene", "1");
     SpectrumCalls.decide(node.http, SpectrumCalls.request("t-hygiene", "a", 1000));
@@ -116,13 +116,6 @@ class MetricsHygieneTest {
     Matcher m = TYPE.matcher(text);
     while (m.find()) {
       types.put(m.group(1), m.group(2));
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
     }
   }
 

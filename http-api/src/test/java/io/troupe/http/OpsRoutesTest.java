@@ -7,33 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Health probes, Prometheus metrics and the cluster view of a single running node. */
+@RunningNodeTest
 class OpsRoutesTest {
 
-  private static RunningNode node;
-  private static HttpClientForTests http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-    http = node.http;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @FromNode private static RunningNode node;
+  @FromNode private static HttpClientForTests http;
 
   @Test
   void healthReportsDatabaseClusterAndSystemFigures() {

@@ -3,28 +3,14 @@ package io.troupe.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.runtime.TestDatabase;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.troupe.runtime.FromNode;
 import org.junit.jupiter.api.Test;
 
 /** With troupe.security.protect-metrics on, /metrics needs a key with metrics:read; /health stays open. */
+@RunningNodeTest(config = "troupe.security.protect-metrics = on")
 class ProtectedMetricsTest {
 
-  private static RunningNode node;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh(), Map.of("troupe.security.protect-metrics", "on"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @FromNode private static RunningNode node;
 
   @Test
   void metricsNeedAKeyHealthDoesNot() {

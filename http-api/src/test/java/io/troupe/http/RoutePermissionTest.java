@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.governance.Role;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +18,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,24 +27,17 @@ import org.junit.jupiter.api.Test;
  * covers every route the routes classes define, so a new route without a permission fails here
  * (besides being unreachable: the guard lets through only routes in the table).
  */
+@RunningNodeTest
 class RoutePermissionTest {
 
-  private static RunningNode node;
+  @FromNode private static RunningNode node;
   private static final Map<Role, HttpClientForTests> AS = new EnumMap<>(Role.class);
 
   @BeforeAll
   static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
     AS.put(Role.ADMIN, node.http);
     AS.put(Role.USER, node.http.as(SecurityCalls.userWithKey(node.http, "a user", "USER").key()));
     AS.put(Role.READONLY, node.http.as(SecurityCalls.userWithKey(node.http, "a reader", "READONLY").key()));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
   }
 
   /** A concrete path for a template: each variable becomes a plausible (absent) name. */

@@ -2,12 +2,11 @@ package io.troupe.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.troupe.runtime.FromNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,22 +15,12 @@ import org.junit.jupiter.api.Test;
  * although every node had the credentials cached; and a key's rate limit holds in total when its
  * requests are spread over the three nodes.
  */
+@RunningNodeTest(nodes = 3, config = "troupe.rate-limits.classes.deconfliction.per-minute = " + SecurityClusterTest.DECONFLICTION_PER_MINUTE)
 class SecurityClusterTest {
 
   private static final Duration WITHIN = Duration.ofSeconds(1);
-  private static final int DECONFLICTION_PER_MINUTE = 12;
-  private static final List<RunningNode> nodes = new ArrayList<>();
-
-  @BeforeAll
-  static void startCluster() throws Exception {
-    nodes.addAll(RunningNode.cluster(3, Map.of(
-        "troupe.rate-limits.classes.deconfliction.per-minute", DECONFLICTION_PER_MINUTE)));
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    nodes.forEach(RunningNode::close);
-  }
+  static final int DECONFLICTION_PER_MINUTE = 12;
+  @FromNode private static final List<RunningNode> nodes = new ArrayList<>();
 
   @Test
   void aRevokedKeyIsRefusedOnEveryNodeWithinASecond() {

@@ -6,37 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.TestDatabase;
 import io.troupe.runtime.TestNodes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Users, roles, keys, permission checks and the audit log over HTTP, on a real node. */
+@RunningNodeTest
 class SecurityRoutesTest {
 
-  private static RunningNode node;
-  private static HttpClientForTests admin;
-  private static LogCapture logs;
-
-  @BeforeAll
-  static void start() throws Exception {
-    logs = LogCapture.open();
-    node = RunningNode.startAlone(TestDatabase.fresh());
-    admin = node.http;
-  }
+  @FromNode private static HttpClientForTests admin;
+  /** Opened when the class initializes, before its node starts (see RunningNodeTest): the node's start is captured too. */
+  private static final LogCapture logs = LogCapture.open();
 
   @AfterAll
   static void stop() {
-    if (node != null) {
-      node.close();
-    }
-    if (logs != null) {
-      logs.close();
-    }
+    logs.close();
   }
 
   @Test

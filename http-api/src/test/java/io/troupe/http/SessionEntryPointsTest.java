@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,26 +28,20 @@ import org.junit.jupiter.api.Test;
  * message on a subscribed topic — agree on who owns the session and who pays for it (the same
  * API user in all three), and go through the one session service, so they share its ask policy.
  */
+@RunningNodeTest
 class SessionEntryPointsTest {
 
-  private static RunningNode node;
+  @FromNode private static RunningNode node;
   private static HttpClientForTests ana;
   private static String anaId;
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
     SecurityCalls.UserKey key = SecurityCalls.userWithKey(node.http, "ana", "USER");
     anaId = key.userId();
     ana = node.http.as(key.key());
   }
 
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
 
   @Test
   void httpCallAgentAndSubscriptionSessionsAllBelongToAndChargeTheSameUser() {

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
-import io.troupe.runtime.TestNodes;
-import io.troupe.runtime.db.DatabaseTarget;
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.tool.Tool;
 import io.troupe.runtime.tool.ToolContext;
 import java.time.Duration;
@@ -20,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,12 +27,13 @@ import org.junit.jupiter.api.Test;
  * surviving node; the interrupted call is attempted again with the same call id; the calls that
  * had completed are never attempted again.
  */
+@RunningNodeTest(nodes = 3)
 class SessionFailoverTest {
 
   /** Every attempt of every call: (call id, node that ran it). */
   private static final List<String[]> ATTEMPTS = new CopyOnWriteArrayList<>();
   private static final Map<String, Integer> RUNNING_ON = new ConcurrentHashMap<>();
-  private static final List<RunningNode> nodes = new ArrayList<>();
+  @FromNode private static final List<RunningNode> nodes = new ArrayList<>();
 
   /** Takes 2 s; records each attempt and the node it ran on. */
   record SlowStep(int node) implements Tool {
@@ -63,25 +61,12 @@ class SessionFailoverTest {
     }
   }
 
+  /** Every node runs the slow tool, recording itself as the node of each attempt. */
   @BeforeAll
-  static void startCluster() throws Exception {
-    DatabaseTarget db = TestDatabase.fresh();
-    List<TestNodes.Ports> ports = List.of(TestNodes.Ports.free(), TestNodes.Ports.free(), TestNodes.Ports.free());
-    for (int i = 0; i < 3; i++) {
-      RunningNode n = RunningNode.start(db, ports.get(i), List.of(ports.get(0).seed()), Map.of());
-      n.node.tools().register(new SlowStep(i));
-      nodes.add(n);
+  static void registerTheSlowStep() {
+    for (int i = 0; i < nodes.size(); i++) {
+      nodes.get(i).node.tools().register(new SlowStep(i));
     }
-    for (RunningNode n : nodes) {
-      n.awaitReady(Duration.ofSeconds(60));
-    }
-    awaitTrue("three members up", Duration.ofSeconds(60), () ->
-        nodes.get(0).http.get("/api/v1/cluster").json().get("members").size() == 3);
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    nodes.forEach(RunningNode::close);
   }
 
   @Test

@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,28 +20,22 @@ import org.junit.jupiter.api.Test;
  * cursor on an agent's sessions and on the audit log, and a finished session read without its
  * entity.
  */
+@RunningNodeTest
 class SessionListsTest {
 
-  private static RunningNode node;
+  @FromNode private static RunningNode node;
   private static HttpClientForTests http;
   private static HttpClientForTests bea;
   private static String beaId;
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
     http = node.http;
     SecurityCalls.UserKey key = SecurityCalls.userWithKey(http, "bea", "USER");
     beaId = key.userId();
     bea = http.as(key.key());
   }
 
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
 
   private static String startAs(HttpClientForTests client, String agent, String input) {
     return client.postJson("/api/v1/agents/" + agent + "/sessions", "{\"input\":\"" + input + "\"}").json()

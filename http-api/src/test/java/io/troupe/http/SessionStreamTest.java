@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.troupe.runtime.TestDatabase;
-import io.troupe.runtime.TestNodes;
+import io.troupe.runtime.FromNode;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * by itself, resumable; and live for running sessions, whose model (an OpenAI-compatible stand-in
  * on loopback) answers only when the test lets it. Cancelling a running session is here too.
  */
+@RunningNodeTest
 class SessionStreamTest {
 
   private static final Duration END_TIMEOUT = Duration.ofSeconds(30);
@@ -39,17 +40,17 @@ class SessionStreamTest {
       List.of("start", "metadata", "tool_start", "tool_end", "metadata", "done");
 
   private static HeldModel model;
-  private static RunningNode node;
-  private static HttpClientForTests http;
+  @FromNode private static HttpClientForTests http;
   private static String notifier;
 
-  @BeforeAll
-  static void startNode() throws Exception {
+  /** The node's OpenAI-compatible model is the held stand-in, started here, before the node. */
+  static Map<String, Object> nodeConfig() throws IOException {
     model = new HeldModel();
-    node = RunningNode.start(TestDatabase.fresh(), TestNodes.Ports.free(), List.of(),
-        Map.of("troupe.llm.openai.base-url", model.baseUrl(), "troupe.llm.max-attempts", 1));
-    node.awaitReady(Duration.ofSeconds(60));
-    http = node.http;
+    return Map.of("troupe.llm.openai.base-url", model.baseUrl(), "troupe.llm.max-attempts", 1);
+  }
+
+  @BeforeAll
+  static void defineNotifier() {
     notifier = uniqueName("stream-notifier");
     define(http, notifier, scripted("Notifier", List.of("publish_to_topic"), toolThenAnswer("Publishing.",
         "publish_to_topic", "{\"topic\":\"stream-alerts\",\"messageType\":\"alert\",\"content\":{\"level\":\"high\"}}",
@@ -57,10 +58,7 @@ class SessionStreamTest {
   }
 
   @AfterAll
-  static void stopNode() {
-    if (node != null) {
-      node.close();
-    }
+  static void stopModel() {
     if (model != null) {
       model.close();
     }

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,26 +32,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the theater lists no allocation and the next good request is its first decision and allocation.
  * Boundary values that are valid are accepted.
  */
+@RunningNodeTest
 class SpectrumBadInputTest {
 
   private static final AtomicInteger THEATERS = new AtomicInteger();
   private static final String GOOD_ROE = "{\"restrictedBands\":[{\"minMhz\":2400,\"maxMhz\":2500,\"severity\":\"HIGH\"}]}";
 
-  private static RunningNode node;
-  private static HttpClientForTests http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-    http = node.http;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @FromNode private static HttpClientForTests http;
 
   /** A change to a valid request body, and the fields the 400 must name. */
   record Case(String name, List<String> fields, Consumer<ObjectNode> change) {

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -25,28 +25,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Spectrum deconfliction over real HTTP on one node: decisions, ROE, allocations' lifecycle, metrics. */
+@RunningNodeTest
 class SpectrumRoutesTest {
 
-  private static RunningNode node;
-  private static HttpClientForTests http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-    http = node.http;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @FromNode private static HttpClientForTests http;
 
   @Test
   void approvedRequestGetsAnAllocationReadableWithTheRequestsFields() {

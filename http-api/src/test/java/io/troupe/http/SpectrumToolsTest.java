@@ -4,28 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Agents use the spectrum through tools: request, read the plan, release; the built-in manager exists. */
+@RunningNodeTest
 class SpectrumToolsTest {
 
-  private static RunningNode node;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @FromNode private static RunningNode node;
 
   private static JsonNode awaitFinished(String sessionId) throws InterruptedException {
     Instant deadline = Instant.now().plus(Duration.ofSeconds(30));

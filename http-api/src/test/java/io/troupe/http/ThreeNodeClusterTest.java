@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.FromNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.MethodOrderer;
@@ -25,21 +23,12 @@ import org.junit.jupiter.api.Order;
  * log, and after a node leaves every message is still readable through the other two.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@RunningNodeTest(nodes = 3)
 class ThreeNodeClusterTest {
 
   private static final int TOPICS = 24;
   private static final int MESSAGES_PER_TOPIC = 3;
-  private static final List<RunningNode> nodes = new ArrayList<>();
-
-  @BeforeAll
-  static void startCluster() throws Exception {
-    nodes.addAll(RunningNode.cluster(3, Map.of()));
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    nodes.forEach(RunningNode::close);
-  }
+  @FromNode private static final List<RunningNode> nodes = new ArrayList<>();
 
   @Test
   @Order(1)

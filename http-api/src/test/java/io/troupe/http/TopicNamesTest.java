@@ -11,38 +11,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Topic and subscriber names: 1–128 characters of [A-Za-z0-9._-]; anything else is a 400. */
+@RunningNodeTest
 class TopicNamesTest {
 
   private static final String LONGEST = "L".repeat(64) + "a.b_c-D9".repeat(8);
   private static final String ONE_TOO_LONG = "x".repeat(129);
   private static final String ACK = "{\"offset\":0}";
 
-  private static RunningNode node;
-  private static HttpClientForTests http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-    http = node.http;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @FromNode private static HttpClientForTests http;
 
   static Stream<String> validNames() {
     return Stream.of("a", "Z", "0", "Mixed.Case_name-09", "...", "-_-", LONGEST);

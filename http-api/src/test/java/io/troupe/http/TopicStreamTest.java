@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.runtime.TestDatabase;
+import io.troupe.runtime.FromNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,31 +15,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** GET /api/v1/topics/{topic}/stream: SSE replay from an offset, then live messages, resumable. */
+/**
+ * GET /api/v1/topics/{topic}/stream: SSE replay from an offset, then live messages, resumable.
+ * Keep-alives every second instead of 15: a closed stream is noticed at the next write, and every
+ * stream here carries keep-alives between its messages.
+ */
+@RunningNodeTest(config = "troupe.broker.stream-keep-alive = 1s")
 class TopicStreamTest {
 
   private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(20);
   private static final Pattern LIVE_STREAMS = Pattern.compile("(?m)^embm_broker_live_streams (\\S+)$");
 
-  private static RunningNode node;
-  private static HttpClientForTests http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = RunningNode.startAlone(TestDatabase.fresh());
-    http = node.http;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @FromNode private static HttpClientForTests http;
 
   private static SseStream open(String topic, String query, Map<String, String> headers) {
     return SseStream.open(http.base, "/api/v1/topics/" + topic + "/stream" + query, headers);
@@ -159,7 +148,7 @@ class TopicStreamTest {
       assertEquals(before + 1, liveStreams(), "the open stream is counted");
     }
     // The node may notice the closed connection only when it next writes to it (a keep-alive
-    // comment every 15 s), so this bound is a few keep-alive periods.
+    // comment every second here, 15 s by default), so this bound is many keep-alive periods.
     Eventually.await(Duration.ofSeconds(60), "live stream count back to " + before,
         () -> liveStreams() == before ? Optional.of(true) : Optional.empty());
   }

@@ -4,42 +4,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.MovableClock;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The coordinator entity on a real node and PostgreSQL journal: recovery, expiry, serialization. */
+@TroupeNodeTest
 class DeconflictionCoordinatorTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final DeconflictionCoordinator.Settings SETTINGS =
       new DeconflictionCoordinator.Settings(ModelConstants.DEFAULT, 500, 10_000);
   /** The node's clock: allocations expire when it is moved past their end, not after a wait. */
-  private static final MovableClock CLOCK = new MovableClock();
-  private static NodeFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of(), CLOCK);
-  }
-
-  @AfterAll
-  static void stop() {
-    fixture.close();
-  }
+  @FromNode private static MovableClock CLOCK;
+  @FromNode private static NodeFixture fixture;
 
   private static ActorRef<DeconflictionCoordinator.Command> coordinator(String theater) {
     return fixture.testKit.spawn(DeconflictionCoordinator.create(theater, SETTINGS));

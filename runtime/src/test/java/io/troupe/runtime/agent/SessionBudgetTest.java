@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.prometheus.client.CollectorRegistry;
 import io.troupe.monitoring.Metrics;
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
 import io.troupe.runtime.governance.cost.Budget;
 import io.troupe.runtime.governance.cost.BudgetPeriod;
@@ -24,7 +26,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,22 +34,17 @@ import org.junit.jupiter.api.Test;
  * cover is never made and the session ends ERROR with reason BUDGET_EXCEEDED in its events; a
  * call that fits is reserved, then settled at its actual cost and counted in the cost metrics.
  */
+@TroupeNodeTest
 class SessionBudgetTest {
 
   private static final AtomicInteger NAMES = new AtomicInteger();
-  private static NodeFixture fixture;
+  @FromNode private static NodeFixture fixture;
   private static CostControl costs;
 
   @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
+  static void start() {
     costs = CostControl.from(io.troupe.runtime.governance.cost.CostSettings.from(ConfigFactory.defaultReference()),
         new ShardedBudgets(fixture.node.system(), Duration.ofSeconds(5)));
-  }
-
-  @AfterAll
-  static void stop() {
-    fixture.close();
   }
 
   private static SessionServices services(RecordingProvider model) {

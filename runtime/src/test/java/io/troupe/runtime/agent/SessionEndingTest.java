@@ -11,8 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.MovableClock;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import io.troupe.runtime.agent.SessionState.ToolCallRecord;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingTool;
@@ -21,29 +23,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * How a session ends other than with an answer: too many iterations, a failed model call, a
  * provider the node does not have, a cancel, its maximum duration; and a repeated Start.
  */
+@TroupeNodeTest
 class SessionEndingTest {
 
   /** The node's clock: a session's maximum duration passes when it is moved. */
-  private static final MovableClock CLOCK = new MovableClock();
-  private static NodeFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of(), CLOCK);
-  }
-
-  @AfterAll
-  static void stop() {
-    fixture.close();
-  }
+  @FromNode private static MovableClock CLOCK;
+  @FromNode private static NodeFixture fixture;
 
   @Test
   void aModelThatNeverStopsCallingToolsEndsAtMaxIterations() throws Exception {

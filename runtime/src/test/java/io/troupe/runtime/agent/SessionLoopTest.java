@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import io.troupe.runtime.agent.SessionState.ToolCallRecord;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingTool;
@@ -26,8 +28,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,19 +35,10 @@ import org.junit.jupiter.api.Test;
  * tool calls (journaled before and after they run) → model again, with tool results and tool
  * errors going back to the model.
  */
+@TroupeNodeTest
 class SessionLoopTest {
 
-  private static NodeFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
-  }
-
-  @AfterAll
-  static void stop() {
-    fixture.close();
-  }
+  @FromNode private static NodeFixture fixture;
 
   @Test
   void aTextOnlyAnswerCompletesTheSessionInOneIteration() throws Exception {

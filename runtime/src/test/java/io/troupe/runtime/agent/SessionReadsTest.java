@@ -3,13 +3,14 @@ package io.troupe.runtime.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.governance.Role;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -17,27 +18,18 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Reading a session goes to the journal, not to its entity: a finished session (or an id no
  * session has) is answered without waking an entity, with the same view the entity would give.
  */
+@TroupeNodeTest
 class SessionReadsTest {
 
-  private static NodeFixture fixture;
+  @FromNode private static NodeFixture fixture;
 
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
-  }
 
-  @AfterAll
-  static void stop() {
-    fixture.close();
-  }
 
   private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
     return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -10,8 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.MovableClock;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import io.troupe.runtime.agent.SessionState.ToolCallRecord;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingTool;
@@ -19,8 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,21 +29,12 @@ import org.junit.jupiter.api.Test;
  * runs again with the same call id, a completed tool call never runs again, a finished session
  * stays finished.
  */
+@TroupeNodeTest
 class SessionRecoveryTest {
 
   /** The node's clock: a session's maximum duration passes when it is moved. */
-  private static final MovableClock CLOCK = new MovableClock();
-  private static NodeFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of(), CLOCK);
-  }
-
-  @AfterAll
-  static void stop() {
-    fixture.close();
-  }
+  @FromNode private static MovableClock CLOCK;
+  @FromNode private static NodeFixture fixture;
 
   @Test
   void aModelCallInFlightIsAskedAgainAfterARestart() throws Exception {

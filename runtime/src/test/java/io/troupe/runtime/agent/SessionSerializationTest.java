@@ -2,7 +2,7 @@ package io.troupe.runtime.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.SerializationTestSystem;
 import io.troupe.runtime.agent.SessionState.ToolCallRecord;
 import io.troupe.runtime.llm.ChatMessage;
 import io.troupe.runtime.llm.LlmResponse;
@@ -11,13 +11,12 @@ import io.troupe.runtime.llm.Usage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,18 +33,12 @@ class SessionSerializationTest {
   private static final ToolCall CALL = new ToolCall("call_1_1", "count", "{\"n\":1}");
   private static final LlmResponse RESPONSE = new LlmResponse("thinking", List.of(CALL), new Usage(12, 3), "tool_calls");
 
-  private static NodeFixture fixture;
-  private static SerializationTestKit serialization;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
-    serialization = new SerializationTestKit(fixture.node.system());
-  }
+  private static final ActorTestKit testKit = SerializationTestSystem.start();
+  private static final SerializationTestKit serialization = new SerializationTestKit(testKit.system());
 
   @AfterAll
   static void stop() {
-    fixture.close();
+    testKit.shutdownTestKit();
   }
 
   private static List<Session.Event> events() {
@@ -72,7 +65,7 @@ class SessionSerializationTest {
 
   @Test
   void everySessionCommandAndReplyRoundTrips() {
-    TestProbe<Object> probe = fixture.testKit.createTestProbe();
+    TestProbe<Object> probe = testKit.createTestProbe();
     SessionState state = running();
     List<Object> messages = List.of(
         new Session.Start("scout", DEFINITION, "find it", "user-1", probe.getRef().unsafeUpcast()),
@@ -123,7 +116,7 @@ class SessionSerializationTest {
 
   @Test
   void theCommandsCarryingAModelResponseKeepItIntact() {
-    Serialization ser = SerializationExtension.get(fixture.node.system().classicSystem());
+    Serialization ser = SerializationExtension.get(testKit.system().classicSystem());
     Session.LlmDone done = new Session.LlmDone(1, RESPONSE, false, true, 250, null);
     byte[] bytes = ser.serialize(done).get();
     Session.LlmDone back = (Session.LlmDone) ser.deserialize(bytes, Session.LlmDone.class).get();

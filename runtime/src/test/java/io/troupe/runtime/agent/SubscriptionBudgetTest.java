@@ -3,7 +3,9 @@ package io.troupe.runtime.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.governance.cost.Budget;
 import io.troupe.runtime.governance.cost.BudgetPeriod;
@@ -13,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,21 +22,14 @@ import org.junit.jupiter.api.Test;
  * is the one that decides: a publisher without budget is refused there (the session ends
  * BUDGET_EXCEEDED against that user, and no model is called), not charged to anyone else.
  */
+// The model is priced (gpt-4o) but never reachable: a call the budget refuses is never sent.
+@TroupeNodeTest(config = "troupe.llm.openai.base-url = \"http://127.0.0.1:9/v1\"")
 class SubscriptionBudgetTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
-  private static NodeFixture fixture;
+  @FromNode private static NodeFixture fixture;
 
-  @BeforeAll
-  static void start() throws Exception {
-    // The model is priced (gpt-4o) but never reachable: a call the budget refuses is never sent.
-    fixture = NodeFixture.start(Map.of("troupe.llm.openai.base-url", "http://127.0.0.1:9/v1"));
-  }
 
-  @AfterAll
-  static void stop() {
-    fixture.close();
-  }
 
   private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
     return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -2,18 +2,17 @@ package io.troupe.runtime.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.SerializationTestSystem;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,23 +21,17 @@ import org.junit.jupiter.api.Test;
  */
 class BrokerSerializationTest {
 
-  private static NodeFixture fixture;
-  private static SerializationTestKit serialization;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
-    serialization = new SerializationTestKit(fixture.node.system());
-  }
+  private static final ActorTestKit testKit = SerializationTestSystem.start();
+  private static final SerializationTestKit serialization = new SerializationTestKit(testKit.system());
 
   @AfterAll
   static void stop() {
-    fixture.close();
+    testKit.shutdownTestKit();
   }
 
   @Test
   void everyBrokerMessageRoundTrips() {
-    TestProbe<Object> probe = fixture.testKit.createTestProbe();
+    TestProbe<Object> probe = testKit.createTestProbe();
     Instant at = Instant.parse("2026-11-22T10:15:30.123Z");
     List<Object> messages = List.of(
         new Topic.Publish("s", "r", "t", "{\"a\":[1,2]}", probe.getRef().unsafeUpcast()),
@@ -72,7 +65,7 @@ class BrokerSerializationTest {
   void aStoredMessagePublishedEventStaysReadable() throws Exception {
     String manifest = "io.troupe.runtime.broker.Topic$MessagePublished";
     byte[] stored = Base64.getDecoder().decode(STORED_MESSAGE_PUBLISHED);
-    Serialization ser = SerializationExtension.get(fixture.node.system().classicSystem());
+    Serialization ser = SerializationExtension.get(testKit.system().classicSystem());
     int serializerId = ser.serializerFor(Topic.MessagePublished.class).identifier();
     Object event = ser.deserialize(stored, serializerId, manifest).get();
     assertEquals(new Topic.MessagePublished(7, "s", "r", "t", "{\"a\":1}", Instant.parse("2026-11-22T10:15:30.123Z")), event);
@@ -80,7 +73,7 @@ class BrokerSerializationTest {
 
   @Test
   void brokerEventsAreBoundToJacksonCbor() throws Exception {
-    Serialization ser = SerializationExtension.get(fixture.node.system().classicSystem());
+    Serialization ser = SerializationExtension.get(testKit.system().classicSystem());
     var event = new Topic.MessagePublished(7, "s", "r", "t", "{\"a\":1}", Instant.parse("2026-11-22T10:15:30.123Z"));
     assertEquals("JacksonCborSerializer", ser.findSerializerFor(event).getClass().getSimpleName());
     assertEquals("io.troupe.runtime.broker.Topic$MessagePublished", Serializers.manifestFor(ser.findSerializerFor(event), event));

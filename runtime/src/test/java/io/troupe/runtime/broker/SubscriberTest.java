@@ -3,31 +3,21 @@ package io.troupe.runtime.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import java.time.Duration;
-import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A subscriber's acknowledged position, on a real PostgreSQL journal. */
+@TroupeNodeTest
 class SubscriberTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
-  private static NodeFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
-  }
-
-  @AfterAll
-  static void stop() {
-    fixture.close();
-  }
+  @FromNode private static NodeFixture fixture;
 
   private static StatusReply<Subscriber.Position> ack(ActorRef<Subscriber.Command> s, long offset, long last) {
     TestProbe<StatusReply<Subscriber.Position>> probe = fixture.testKit.createTestProbe();

@@ -2,18 +2,18 @@ package io.troupe.runtime.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,21 +22,16 @@ import org.junit.jupiter.api.Test;
  * live buffer of two messages so that slow readers overflow it and the gap-fill path (re-reading
  * dropped messages from the journal) is exercised, not just the happy path.
  */
+@TroupeNodeTest(config = "troupe.broker.stream-live-buffer = 2")
 class TopicLogTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
-  private static NodeFixture fixture;
+  @FromNode private static NodeFixture fixture;
   private static TopicLog log;
 
   @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of("troupe.broker.stream-live-buffer", 2));
+  static void start() {
     log = fixture.node.topicLog();
-  }
-
-  @AfterAll
-  static void stop() {
-    fixture.close();
   }
 
   private static CompletableFuture<Topic.Published> publish(String topic, int n) {

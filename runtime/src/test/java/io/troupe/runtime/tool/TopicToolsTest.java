@@ -7,33 +7,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import io.troupe.runtime.broker.Topic;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** publish_to_topic and read_topic on a real node with a real PostgreSQL journal. */
+@TroupeNodeTest
 class TopicToolsTest {
 
-  private static NodeFixture fixture;
+  @FromNode private static NodeFixture fixture;
   private static ToolRegistry registry;
 
   @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
+  static void start() {
     registry = BuiltInTools.register(new ToolRegistry(), fixture.node.system(), fixture.node.topicLog(),
         io.troupe.runtime.node.RuntimeSettings.get(fixture.node.system()).tools());
-  }
-
-  @AfterAll
-  static void stop() {
-    fixture.close();
   }
 
   private static ToolContext call(String callId) {

@@ -1,31 +1,25 @@
 package io.troupe.runtime.governance.cost;
 
-import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.SerializationTestSystem;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Every Budget event, command, reply and its (snapshot) state round-trips through Jackson CBOR. */
 class BudgetSerializationTest {
 
   private static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
-  private static NodeFixture fixture;
-  private static SerializationTestKit serialization;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of());
-    serialization = new SerializationTestKit(fixture.node.system());
-  }
+  private static final ActorTestKit testKit = SerializationTestSystem.start();
+  private static final SerializationTestKit serialization = new SerializationTestKit(testKit.system());
 
   @AfterAll
   static void stop() {
-    fixture.close();
+    testKit.shutdownTestKit();
   }
 
   @Test
@@ -47,7 +41,7 @@ class BudgetSerializationTest {
 
   @Test
   void commandsAndRepliesRoundTrip() {
-    TestProbe<Object> probe = fixture.testKit.createTestProbe();
+    TestProbe<Object> probe = testKit.createTestProbe();
     serialization.verifySerialization(new Budget.Reserve("s#1", 0.1, probe.getRef().narrow()), true);
     serialization.verifySerialization(new Budget.Settle("s#1", 0.05), true);
     serialization.verifySerialization(new Budget.SetLimit(BudgetPeriod.MONTH, 10.0, Map.of(), probe.getRef().narrow()), true);

@@ -5,37 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.runtime.FromNode;
 import io.troupe.runtime.MovableClock;
 import io.troupe.runtime.NodeFixture;
+import io.troupe.runtime.TroupeNodeTest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The Budget entity on a real node (journal in PostgreSQL): reserve, settle, expiry, recovery. */
+@TroupeNodeTest
 class BudgetTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final AtomicInteger SUBJECTS = new AtomicInteger();
-  private static final MovableClock CLOCK = new MovableClock();
-  private static NodeFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = NodeFixture.start(Map.of(), CLOCK);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
+  /** The node's clock: reservations expire when it is moved past their timeout. */
+  @FromNode private static MovableClock CLOCK;
+  @FromNode private static NodeFixture fixture;
 
   private final String subject = Budget.userSubject("budget-test-" + SUBJECTS.incrementAndGet());
   private ActorRef<Budget.Command> budget = spawn(Duration.ofMinutes(5));

@@ -65,7 +65,10 @@ class RateLimitClusterTest {
 
   @AfterAll
   static void stopCluster() {
-    nodes.forEach(TroupeNode::close);
+    // Youngest first: each leaves while the oldest (the shard coordinators' host) is still there.
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      nodes.get(i).close();
+    }
   }
 
   @Test

@@ -2,36 +2,31 @@ package io.troupe.runtime.governance.ratelimit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.troupe.runtime.SerializationTestSystem;
 import java.util.List;
-import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Every limiter message that crosses nodes round-trips through the configured serializer (Jackson CBOR). */
 class RateLimitSerializationTest {
 
-  private static ActorSystem<Void> system;
-
-  @BeforeAll
-  static void start() throws Exception {
-    system = LimiterSystems.start(Map.of(), false);
-  }
+  private static final ActorTestKit testKit = SerializationTestSystem.start();
+  private static final ActorSystem<Void> system = testKit.system();
 
   @AfterAll
   static void stop() {
-    LimiterSystems.stop(system);
+    testKit.shutdownTestKit();
   }
 
   @Test
   void everyLimiterMessageRoundTripsAsCbor() {
     SerializationTestKit serialization = new SerializationTestKit(system);
-    TestProbe<RateLimiter.Leased> probe = ActorTestKit.create(system).createTestProbe();
+    TestProbe<RateLimiter.Leased> probe = testKit.createTestProbe();
     List<Object> messages = List.of(
         new RateLimiter.Lease(10, probe.getRef()),
         new RateLimiter.Release(3),
