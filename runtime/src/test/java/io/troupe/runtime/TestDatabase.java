@@ -32,14 +32,35 @@ public final class TestDatabase {
 
   private TestDatabase() {}
 
+  /** The migrated, empty database every fresh one is copied from (created on first use). */
+  private static DatabaseTarget template;
+
+  /**
+   * A new database with Troupe's schema and no data. The migrations run once per JVM, into a
+   * template database; each fresh database is a copy of it ({@code CREATE DATABASE ... TEMPLATE}),
+   * which PostgreSQL makes in a fraction of the time Flyway takes to migrate an empty one. The
+   * copy carries the migration history, so a node started on it finds nothing left to migrate.
+   */
   public static synchronized DatabaseTarget fresh() {
-    DatabaseTarget target = empty();
     try {
-      Schema.create(target);
+      if (template == null) {
+        DatabaseTarget migrated = empty();
+        Schema.create(migrated);
+        template = migrated;
+      }
+      String name = "troupe_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+      String templateName = template.jdbcUrl().substring(template.jdbcUrl().lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+      // Any server connection that is not to the template itself (which must have none while copied).
+      String serverUrl = template.jdbcUrl().replace("/" + templateName, "/postgres");
+      try (Connection c = DriverManager.getConnection(serverUrl, template.user(), template.password());
+           Statement s = c.createStatement()) {
+        s.execute("CREATE DATABASE " + name + " TEMPLATE " + templateName);
+      }
+      return new DatabaseTarget(template.jdbcUrl().replace("/" + templateName, "/" + name), template.user(),
+          template.password());
     } catch (Exception e) {
-      throw new IllegalStateException("could not create the schema", e);
+      throw new IllegalStateException("could not create a test database", e);
     }
-    return target;
   }
 
   /**
