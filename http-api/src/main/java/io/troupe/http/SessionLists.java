@@ -29,7 +29,7 @@ final class SessionLists extends EdgeDirectives {
   SessionLists(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
     var settings = io.troupe.runtime.node.RuntimeSettings.get(node.system()).sessions();
-    this.queries = new SessionQueries(node.database());
+    this.queries = new SessionQueries(node.database(), io.troupe.runtime.node.NodeClock.get(node.system()).clock());
     this.defaultLimit = settings.defaultListLimit();
     this.maxLimit = settings.maxListLimit();
   }

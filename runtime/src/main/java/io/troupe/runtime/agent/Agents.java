@@ -17,6 +17,7 @@ public final class Agents implements Extension {
 
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
+  private final java.time.Duration askTimeout;
 
   public static Agents get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -24,12 +25,17 @@ public final class Agents implements Extension {
 
   Agents(ActorSystem<?> system) {
     this.sharding = ClusterSharding.get(system);
-    this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
+    var ask = io.troupe.runtime.node.RuntimeSettings.get(system).ask();
+    this.asks = ask.retrying();
+    this.askTimeout = ask.timeout();
   }
 
-  /** Defines the agent or replaces its definition (version 1 when it is new). */
+  /**
+   * Defines the agent or replaces its definition (version 1 when it is new). Asked once: every
+   * Define is a new version, so a repeat after a late answer would journal the definition twice.
+   */
   public CompletionStage<Agent.AgentView> define(String name, AgentDefinition definition) {
-    return asks.askWithStatus(agent(name), replyTo -> new Agent.Define(definition, replyTo));
+    return agent(name).askWithStatus(replyTo -> new Agent.Define(definition, replyTo), askTimeout);
   }
 
   /** The agent, or a not-found refusal. */

@@ -25,10 +25,12 @@ public final class CallAgentTool implements Tool {
   private static final Duration POLL = Duration.ofMillis(200);
   private final ActorSystem<?> system;
   private final Sessions sessions;
+  private final java.time.Clock clock;
 
   public CallAgentTool(ActorSystem<?> system) {
     this.system = system;
     this.sessions = Sessions.get(system);
+    this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
   }
 
   @Override
@@ -58,7 +60,7 @@ public final class CallAgentTool implements Tool {
   @Override
   public CompletionStage<JsonNode> call(ToolContext context, JsonNode arguments) {
     String agent = arguments.get("agent").asText();
-    Instant deadline = Instant.now().plus(context.timeout());
+    Instant deadline = clock.instant().plus(context.timeout());
     return sessions.start(agent, arguments.get("input").asText(), new Sessions.Origin.Parent(context))
         .thenCompose(started -> awaitEnd(started.sessionId(), deadline))
         .thenApply(view -> {
@@ -79,7 +81,7 @@ public final class CallAgentTool implements Tool {
           if (!"RUNNING".equals(view.status()) && !"NEW".equals(view.status())) {
             return CompletableFuture.completedFuture(view);
           }
-          if (Instant.now().isAfter(deadline)) {
+          if (clock.instant().isAfter(deadline)) {
             throw new ToolException("session " + sessionId + " did not finish in time");
           }
           return CompletableFuture.supplyAsync(() -> null,

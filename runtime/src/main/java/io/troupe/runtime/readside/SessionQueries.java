@@ -16,9 +16,16 @@ import java.util.concurrent.CompletionStage;
 public final class SessionQueries {
 
   private final Database database;
+  private final java.time.Clock clock;
 
   public SessionQueries(Database database) {
+    this(database, java.time.Clock.systemUTC());
+  }
+
+  /** With the node's clock, which a running session's duration in a list is counted to. */
+  public SessionQueries(Database database, java.time.Clock clock) {
     this.database = database;
+    this.clock = clock;
   }
 
   public record AgentFigures(String agentName, long sessions, long completed, long errors, long cancelled, long running,
@@ -80,20 +87,41 @@ public final class SessionQueries {
    * {@code after} names (null: from the newest).
    */
   public CompletionStage<SessionPage> list(SessionFilter filter, Cursor after, int limit) {
+    // Only the conditions asked for, so the planner can start an index scan at the cursor (a
+    // generic plan of "? IS NULL OR ..." could not, and would read every newer row first).
+    StringBuilder where = new StringBuilder(" WHERE true");
+    List<Object> values = new ArrayList<>();
+    if (filter.status() != null) {
+      where.append(" AND status = ?");
+      values.add(filter.status());
+    }
+    if (filter.agent() != null) {
+      where.append(" AND agent_name = ?");
+      values.add(filter.agent());
+    }
+    if (filter.user() != null) {
+      where.append(" AND user_id = ?");
+      values.add(filter.user());
+    }
+    if (filter.since() != null) {
+      where.append(" AND started_at >= ?");
+      values.add(Sql.time(filter.since()));
+    }
+    if (after != null) {
+      where.append(" AND (started_at, session_id) < (?, ?)");
+      values.add(Sql.time(after.at()));
+      values.add(after.id());
+    }
+    values.add(limit + 1);
     String sql = "SELECT session_id, agent_name, status, input, user_id, iterations, llm_calls, tool_calls, tools_used,"
         + " input_tokens, output_tokens, cache_hits, cache_misses, started_at, ended_at, duration_ms, output, error"
-        + " FROM agent_session WHERE (?::text IS NULL OR status = ?::text) AND (?::text IS NULL OR agent_name = ?::text)"
-        + " AND (?::text IS NULL OR user_id = ?::text) AND (?::timestamptz IS NULL OR started_at >= ?::timestamptz)"
-        + " AND (?::timestamptz IS NULL OR (started_at, session_id) < (?::timestamptz, ?::text))"
-        + " ORDER BY started_at DESC, session_id DESC LIMIT ?";
-    Object at = after == null ? null : Sql.time(after.at());
-    Object id = after == null ? null : after.id();
+        + " FROM agent_session" + where + " ORDER BY started_at DESC, session_id DESC LIMIT ?";
+    Instant now = clock.instant();
     return database.query(c -> {
       List<SessionSummary> rows = new ArrayList<>();
-      try (ResultSet rs = Sql.select(c, sql, filter.status(), filter.status(), filter.agent(), filter.agent(),
-          filter.user(), filter.user(), Sql.time(filter.since()), Sql.time(filter.since()), at, at, id, limit + 1)) {
+      try (ResultSet rs = Sql.select(c, sql, values.toArray())) {
         while (rs.next()) {
-          rows.add(summary(rs));
+          rows.add(summary(rs, now));
         }
       }
       boolean more = rows.size() > limit;
@@ -103,12 +131,12 @@ public final class SessionQueries {
     });
   }
 
-  private static SessionSummary summary(ResultSet rs) throws SQLException {
+  private static SessionSummary summary(ResultSet rs, Instant now) throws SQLException {
     Instant started = Sql.instant(rs, 14);
     Instant ended = Sql.instant(rs, 15);
     long duration = rs.getLong(16);
     Long durationMillis = !rs.wasNull() ? Long.valueOf(duration)
-        : started == null ? null : java.time.Duration.between(started, Instant.now()).toMillis();
+        : started == null ? null : java.time.Duration.between(started, now).toMillis();
     java.sql.Array tools = rs.getArray(9);
     return new SessionSummary(rs.getString(1), rs.getString(2), rs.getString(3), cut(rs.getString(4)),
         rs.getString(5), rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8),
