@@ -13,12 +13,9 @@ import io.troupe.runtime.agent.Session;
 import io.troupe.runtime.db.DatabaseTarget;
 import io.troupe.runtime.db.RetagEventsBySlice;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +70,7 @@ class ReadSideUpgradeTest {
     try (RunningNode node = RunningNode.startAlone(db)) {
       round(node.http, firstAgent, "upgrade-a");
       awaitCaughtUp(db);
-      firstRoundEnd = count(db, "SELECT max(ordering) FROM event_journal");
+      firstRoundEnd = TestDatabase.count(db, "SELECT max(ordering) FROM event_journal");
       String released = round(node.http, secondAgent, "upgrade-b");
       HttpClientForTests.Answer release = node.http.send("DELETE", "/api/v1/allocations/" + released, Map.of(), "");
       assertTrue(release.status() / 100 == 2, release::body);
@@ -84,15 +81,15 @@ class ReadSideUpgradeTest {
 
     backToTheOldLayout(db, firstRoundEnd, secondAgent, "upgrade-b");
     assertTrue(readTables(db).get("agent_session").size() < expected.get("agent_session").size());
-    assertEquals(0, count(db, "SELECT count(*) FROM event_tag WHERE tag ~ '^(agent|api-user)-'"));
+    assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM event_tag WHERE tag ~ '^(agent|api-user)-'"));
 
     try (RunningNode node = RunningNode.startAlone(db)) {
       awaitCaughtUp(db);
       assertEquals(expected, readTables(db));
     }
-    assertEquals(0, count(db, "SELECT count(*) FROM event_tag WHERE tag IN ('session', 'deconfliction')"));
-    assertEquals(0, count(db, "SELECT count(*) FROM pekko_projection_offset_store WHERE projection_key NOT LIKE '%-_'"));
-    assertEquals(1, count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type = 'BASELINE'"));
+    assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM event_tag WHERE tag IN ('session', 'deconfliction')"));
+    assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM pekko_projection_offset_store WHERE projection_key NOT LIKE '%-_'"));
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type = 'BASELINE'"));
   }
 
   /**
@@ -118,7 +115,7 @@ class ReadSideUpgradeTest {
    */
   private static void backToTheOldLayout(DatabaseTarget db, long firstRoundEnd, String secondAgent, String secondTheater)
       throws Exception {
-    try (Connection c = connect(db); Statement s = c.createStatement()) {
+    try (Connection c = TestDatabase.connect(db); Statement s = c.createStatement()) {
       c.setAutoCommit(false);
       s.execute("DROP TABLE flyway_schema_history");
       // Agents and users had no read tables, and their events no tags.
@@ -156,7 +153,7 @@ class ReadSideUpgradeTest {
       }
       c.commit();
     }
-    assertEquals(3, count(db, "SELECT count(*) FROM pekko_projection_offset_store"));
+    assertEquals(3, TestDatabase.count(db, "SELECT count(*) FROM pekko_projection_offset_store"));
   }
 
   /** Until every projection's offset for every tag it reads is at that tag's last event. */
@@ -165,7 +162,7 @@ class ReadSideUpgradeTest {
       try {
         long behind = 0;
         for (Map.Entry<String, String> p : PROJECTIONS.entrySet()) {
-          behind += count(db, "SELECT count(*) FROM (SELECT tag, max(event_id) AS last FROM event_tag"
+          behind += TestDatabase.count(db, "SELECT count(*) FROM (SELECT tag, max(event_id) AS last FROM event_tag"
               + " WHERE tag LIKE '" + p.getValue() + "%' GROUP BY tag) t LEFT JOIN pekko_projection_offset_store o"
               + " ON o.projection_name = '" + p.getKey() + "' AND o.projection_key = t.tag"
               + " WHERE o.current_offset IS NULL OR o.current_offset::bigint < t.last");
@@ -180,37 +177,11 @@ class ReadSideUpgradeTest {
   private static Map<String, List<List<String>>> readTables(DatabaseTarget db) throws Exception {
     Map<String, List<List<String>>> tables = new LinkedHashMap<>();
     for (Map.Entry<String, String> table : READ_TABLES.entrySet()) {
-      if (count(db, "SELECT count(*) FROM pg_tables WHERE tablename = '" + table.getKey() + "'") == 0) {
+      if (TestDatabase.count(db, "SELECT count(*) FROM pg_tables WHERE tablename = '" + table.getKey() + "'") == 0) {
         continue; // not in the old layout
       }
-      tables.put(table.getKey(), rows(db, "SELECT * FROM " + table.getKey() + " ORDER BY " + table.getValue()));
+      tables.put(table.getKey(), TestDatabase.rows(db, "SELECT * FROM " + table.getKey() + " ORDER BY " + table.getValue()));
     }
     return tables;
-  }
-
-  private static Connection connect(DatabaseTarget db) throws Exception {
-    return DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-  }
-
-  private static long count(DatabaseTarget db, String sql) throws Exception {
-    try (Connection c = connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static List<List<String>> rows(DatabaseTarget db, String sql) throws Exception {
-    List<List<String>> rows = new ArrayList<>();
-    try (Connection c = connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      int columns = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= columns; i++) {
-          row.add(rs.getString(i));
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
   }
 }

@@ -151,4 +151,33 @@ public final class TestDatabase {
     String value = System.getenv(name);
     return value == null || value.isBlank() ? fallback : value;
   }
+
+  /** A connection to a test database (the caller closes it). */
+  public static Connection connect(DatabaseTarget db) throws Exception {
+    return DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+  }
+
+  /** The first column of the first row of {@code sql}, as a number (a count, a maximum). */
+  public static long count(DatabaseTarget db, String sql) throws Exception {
+    try (Connection c = connect(db); Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** Every row of {@code sql}, each column as text, for comparing tables row by row. */
+  public static List<List<String>> rows(DatabaseTarget db, String sql) throws Exception {
+    List<List<String>> rows = new ArrayList<>();
+    try (Connection c = connect(db); Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+      int columns = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        List<String> row = new ArrayList<>();
+        for (int i = 1; i <= columns; i++) {
+          row.add(rs.getString(i));
+        }
+        rows.add(row);
+      }
+    }
+    return rows;
+  }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.troupe.runtime.TestDatabase;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,10 +38,10 @@ class SchemaTest {
     insertJournalRow(db);
     Schema.create(db);
     Schema.create(db);
-    assertEquals(1, count(db, "SELECT count(*) FROM event_journal"));
-    assertEquals(4, count(db, "SELECT count(*) FROM information_schema.tables WHERE table_name IN"
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM event_journal"));
+    assertEquals(4, TestDatabase.count(db, "SELECT count(*) FROM information_schema.tables WHERE table_name IN"
         + " ('event_journal','event_tag','snapshot','durable_state')"));
-    assertEquals(1, count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND success"));
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND success"));
   }
 
   @Test
@@ -53,16 +51,16 @@ class SchemaTest {
     Flyway.configure().dataSource(v1.jdbcUrl(), v1.user(), v1.password()).locations(Schema.LOCATION)
         .target("1").load().migrate();
     for (String query : CATALOG) {
-      assertEquals(rows(legacy, query), rows(v1, query), query);
+      assertEquals(TestDatabase.rows(legacy, query), TestDatabase.rows(v1, query), query);
     }
   }
 
   @Test
   void theJournalHasWidePersistenceIdsThatSortBytewise() throws Exception {
     DatabaseTarget db = TestDatabase.fresh();
-    assertEquals(512, count(db, "SELECT character_maximum_length FROM information_schema.columns"
+    assertEquals(512, TestDatabase.count(db, "SELECT character_maximum_length FROM information_schema.columns"
         + " WHERE table_name = 'event_journal' AND column_name = 'persistence_id'"));
-    assertEquals(1, count(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'event_journal'"
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'event_journal'"
         + " AND column_name = 'persistence_id' AND collation_name = 'C'"), "ids sort bytewise");
   }
 
@@ -71,24 +69,24 @@ class SchemaTest {
     DatabaseTarget db = TestDatabase.preFlyway();
     insertJournalRow(db);
     Schema.create(db);
-    assertEquals(1, count(db, "SELECT count(*) FROM event_journal"));
-    assertEquals(1, count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type = 'BASELINE'"));
-    assertEquals(0, count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type <> 'BASELINE'"),
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM event_journal"));
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type = 'BASELINE'"));
+    assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type <> 'BASELINE'"),
         "V1 did not run again");
-    assertEquals(0, count(db, "SELECT count(*) FROM flyway_schema_history WHERE NOT success"));
+    assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM flyway_schema_history WHERE NOT success"));
     Schema.create(db);
-    assertEquals(1, count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1'"));
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1'"));
   }
 
   @Test
   void aSchemaHoldingOtherTablesGetsTroupesTablesToo() throws Exception {
     DatabaseTarget db = TestDatabase.empty();
-    try (Connection c = connect(db); Statement s = c.createStatement()) {
+    try (Connection c = TestDatabase.connect(db); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE someone_elses (id INT)");
     }
     Schema.create(db);
-    assertEquals(0, count(db, "SELECT count(*) FROM event_journal"));
-    assertEquals(1, count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type = 'SQL' AND success"));
+    assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM event_journal"));
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type = 'SQL' AND success"));
   }
 
   @Test
@@ -113,43 +111,17 @@ class SchemaTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(2, count(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'event_journal'"));
-    assertEquals(0, count(db, "SELECT count(*) FROM ("
+    assertEquals(2, TestDatabase.count(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'event_journal'"));
+    assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM ("
         + "SELECT coalesce(version, description) FROM flyway_schema_history GROUP BY 1 HAVING count(*) > 1) twice"),
         "every migration recorded once");
-    assertEquals(1, count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND success"));
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND success"));
   }
 
   private static void insertJournalRow(DatabaseTarget db) throws Exception {
-    try (Connection c = connect(db); Statement s = c.createStatement()) {
+    try (Connection c = TestDatabase.connect(db); Statement s = c.createStatement()) {
       s.execute("INSERT INTO event_journal (persistence_id, sequence_number, writer, event_ser_id, event_ser_manifest, event_payload)"
           + " VALUES ('x|1', 1, 'w', 1, 'm', '\\x00')");
     }
-  }
-
-  private static Connection connect(DatabaseTarget db) throws Exception {
-    return DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-  }
-
-  private static long count(DatabaseTarget db, String sql) throws Exception {
-    try (Connection c = connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static List<List<String>> rows(DatabaseTarget db, String sql) throws Exception {
-    List<List<String>> rows = new ArrayList<>();
-    try (Connection c = connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      int columns = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= columns; i++) {
-          row.add(rs.getString(i));
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
   }
 }
