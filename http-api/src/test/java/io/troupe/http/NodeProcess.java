@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -33,8 +35,17 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public static NodeProcess start(Path dataDir, TestNodes.Ports ports, Map<String, String> env, Path log) throws IOException {
+    return start(dataDir, ports, env, log, jvmOptions());
+  }
+
+  /** As {@link #start(Path, TestNodes.Ports, Map, Path)}, with these JVM options (beyond the heap bound). */
+  public static NodeProcess start(Path dataDir, TestNodes.Ports ports, Map<String, String> env, Path log,
+                                  List<String> jvmOptions) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-jar", jar().toString())
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar().toString()));
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Map<String, String> e = builder.environment();
@@ -49,6 +60,15 @@ public final class NodeProcess implements AutoCloseable {
     e.put("TROUPE_MANAGEMENT_PORT", Integer.toString(ports.management()));
     e.putAll(env);
     return new NodeProcess(builder.start(), ports, log);
+  }
+
+  /**
+   * Extra JVM options for node processes, from {@code -Dtroupe.node.jvm} (the build passes the
+   * test JVMs' options, see {@code troupe.test.jvm}; the fault test overrides it with none).
+   */
+  static List<String> jvmOptions() {
+    String options = System.getProperty("troupe.node.jvm", "").strip();
+    return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
   }
 
   /** Waits (bounded) until /health/ready answers 200; fails early if the process dies. */

@@ -93,6 +93,9 @@ public final class TestNodes {
     settings.put("pekko.cluster.gossip-interval", "200ms");
     settings.put("pekko.cluster.leader-actions-interval", "200ms");
     settings.put("pekko.cluster.periodic-tasks-initial-delay", "200ms");
+    // A leaving node's singletons (every shard coordinator, every daemon process) retry their
+    // hand-over once a second by default, which made each node's stop take 1.2 s; 0.35 s with this.
+    settings.put("pekko.cluster.singleton.hand-over-retry-interval", "200ms");
     settings.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
     settings.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     settings.putAll(extra);

@@ -312,10 +312,12 @@ public final class TroupeNode implements AutoCloseable {
   /** Leaves the cluster and stops everything, the embedded database last. Waits, bounded. */
   @Override
   public void close() {
+    long began = System.nanoTime();
     try {
       CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason())
           .toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       system.getWhenTerminated().toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      log.info("Troupe node {} stopped in {} ms", settings.clusterPort(), (System.nanoTime() - began) / 1_000_000);
     } catch (Exception e) {
       log.warn("Node did not stop cleanly within {}", STOP_TIMEOUT, e);
     } finally {
