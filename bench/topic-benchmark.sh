@@ -10,6 +10,7 @@
 # JVM flags below; SKIP_INSTALL=1 skips `mvn install` (modules already installed in ~/.m2);
 # SKIP_INSTALL=reactor packages this tree offline and runs its own module jars, leaving ~/.m2 alone.
 # BENCH_MAIN names another benchmark main class of io.troupe.bench (bench/session-benchmark.sh).
+# BENCH_COMPILE_ONLY=1 builds and compiles the benchmarks, then stops (CI runs this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,18 +28,21 @@ trap 'rm -rf "$work"' EXIT
 # The runtime classpath of http-api, copied to a private directory below, and the benchmark
 # compiled there with the few test helpers it uses: a build running in this tree at the same time
 # (mvn clean, another install, a test that does not compile yet) cannot disturb the run.
-# Tests are not needed (nor compiled): the benchmark compiles its own sources below.
+# Tests are compiled (agents uses the runtime test jar) but not run; the benchmark compiles its own sources below.
 classpath_args=(-Dexec.classpathScope=runtime -Dexec.executable=echo -Dexec.args="%classpath"
   -Dexec.outputFile="$work/classpath.txt")
 if [[ "${SKIP_INSTALL:-0}" == "reactor" ]]; then
   # This tree's modules packaged in their target/ directories and used from there, offline:
   # nothing is written to ~/.m2, which other worktrees on the machine share.
-  mvn -B -q -o -Dstyle.color=never -pl http-api -am package exec:exec -Dmaven.test.skip=true "${classpath_args[@]}"
+  # Offline unless BENCH_MAVEN_OFFLINE is set empty (CI, on a machine that has not yet fetched
+  # the exec plugin).
+  mvn -B -q ${BENCH_MAVEN_OFFLINE--o} -Dstyle.color=never -pl http-api -am package \
+    org.codehaus.mojo:exec-maven-plugin:exec -DskipTests "${classpath_args[@]}"
 else
   if [[ "${SKIP_INSTALL:-0}" != "1" ]]; then
-    mvn -B -q -Dstyle.color=never install -Dmaven.test.skip=true
+    mvn -B -q -Dstyle.color=never install -DskipTests
   fi
-  mvn -B -q -Dstyle.color=never -pl http-api exec:exec "${classpath_args[@]}"
+  mvn -B -q -Dstyle.color=never -pl http-api org.codehaus.mojo:exec-maven-plugin:exec "${classpath_args[@]}"
 fi
 classpath=""
 i=0
@@ -52,13 +56,17 @@ for entry in "${entries[@]}"; do
   classpath="${classpath:+$classpath:}$dest"
 done
 mkdir -p "$work/classes"
-javac -nowarn -d "$work/classes" -cp "$classpath" \
-  http-api/src/test/java/io/troupe/bench/*.java \
-  http-api/src/test/java/io/troupe/http/RunningNode.java \
-  http-api/src/test/java/io/troupe/http/HttpClientForTests.java \
-  runtime/src/test/java/io/troupe/runtime/TestNodes.java \
-  runtime/src/test/java/io/troupe/runtime/TestDatabase.java
+# The test helpers the benchmarks use (RunningNode, TestNodes, ...) come from the source path, so
+# javac finds whatever they need: a hand-kept list of files broke once when a helper gained one.
+javac -nowarn -implicit:class -d "$work/classes" -cp "$classpath" \
+  -sourcepath http-api/src/test/java:runtime/src/test/java:agents/src/test/java \
+  http-api/src/test/java/io/troupe/bench/*.java
 cp http-api/src/test/resources/logback-test.xml "$work/classes/"
+# CI compiles the benchmarks this way (BENCH_COMPILE_ONLY=1) so they cannot rot unnoticed.
+if [[ "${BENCH_COMPILE_ONLY:-0}" == "1" ]]; then
+  echo "benchmarks compiled: $(find "$work/classes/io/troupe/bench" -name '*.class' | wc -l) classes"
+  exit 0
+fi
 
 # shellcheck disable=SC2086 # JVM_FLAGS is a list of flags
 java $JVM_FLAGS "$@" -classpath "$work/classes:$classpath" "${BENCH_MAIN:-io.troupe.bench.TopicBenchmark}"
