@@ -39,8 +39,12 @@ import org.junit.jupiter.api.Test;
  * every shipped dashboard, evaluated by Prometheus with the node variable set to all nodes, must
  * answer data. Also promtool: the shipped configuration and rules check, and the alerts pass their
  * unit tests. Prometheus missing is a failure, not a skip: CI installs it.
+ *
+ * <p>It needs no packaged jar, so it runs with the unit and cluster tests, side by side with
+ * them, rather than after them with the process tests (which run one at a time): most of its
+ * 25 s is waiting for scrapes.
  */
-class MonitoringIT {
+class MonitoringProofTest {
 
   /** $__rate_interval as Grafana would substitute it; long enough to span the whole load. */
   private static final String RATE_INTERVAL = "5m";
@@ -218,7 +222,7 @@ class MonitoringIT {
         failures.add(q.where() + ": " + e.getMessage());
       }
     }
-    System.out.printf("MonitoringIT: %d panel queries of %d dashboards evaluated, %d failed%n",
+    System.out.printf("MonitoringProofTest: %d panel queries of %d dashboards evaluated, %d failed%n",
         queries.size(), dashboards.size(), failures.size());
     assertTrue(queries.size() >= 47 && dashboards.size() == 5, "panel queries found: " + queries.size() + " in " + dashboards);
     assertTrue(failures.isEmpty(), failures.size() + " of " + queries.size() + " panel queries answered no data:\n"
