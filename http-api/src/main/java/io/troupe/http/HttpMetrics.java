@@ -13,6 +13,8 @@ public final class HttpMetrics implements Extension {
 
   public final Counter httpRequests;
   public final Histogram httpRequestDuration;
+  public final Counter requestsRefused;
+  public final io.prometheus.client.Gauge requestsInFlight;
 
   private HttpMetrics(CollectorRegistry registry) {
     httpRequests = Counter.build()
@@ -21,6 +23,14 @@ public final class HttpMetrics implements Extension {
     httpRequestDuration = Histogram.build()
         .name("http_request_duration_seconds").help("Time to answer an HTTP request (to response headers)")
         .labelNames("method", "route").buckets(Metrics.LATENCY_BUCKETS).register(registry);
+    requestsRefused = Counter.build()
+        .name("troupe_http_requests_refused_total")
+        .help("API requests refused with 503 because troupe.http.max-in-flight requests were in flight on the node")
+        .register(registry);
+    requestsInFlight = io.prometheus.client.Gauge.build()
+        .name("troupe_http_requests_in_flight")
+        .help("API requests admitted and not yet answered on this node (see troupe.http.max-in-flight)")
+        .register(registry);
   }
 
   /** This node's HTTP metrics, registered on its shared registry at the first call. */

@@ -12,15 +12,17 @@ import org.apache.pekko.actor.typed.ExtensionId;
  * (troupe.http.ask-timeout, ask-attempts) is the runtime's {@link io.troupe.runtime.node.AskSettings}.
  *
  * @param maxBodyBytes the largest request body accepted; larger ones get 413
+ * @param maxInFlight  API requests a node answers at once; one more gets 503 at once ({@link AdmissionControl})
  */
-public record HttpSettings(long maxBodyBytes) implements Extension {
+public record HttpSettings(long maxBodyBytes, int maxInFlight) implements Extension {
 
   public static HttpSettings get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
   }
 
   public static HttpSettings from(Config config) {
-    return new HttpSettings(ConfigChecks.positiveBytes(config, "troupe.http.max-body-bytes"));
+    return new HttpSettings(ConfigChecks.positiveBytes(config, "troupe.http.max-body-bytes"),
+        ConfigChecks.positiveInt(config, "troupe.http.max-in-flight"));
   }
 
   /** Extension id: one {@link HttpSettings} per ActorSystem. */

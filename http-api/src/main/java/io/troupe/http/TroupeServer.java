@@ -50,6 +50,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
     Metrics metrics = Metrics.get(system);
     HttpMetrics httpMetrics = HttpMetrics.get(system);
     long maxBodyBytes = HttpSettings.get(system).maxBodyBytes();
+    AdmissionControl admission = new AdmissionControl(HttpSettings.get(system).maxInFlight(), httpMetrics);
     OpsRoutes ops = new OpsRoutes(node.health(), node.inspector(), metrics);
     TopicRoutes topics = new TopicRoutes(system, node.topicLog(), maxBodyBytes);
     SpectrumRoutes spectrum = new SpectrumRoutes(system, maxBodyBytes);
@@ -74,7 +75,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
             handleRejections(ProblemHandlers.rejections(), () -> concat(
                 metricsGate,
                 ops.rootRoutes(),
-                pathPrefix(segment("api").slash("v1"), () -> guard.api(() -> concat(
+                pathPrefix(segment("api").slash("v1"), () -> admission.admitted(() -> guard.api(() -> concat(
                     ops.apiRoutes(),
                     topics.route(),
                     spectrum.route(),
@@ -83,7 +84,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
                     analytics.route(),
                     security.route(),
                     costs.route(),
-                    admin.route())))))));
+                    admin.route()))))))));
   }
 
   /** {@code /metrics} when {@code troupe.security.protect-metrics} is on. */
