@@ -47,6 +47,19 @@ final class AgentBodies {
     return errors.any() ? null : new SessionRequest(input, userId);
   }
 
+  /** PUT's {@code "shared"}: whether every user may run the agent (default false: its owner's alone). */
+  static boolean shared(JsonNode body, FieldErrors errors) {
+    JsonNode shared = body.get("shared");
+    if (shared == null || shared.isNull()) {
+      return false;
+    }
+    if (!shared.isBoolean()) {
+      errors.add("shared", "must be true or false");
+      return false;
+    }
+    return shared.booleanValue();
+  }
+
   private static long optionalInt(JsonNode body, String field, long defaultValue, long min, long max, FieldErrors errors) {
     return body.hasNonNull(field) ? errors.requiredLong(body, field, min, max) : defaultValue;
   }

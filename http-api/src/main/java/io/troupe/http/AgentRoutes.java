@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import io.troupe.runtime.agent.Agent;
 import io.troupe.runtime.agent.AgentDefinition;
 import io.troupe.runtime.agent.Agents;
+import io.troupe.runtime.agent.Ownership;
 import io.troupe.runtime.agent.Sessions;
 import io.troupe.runtime.broker.TopicNames;
 import io.troupe.runtime.readside.AgentQueries;
@@ -65,25 +66,26 @@ public final class AgentRoutes extends EdgeDirectives {
     return TopicNames.problem(name).map(p -> problem(Problem.invalid("name", p))).orElseGet(inner);
   }
 
-  /** PUT: 201 when the agent is new, 200 when its definition was replaced. */
+  /** PUT: 201 when the agent is new (the caller owns it), 200 when its definition was replaced. */
   private Route define(String name) {
-    return jsonObject(body -> {
+    return principal(caller -> jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
       AgentDefinition definition = AgentBodies.definition(body, tools.names(), providers, errors);
-      if (definition == null) {
+      boolean shared = AgentBodies.shared(body, errors);
+      if (definition == null || errors.any()) {
         return problem(errors.problem());
       }
-      return respond(agents.define(name, definition)
+      return respond(agents.define(name, definition, shared, caller)
           .thenApply(view -> Json.response(view.version() == 1 ? StatusCodes.CREATED : StatusCodes.OK, view)));
-    });
+    }));
   }
 
   private Route lookup(String name) {
-    return respond(agents.get(name).thenApply(agent -> Json.response(StatusCodes.OK, agent)));
+    return principal(caller -> respond(agents.get(name, caller).thenApply(agent -> Json.response(StatusCodes.OK, agent))));
   }
 
   private Route retire(String name) {
-    return respond(agents.retire(name).thenApply(view -> Json.response(StatusCodes.OK, view)));
+    return principal(caller -> respond(agents.retire(name, caller).thenApply(view -> Json.response(StatusCodes.OK, view))));
   }
 
   /** GET /api/v1/agents?after=&limit=: agents in name order, from the agent read table. */
@@ -95,11 +97,12 @@ public final class AgentRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      return respond(agentList.list(after.orElse(""), (int) pageSize + 1).thenApply(found -> {
+      return principal(caller -> respond(agentList.list(after.orElse(""), (int) pageSize + 1).thenApply(found -> {
         boolean more = found.size() > pageSize;
-        List<Agent.AgentView> page = more ? found.subList(0, (int) pageSize) : found;
+        List<Agent.AgentView> page = (more ? found.subList(0, (int) pageSize) : found).stream()
+            .map(agent -> Ownership.visibleTo(agent, caller)).toList();
         return Json.response(StatusCodes.OK, new AgentsPage(page, more ? page.get(page.size() - 1).name() : null));
-      }));
+      })));
     }));
   }
 
@@ -118,7 +121,7 @@ public final class AgentRoutes extends EdgeDirectives {
     }));
   }
 
-  /** GET ?after=&limit=: the agent's sessions, newest first, from the agent_session read table. */
+  /** GET ?after=&limit=: the agent's sessions the caller may read, newest first, from the agent_session read table. */
   private Route sessions(String name) {
     return sessionList.route(new SessionQueries.SessionFilter(null, name, null, null),
         page -> new SessionsPage(name, page.sessions(), page.next()));

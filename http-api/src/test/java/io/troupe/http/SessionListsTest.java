@@ -52,7 +52,7 @@ class SessionListsTest {
   void allSessionsNewestFirstWithFiltersAndACursor() {
     String agent = uniqueName("listed");
     String other = uniqueName("unlisted");
-    define(http, agent, answering("ok"));
+    define(http, agent, answering("ok").put("shared", true)); // Bea runs it too
     define(http, other, answering("ok"));
     List<String> mine = new ArrayList<>();
     for (int i = 0; i < 5; i++) {

@@ -22,6 +22,10 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 /**
  * An agent: a named, versioned definition, one sharded entity per name. Defining it again
  * replaces the definition (a new version); retiring it stops new sessions.
+ *
+ * <p>An agent belongs to the user who first defined it, for as long as it exists: only that
+ * owner or an administrator may redefine or retire it (checked here, so two users racing to
+ * define a new name cannot both own it). A shared agent may be run by every user.
  */
 public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.Command, Agent.Event, Agent.State> {
 
@@ -43,39 +47,67 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Defines the agent, or replaces its definition (also un-retiring it). */
-  public record Define(AgentDefinition definition, ActorRef<StatusReply<AgentView>> replyTo) implements Command {}
+  /**
+   * Defines the agent (owned by {@code caller}), or replaces its definition (also un-retiring it)
+   * when {@code caller} owns it or {@code asAdmin}; otherwise refused, changing nothing.
+   */
+  public record Define(AgentDefinition definition, boolean shared, String caller, boolean asAdmin,
+                       ActorRef<StatusReply<AgentView>> replyTo) implements Command {
+    /** The runtime's own definition (built-in agents): the administrator's, shared. */
+    public Define(AgentDefinition definition, ActorRef<StatusReply<AgentView>> replyTo) {
+      this(definition, true, SYSTEM_OWNER, true, replyTo);
+    }
+  }
 
   /** Replies with the agent, or a lookup holding null when it was never defined. */
   public record Get(ActorRef<AgentLookup> replyTo) implements Command {}
 
-  /** Retires the agent: no new sessions; running ones finish. */
-  public record Retire(ActorRef<StatusReply<AgentView>> replyTo) implements Command {}
+  /** Retires the agent (no new sessions; running ones finish), when {@code caller} owns it or {@code asAdmin}. */
+  public record Retire(String caller, boolean asAdmin, ActorRef<StatusReply<AgentView>> replyTo) implements Command {}
 
   public enum Status { ACTIVE, RETIRED }
 
+  /** The owner of agents defined by the runtime itself, and of those defined before owners were recorded. */
+  public static final String SYSTEM_OWNER = io.troupe.runtime.governance.security.ApiUser.ADMIN_ID;
+
   public record AgentView(String name, Status status, int version, AgentDefinition definition, Instant definedAt,
-                          Instant updatedAt) implements CborSerializable {}
+                          Instant updatedAt, String owner, boolean shared) implements CborSerializable {}
 
   public record AgentLookup(AgentView agent) implements CborSerializable {}
 
   public sealed interface Event extends CborSerializable {}
 
-  public record AgentDefined(AgentDefinition definition, Instant at) implements Event {}
+  /**
+   * {@code owner} is the agent's owner (the first definer's user id; a redefinition keeps it).
+   * Events stored before owners were recorded hold neither field: such agents read as the
+   * administrator's and shared, since every user could run them when they were defined.
+   */
+  public record AgentDefined(AgentDefinition definition, Instant at, String owner, Boolean shared) implements Event {
+    public AgentDefined {
+      owner = owner == null ? SYSTEM_OWNER : owner;
+      shared = shared == null ? Boolean.TRUE : shared;
+    }
+  }
 
   public record AgentRetired(Instant at) implements Event {}
 
-  /** {@code definition} is null until the agent is first defined. */
-  public record State(AgentDefinition definition, int version, boolean retired, Instant definedAt, Instant updatedAt)
-      implements CborSerializable {
-    static final State EMPTY = new State(null, 0, false, null, null);
+  /** {@code definition} and {@code owner} are null until the agent is first defined. */
+  public record State(AgentDefinition definition, int version, boolean retired, Instant definedAt, Instant updatedAt,
+                      String owner, boolean shared) implements CborSerializable {
+    static final State EMPTY = new State(null, 0, false, null, null, null, false);
 
     State apply(Event event) {
       if (event instanceof AgentDefined d) {
-        return new State(d.definition(), version + 1, false, definedAt == null ? d.at() : definedAt, d.at());
+        return new State(d.definition(), version + 1, false, definedAt == null ? d.at() : definedAt, d.at(),
+            d.owner(), d.shared());
       }
       AgentRetired r = (AgentRetired) event;
-      return new State(definition, version, true, definedAt, r.at());
+      return new State(definition, version, true, definedAt, r.at(), owner, shared);
+    }
+
+    /** Whether {@code caller} may change the agent: anyone while it is undefined, then its owner or an admin. */
+    boolean changeableBy(String caller, boolean asAdmin) {
+      return definition == null || asAdmin || owner.equals(caller);
     }
   }
 
@@ -109,19 +141,30 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
-        .onCommand(Define.class, (state, cmd) -> Effect()
-            .persist(new AgentDefined(cmd.definition(), now()))
-            .thenRun(s -> syncSubscriptions(state, s))
-            .thenReply(cmd.replyTo(), s -> StatusReply.success(view(s))))
+        .onCommand(Define.class, this::onDefine)
         .onCommand(Get.class, (state, cmd) ->
             Effect().reply(cmd.replyTo(), new AgentLookup(state.definition() == null ? null : view(state))))
         .onCommand(Retire.class, this::onRetire)
         .build();
   }
 
+  private ReplyEffect<Event, State> onDefine(State state, Define cmd) {
+    if (!state.changeableBy(cmd.caller(), cmd.asAdmin())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(notOwner(state, "redefine")));
+    }
+    String owner = state.definition() == null ? cmd.caller() : state.owner();
+    return Effect()
+        .persist(new AgentDefined(cmd.definition(), now(), owner, cmd.shared()))
+        .thenRun(s -> syncSubscriptions(state, s))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(view(s)));
+  }
+
   private ReplyEffect<Event, State> onRetire(State state, Retire cmd) {
     if (state.definition() == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("agent " + name + " is not defined"));
+    }
+    if (!state.changeableBy(cmd.caller(), cmd.asAdmin())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(notOwner(state, "retire")));
     }
     if (state.retired()) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(view(state)));
@@ -158,9 +201,13 @@ public final class Agent extends EventSourcedBehaviorWithEnforcedReplies<Agent.C
         .build();
   }
 
+  private String notOwner(State state, String what) {
+    return "agent " + name + " belongs to another user; only its owner or an administrator may " + what + " it";
+  }
+
   private AgentView view(State s) {
     return new AgentView(name, s.retired() ? Status.RETIRED : Status.ACTIVE, s.version(), s.definition(),
-        s.definedAt(), s.updatedAt());
+        s.definedAt(), s.updatedAt(), s.owner(), s.shared());
   }
 
   @Override

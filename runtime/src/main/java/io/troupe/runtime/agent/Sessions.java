@@ -87,10 +87,31 @@ public final class Sessions implements Extension {
       if (origin instanceof Origin.Message m && !agent.definition().subscriptions().contains(m.topic())) {
         throw Refused.conflict("agent " + agentName + " no longer subscribes to topic " + m.topic());
       }
-      // Starting the same session id again changes nothing, so the start may be asked again.
-      return asks.<Session.Command, Session.Started>askWithStatus(session(sessionId),
-              replyTo -> new Session.Start(agentName, agent.definition(), input, owner, replyTo))
-          .thenApply(started -> new Started(sessionId, owner, started.alreadyStarted()));
+      if (origin instanceof Origin.Caller c && !Ownership.mayRun(agent, c.principal())) {
+        throw Ownership.mayNotRun(agentName);
+      }
+      return mayBeCalled(agent, origin, owner).thenCompose(allowed ->
+          // Starting the same session id again changes nothing, so the start may be asked again.
+          asks.<Session.Command, Session.Started>askWithStatus(session(sessionId),
+                  replyTo -> new Session.Start(agentName, agent.definition(), input, owner, replyTo))
+              .thenApply(started -> new Started(sessionId, owner, started.alreadyStarted())));
+    });
+  }
+
+  /**
+   * A {@code call_agent} call may run a private agent only for its owner, or from an agent of the
+   * same owner (an owner composes its own agents, also inside a shared one others run). Messages
+   * start the sessions their subscribing agent's owner asked for by subscribing it.
+   */
+  private CompletionStage<Boolean> mayBeCalled(Agent.AgentView callee, Origin origin, String owner) {
+    if (!(origin instanceof Origin.Parent p) || callee.shared() || callee.owner().equals(owner)) {
+      return java.util.concurrent.CompletableFuture.completedFuture(true);
+    }
+    return asks.<Agent.Command, Agent.AgentLookup>ask(agent(p.call().agentName()), Agent.Get::new).thenApply(caller -> {
+      if (caller.agent() == null || !callee.owner().equals(caller.agent().owner())) {
+        throw Ownership.mayNotRun(callee.name());
+      }
+      return true;
     });
   }
 

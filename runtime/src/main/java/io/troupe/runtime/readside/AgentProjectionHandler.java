@@ -32,11 +32,12 @@ public final class AgentProjectionHandler extends JdbcHandler<List<EventEnvelope
   private static void apply(Connection c, String name, long seqNr, Agent.Event event) throws Exception {
     if (event instanceof Agent.AgentDefined d) {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO agent (name, status, version, definition, defined_at,"
-          + " updated_at, last_seq_nr) VALUES (?, 'ACTIVE', 1, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+          + " updated_at, last_seq_nr, owner, shared) VALUES (?, 'ACTIVE', 1, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
           + " status = 'ACTIVE', version = agent.version + 1, definition = EXCLUDED.definition,"
-          + " updated_at = EXCLUDED.updated_at, last_seq_nr = EXCLUDED.last_seq_nr"
-          + " WHERE agent.last_seq_nr < EXCLUDED.last_seq_nr")) {
-        Sql.bind(ps, name, JSON.writeValueAsString(d.definition()), Sql.time(d.at()), Sql.time(d.at()), seqNr);
+          + " updated_at = EXCLUDED.updated_at, last_seq_nr = EXCLUDED.last_seq_nr, owner = EXCLUDED.owner,"
+          + " shared = EXCLUDED.shared WHERE agent.last_seq_nr < EXCLUDED.last_seq_nr")) {
+        Sql.bind(ps, name, JSON.writeValueAsString(d.definition()), Sql.time(d.at()), Sql.time(d.at()), seqNr,
+            d.owner(), d.shared());
         ps.executeUpdate();
       }
     } else if (event instanceof Agent.AgentRetired r) {

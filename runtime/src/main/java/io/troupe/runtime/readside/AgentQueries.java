@@ -17,15 +17,18 @@ public final class AgentQueries {
     this.database = database;
   }
 
-  /** Up to {@code limit} agents whose names sort after {@code after} ("" for the first page). */
+  /**
+   * Up to {@code limit} agents whose names sort after {@code after} ("" for the first page), whole:
+   * a door shows each through {@link io.troupe.runtime.agent.Ownership#visibleTo}.
+   */
   public CompletionStage<List<Agent.AgentView>> list(String after, int limit) {
     return database.query(c -> {
       List<Agent.AgentView> agents = new ArrayList<>();
-      try (ResultSet rs = Sql.select(c, "SELECT name, status, version, definition, defined_at, updated_at FROM agent"
-          + " WHERE name > ? ORDER BY name LIMIT ?", after, limit)) {
+      try (ResultSet rs = Sql.select(c, "SELECT name, status, version, definition, defined_at, updated_at, owner, shared"
+          + " FROM agent WHERE name > ? ORDER BY name LIMIT ?", after, limit)) {
         while (rs.next()) {
           agents.add(new Agent.AgentView(rs.getString(1), Agent.Status.valueOf(rs.getString(2)), rs.getInt(3),
-              read(rs.getString(4)), Sql.instant(rs, 5), Sql.instant(rs, 6)));
+              read(rs.getString(4)), Sql.instant(rs, 5), Sql.instant(rs, 6), rs.getString(7), rs.getBoolean(8)));
         }
       }
       return agents;

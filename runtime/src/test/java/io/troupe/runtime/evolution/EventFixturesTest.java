@@ -58,7 +58,7 @@ class EventFixturesTest {
    * pass the value old journals must read as (null or the default), never the new sample's value.
    */
   static Map<String, Map<String, Object>> expected() {
-    return Map.of("v1", v1());
+    return Map.of("v1", v1(), "v2", v2());
   }
 
   private static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
@@ -78,7 +78,8 @@ class EventFixturesTest {
             "client-retry-7"),
         new Topic.State(9, recentKeys),
         new Subscriber.OffsetAcked(4, AT),
-        new Agent.AgentDefined(definition, AT),
+        // Stored before owners were recorded: the administrator's, and shared.
+        new Agent.AgentDefined(definition, AT, Agent.SYSTEM_OWNER, true),
         new Agent.AgentRetired(LATER),
         new Session.SessionStarted("scout", definition, "find it", "user-1", AT),
         new Session.LlmResponded(2, "thinking", List.of(new ToolCall("call_2_1", "count", "{\"n\":1}"),
@@ -111,6 +112,14 @@ class EventFixturesTest {
     v1.put("Session.ToolCallCompleted.failed",
         new Session.ToolCallCompleted("call_2_2", "call_agent", false, null, "agent helper is retired", 3, LATER));
     return v1;
+  }
+
+  /** Agents record their owner and whether they are shared (issue 13). */
+  private static Map<String, Object> v2() {
+    AgentDefinition definition = new AgentDefinition("a private scout", "You scout alone.", "scripted", "gpt-test", 0.5,
+        4, 20, List.of("count"), List.of("inbox"),
+        List.of(new AgentDefinition.ScriptedReply("alone", List.of())));
+    return EventFixtures.samples(new Agent.AgentDefined(definition, LATER, "u-5b1e9c0d7a3f2e81", false));
   }
 
   @Test
