@@ -1,10 +1,13 @@
 package io.troupe.http;
 
+import io.troupe.runtime.agent.Ownership;
 import io.troupe.runtime.agent.SessionState;
 import io.troupe.runtime.broker.TopicNames;
+import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.node.TroupeNode;
 import io.troupe.runtime.readside.Cursor;
 import io.troupe.runtime.readside.SessionQueries;
+import io.troupe.runtime.service.Refused;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -16,6 +19,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Session lists over HTTP, from the {@code agent_session} read table: the query parameters every
  * list takes ({@code status}, {@code agent}, {@code user}, {@code since}, the cursor {@code after}
  * and {@code limit}), checked once here for {@code GET /api/v1/sessions} and an agent's sessions.
+ * A list holds only the sessions its caller may read ({@link Ownership#sessionListOwner}).
  */
 final class SessionLists extends EdgeDirectives {
 
@@ -44,6 +48,11 @@ final class SessionLists extends EdgeDirectives {
    * field {@code fixed} sets), answered as {@code answer} shapes the page.
    */
   Route route(SessionQueries.SessionFilter fixed, Function<SessionQueries.SessionPage, Object> answer) {
+    return principal(caller -> route(caller, fixed, answer));
+  }
+
+  private Route route(Principal caller, SessionQueries.SessionFilter fixed,
+                      Function<SessionQueries.SessionPage, Object> answer) {
     return parameterOptional("status", status -> parameterOptional("agent", agent -> parameterOptional("user", user ->
         parameterOptional("since", since -> parameterOptional("after", after -> parameterOptional("limit", limit -> {
           FieldErrors errors = new FieldErrors();
@@ -71,10 +80,17 @@ final class SessionLists extends EdgeDirectives {
           if (errors.any()) {
             return problem(errors.problem());
           }
+          String owner;
+          try {
+            // Only sessions the caller may read: its own, unless it reads everyone's.
+            owner = Ownership.sessionListOwner(caller, fixed.user() != null ? fixed.user() : user.orElse(null));
+          } catch (Refused refused) {
+            return complete(ProblemHandlers.toResponse(refused));
+          }
           var filter = new SessionQueries.SessionFilter(
               fixed.status() != null ? fixed.status() : status.orElse(null),
               fixed.agent() != null ? fixed.agent() : agent.orElse(null),
-              fixed.user() != null ? fixed.user() : user.orElse(null),
+              owner,
               fixed.since() != null ? fixed.since() : from);
           return respond(queries.list(filter, cursor, (int) pageSize)
               .thenApply(page -> Json.response(StatusCodes.OK, answer.apply(page))));

@@ -39,14 +39,21 @@ public final class SessionRoutes extends EdgeDirectives {
     return pathPrefix("sessions", () -> concat(
         pathEnd(() -> template("/api/v1/sessions", () -> get(lists::all))),
         pathPrefix(segment(), id -> concat(
-        pathEnd(() -> template("/api/v1/sessions/{id}", () -> get(() -> known(id, () -> status(id))))),
+        pathEnd(() -> template("/api/v1/sessions/{id}", () -> get(() -> readable(id, () -> status(id))))),
         path("cancel", () -> template("/api/v1/sessions/{id}/cancel", () -> post(() -> known(id, () -> cancel(id))))),
-        path("events", () -> template("/api/v1/sessions/{id}/events", () -> get(() -> known(id, () -> stream(id)))))))));
+        path("events", () -> template("/api/v1/sessions/{id}/events", () -> get(() -> readable(id, () -> stream(id)))))))));
   }
 
   /** A malformed id is not a session: 404 without waking an entity. */
   private Route known(String id, Supplier<Route> inner) {
     return SessionIds.valid(id) ? inner.get() : problem(notFound(id));
+  }
+
+  /** A session the caller may read (the session service decides), else its 404 or 403. */
+  private Route readable(String id, Supplier<Route> inner) {
+    return known(id, () -> principal(caller -> onComplete(sessions.checkRead(id, caller), checked -> checked.isSuccess()
+        ? inner.get()
+        : complete(ProblemHandlers.toResponse(checked.failed().get())))));
   }
 
   private CompletionStage<SessionView> view(String id) {
@@ -60,7 +67,7 @@ public final class SessionRoutes extends EdgeDirectives {
   }
 
   private Route cancel(String id) {
-    return respond(sessions.cancel(id).thenApply(after -> Json.response(StatusCodes.OK, after)));
+    return principal(caller -> respond(sessions.cancel(id, caller).thenApply(after -> Json.response(StatusCodes.OK, after))));
   }
 
   /**

@@ -30,6 +30,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  * for an administrator only, the user named in the request); for {@code call_agent} the calling
  * session's owner; for a topic subscription the user whose key published the triggering message.
  * Budgets and costs are charged to the owner, so no door is a way around a user's budget.
+ *
+ * <p><b>The owner reads and cancels.</b> Reading a session and cancelling it are checked here too,
+ * as {@link Ownership} states: its owner and administrators; read-only observers may read.
  */
 public final class Sessions implements Extension {
 
@@ -121,20 +124,47 @@ public final class Sessions implements Extension {
    * are the session's state, and reading a finished (or unknown) session wakes no entity.
    */
   public CompletionStage<SessionView> view(String sessionId) {
-    return journal.currentEventsByPersistenceId(Session.ENTITY_KEY.name() + PersistenceId.DefaultSeparator() + sessionId,
-            0L, Long.MAX_VALUE)
+    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 0L, Long.MAX_VALUE)
         .runFold(SessionState.EMPTY, (state, envelope) -> state.apply((Session.Event) envelope.event()), system)
         .thenApply(state -> SessionView.of(sessionId, state, clock.instant()));
   }
 
-  /** Cancels a running session (a finished one is answered as it is); unknown ids are refused. */
-  public CompletionStage<SessionView> cancel(String sessionId) {
+  /**
+   * Refuses unless {@code caller} may read the session: its owner, an administrator or a
+   * read-only observer ({@link Ownership}); an unknown id is refused (404), another user's
+   * session too (403). Reads only the session's first event, which names its owner.
+   */
+  public CompletionStage<Void> checkRead(String sessionId, Principal caller) {
+    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 1L, 1L)
+        .runWith(org.apache.pekko.stream.javadsl.Sink.headOption(), system)
+        .thenAccept(first -> {
+          if (first.isEmpty() || !(first.get().event() instanceof Session.SessionStarted started)) {
+            throw notFound(sessionId);
+          }
+          Ownership.checkRead(sessionId, started.userId(), caller);
+        });
+  }
+
+  /**
+   * Cancels a running session (a finished one is answered as it is) for its owner or an
+   * administrator; unknown ids are refused (404), another user's session too (403).
+   */
+  public CompletionStage<SessionView> cancel(String sessionId, Principal caller) {
     return view(sessionId).thenCompose(v -> {
       if ("NEW".equals(v.status())) {
-        throw Refused.notFound("no session " + sessionId + " is known");
+        throw notFound(sessionId);
       }
+      Ownership.checkChange(sessionId, v.owner(), caller);
       return asks.<Session.Command, SessionView>askWithStatus(session(sessionId), Session.Cancel::new);
     });
+  }
+
+  private static String persistenceId(String sessionId) {
+    return Session.ENTITY_KEY.name() + PersistenceId.DefaultSeparator() + sessionId;
+  }
+
+  private static Refused notFound(String sessionId) {
+    return Refused.notFound("no session " + sessionId + " is known");
   }
 
   /** Who a session started from {@code origin} belongs to (and is charged to). */
