@@ -56,6 +56,16 @@ public final class Users implements Extension {
     });
   }
 
+  /**
+   * The rights of a user who acts without presenting a key (a session's owner, for its tool
+   * calls): their id and current role, no key. A user that does not exist (e.g. the anonymous
+   * owner of old sessions) acts as READONLY: it keeps its own objects and gains no right.
+   */
+  public CompletionStage<io.troupe.runtime.governance.Principal> principal(String id) {
+    return asks.<ApiUser.Command, ApiUser.UserLookup>ask(user(id), ApiUser.Get::new).thenApply(lookup ->
+        new io.troupe.runtime.governance.Principal(id, null, lookup.user() == null ? Role.READONLY : lookup.user().role()));
+  }
+
   /** Changes an existing user's role; it takes effect on every node at once (announced). */
   public CompletionStage<ApiUser.UserView> setRole(String id, Role role) {
     return get(id).thenCompose(known -> asks.<ApiUser.Command, ApiUser.UserView>askWithStatus(user(id),
