@@ -109,6 +109,53 @@ class AllocationOwnershipTest {
         "the tool's allocation belongs to the session's owner");
   }
 
+  @Test
+  void anAdminGrantsDeconflictionPriorityToOneUserAndWithdrawsIt() {
+    SecurityCalls.UserKey carol = SecurityCalls.userWithKey(admin, "Carol", "USER");
+    HttpClientForTests asCarol = admin.as(carol.key());
+    String grant = "/api/v1/security/users/" + carol.userId() + "/grants/deconfliction:priority";
+    assertProblem(admin.as(bob.key()).send("PUT", grant, java.util.Map.of(), null), 403); // only an ADMIN grants
+    var granted = admin.send("PUT", grant, java.util.Map.of(), null);
+    assertEquals(200, granted.status(), granted.body());
+    assertEquals("[\"deconfliction:priority\"]", granted.json().get("grants").toString());
+    assertEquals("[\"deconfliction:priority\"]", admin.get("/api/v1/security/users/" + carol.userId()).json()
+        .get("grants").toString());
+    assertTrue(asCarol.postJson("/api/v1/security/check-permission", "{\"permission\":\"deconfliction:priority\"}")
+        .json().get("allowed").asBoolean());
+
+    String victim = approved(admin.as(alice.key()), request("own-grant", "radio-a", 243.0));
+    JsonNode flash = SpectrumCalls.decide(asCarol,
+        request("own-grant", "radio-c", 243.0).put("latitude", 50.0001).put("priority", "FLASH"));
+    assertEquals("APPROVED", flash.get("status").asText(), flash::toString);
+    assertEquals(List.of(victim), List.of(flash.get("preempted").get(0).asText()));
+
+    // An agent's tool call acts with its owner's grant too.
+    String agent = AgentCalls.uniqueName("own-grant-agent");
+    AgentCalls.define(asCarol, agent, AgentCalls.scripted("Priority tester", List.of("request_deconfliction"),
+        AgentCalls.toolThenAnswer("asking", "request_deconfliction", "{\"assetRid\":\"radio-d\",\"frequencyMhz\":7000,"
+            + "\"bandwidthKhz\":25,\"powerDbm\":30,\"latitude\":50,\"longitude\":10,\"durationMinutes\":60,"
+            + "\"priority\":\"IMMEDIATE\",\"theater\":\"own-grant\"}", "done")));
+    var started = AgentCalls.startRaw(asCarol, agent, "{\"input\":\"go\"}");
+    assertEquals(202, started.status(), started.body());
+    JsonNode view = AgentCalls.awaitEnd(asCarol, started.json().get("sessionId").asText());
+    assertEquals("OK", view.get("toolCalls").get(0).get("outcome").asText(), view::toString);
+
+    var withdrawn = admin.send("DELETE", grant, java.util.Map.of(), null);
+    assertEquals(200, withdrawn.status(), withdrawn.body());
+    assertEquals("[]", withdrawn.json().get("grants").toString());
+    assertProblem(asCarol.postJson(SpectrumCalls.REQUESTS,
+        request("own-grant", "radio-e", 9000).put("priority", "FLASH").toString()), 403);
+  }
+
+  @Test
+  void onlyGrantablePermissionsCanBeGranted() {
+    String user = "/api/v1/security/users/" + bob.userId() + "/grants/";
+    assertTrue(assertProblem(admin.send("PUT", user + "security:admin", java.util.Map.of(), null), 400)
+        .toString().contains("cannot be granted"));
+    assertProblem(admin.send("PUT", user + "no-such-permission", java.util.Map.of(), null), 400);
+    assertEquals("[]", admin.get("/api/v1/security/users/" + bob.userId()).json().get("grants").toString());
+  }
+
   private static long decisions(HttpClientForTests http, String theater) {
     // Decision ids number every decision of a theater: a probe request shows how many came before.
     JsonNode probe = SpectrumCalls.decide(http, request(theater, "probe", 100_000));
