@@ -58,11 +58,21 @@ class EventFixturesTest {
    * pass the value old journals must read as (null or the default), never the new sample's value.
    */
   static Map<String, Map<String, Object>> expected() {
-    return Map.of("v1", v1());
+    return Map.of("v1", v1(), "v2", v2());
   }
 
   private static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
   private static final Instant LATER = Instant.parse("2026-11-22T10:16:02.456Z");
+
+  /**
+   * Subscriber positions record who acknowledged (issue 13, point 6): the first is the owner. An
+   * ADMIN grants a user permissions beyond the role (point 7).
+   */
+  private static Map<String, Object> v2() {
+    return EventFixtures.samples(new Subscriber.OffsetAcked(4, AT, "u-alice"),
+        new ApiUser.PermissionGranted(io.troupe.runtime.governance.Permission.DECONFLICTION_PRIORITY, AT),
+        new ApiUser.PermissionRevoked(io.troupe.runtime.governance.Permission.DECONFLICTION_PRIORITY, LATER));
+  }
 
   private static Map<String, Object> v1() {
     AgentDefinition definition = new AgentDefinition("a scout", "You scout.", "scripted", "gpt-test", 0.25, 6, 45,
