@@ -60,6 +60,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * the session's user and agent ({@link Budget}, reservation id "{sessionId}#{iteration}", the same
  * when a step runs again); a denial ends the session with status ERROR and a reason starting with
  * {@value #BUDGET_EXCEEDED}. After the reply the reservation is settled with the actual cost.
+ *
+ * <p>What a session holds is bounded ({@link SessionLimits}): a reply's calls beyond the bound are
+ * journaled as refused, not run; tool results are cut before they are journaled; and a session
+ * past its state bound ends ERROR before its next step.
  */
 public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Session.Command, Session.Event, SessionState> {
 
