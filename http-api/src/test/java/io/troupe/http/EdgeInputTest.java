@@ -107,6 +107,25 @@ class EdgeInputTest {
     assertEquals(405, head("/api/v1/deconfliction/requests").statusCode(), "a POST-only route has no HEAD");
   }
 
+  /** A stream answered to HEAD is headers only: it must not stay open and hold a stream slot. */
+  @Test
+  void headOnAStreamAnswersAtOnceAndHoldsNoStream() throws Exception {
+    publish(http, "edge-head-stream", "{\"ok\":true}");
+    HttpResponse<String> head = head("/api/v1/topics/edge-head-stream/stream?from=1");
+    assertEquals(200, head.statusCode(), head::body);
+    assertEquals("", head.body());
+    assertTrue(head.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+    Eventually.await(Duration.ofSeconds(10), "no live stream left open", () -> liveStreams() == 0.0
+        ? java.util.Optional.of(true) : java.util.Optional.empty());
+  }
+
+  private static double liveStreams() {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^embm_broker_live_streams (\\S+)$")
+        .matcher(http.get("/metrics").body());
+    assertTrue(m.find(), "embm_broker_live_streams in /metrics");
+    return Double.parseDouble(m.group(1));
+  }
+
   private static HttpResponse<String> head(String path) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(http.base + path))
             .header("Authorization", "Bearer " + io.troupe.runtime.TestNodes.ADMIN_TOKEN)
