@@ -15,8 +15,10 @@ import org.apache.pekko.actor.typed.ExtensionId;
  * @param maxBodyBytes the largest request body accepted; larger ones get 413
  * @param maxInFlight  API requests a node answers at once; one more gets 503 at once ({@link AdmissionControl})
  * @param bodyReadTimeout how long a JSON body may take to arrive in full; a slower one gets 408
+ * @param trustedProxies  whose X-Forwarded-For names the client (audit log, invalid-key throttle)
  */
-public record HttpSettings(long maxBodyBytes, int maxInFlight, Duration bodyReadTimeout) implements Extension {
+public record HttpSettings(long maxBodyBytes, int maxInFlight, Duration bodyReadTimeout, TrustedProxies trustedProxies)
+    implements Extension {
 
   public static HttpSettings get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -25,7 +27,17 @@ public record HttpSettings(long maxBodyBytes, int maxInFlight, Duration bodyRead
   public static HttpSettings from(Config config) {
     return new HttpSettings(ConfigChecks.positiveBytes(config, "troupe.http.max-body-bytes"),
         ConfigChecks.positiveInt(config, "troupe.http.max-in-flight"),
-        ConfigChecks.positiveDuration(config, "troupe.http.body-read-timeout"));
+        ConfigChecks.positiveDuration(config, "troupe.http.body-read-timeout"),
+        trustedProxies(config));
+  }
+
+  private static TrustedProxies trustedProxies(Config config) {
+    String path = "troupe.http.trusted-proxies";
+    try {
+      return TrustedProxies.parse(config.getString(path));
+    } catch (IllegalArgumentException e) {
+      throw ConfigChecks.bad(config, path, e.getMessage());
+    }
   }
 
   /** Extension id: one {@link HttpSettings} per ActorSystem. */

@@ -40,8 +40,14 @@ final class RawHttp {
    * stopped sending: the connection stays open, waiting for the server to give up.
    */
   static Answer exchange(int port, String head, byte[] body) {
+    return exchangeFrom("127.0.0.1", port, head, body);
+  }
+
+  /** As {@link #exchange}, from another loopback address (all of 127.0.0.0/8 is this machine's on Linux). */
+  static Answer exchangeFrom(String localAddress, int port, String head, byte[] body) {
     long start = System.nanoTime();
     try (Socket socket = new Socket()) {
+      socket.bind(new InetSocketAddress(localAddress, 0));
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
       socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
       OutputStream out = socket.getOutputStream();
