@@ -83,8 +83,14 @@ public final class ProblemHandlers {
    * what a client sent, and must not break the log line it is printed on.
    */
   private static Throwable escaped(Throwable cause) {
+    return escaped(cause, 0);
+  }
+
+  private static Throwable escaped(Throwable cause, int depth) {
+    Throwable next = cause.getCause();
+    // Bounded: a cause chain can loop.
     Throwable copy = new RuntimeException(cause.getClass().getName() + ": " + LogText.escape(cause.getMessage()),
-        cause.getCause() == null ? null : escaped(cause.getCause()));
+        next == null || next == cause || depth >= 8 ? null : escaped(next, depth + 1));
     copy.setStackTrace(cause.getStackTrace());
     return copy;
   }
