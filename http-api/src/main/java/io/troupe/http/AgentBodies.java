@@ -1,6 +1,7 @@
 package io.troupe.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.StorableText;
 import io.troupe.runtime.agent.AgentDefinition;
 import io.troupe.runtime.broker.TopicNames;
 import io.troupe.runtime.llm.ScriptedProvider;
@@ -150,6 +151,12 @@ final class AgentBodies {
               args = argumentsFromText(argsText);
               if (args == null) {
                 errors.add(callPath + ".argumentsJson", "must be a string holding a JSON object");
+                continue;
+              }
+              // The edge checked the body, but escapes inside this text decode only now.
+              var surrogate = StorableText.loneSurrogateIn(args);
+              if (surrogate.isPresent()) {
+                errors.add(callPath + ".argumentsJson", "holds " + StorableText.describe(surrogate.get()));
                 continue;
               }
             }

@@ -2,18 +2,22 @@ package io.troupe.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.runtime.StorableText;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.Materializer;
 
 /** Directives every routes class shares: JSON bodies, problems, and answering from futures. */
 public abstract class EdgeDirectives extends HttpMetricsDirectives {
-
-  private static final Duration BODY_READ_TIMEOUT = Duration.ofSeconds(10);
 
   /** The authenticated caller, set by {@link Guard} on every request that reaches a routes class. */
   static final org.apache.pekko.http.javadsl.model.AttributeKey<io.troupe.runtime.governance.Principal> PRINCIPAL =
@@ -27,7 +31,8 @@ public abstract class EdgeDirectives extends HttpMetricsDirectives {
 
   /**
    * Reads the request body as a JSON object: 415 unless it is {@code application/json}, 413 past
-   * the size limit, 400 when empty, malformed, or not an object.
+   * the size limit, 408 when it does not arrive within troupe.http.body-read-timeout, 400 when
+   * empty, malformed, not an object, or holding text the journal cannot store (a lone surrogate).
    */
   protected Route jsonObject(Function<JsonNode, Route> inner) {
     return extractRequestEntity(entity -> {
@@ -39,9 +44,12 @@ public abstract class EdgeDirectives extends HttpMetricsDirectives {
         return problem(tooLarge(maxBodyBytes));
       }
       return extractMaterializer(mat -> onComplete(
-          entity.toStrict(BODY_READ_TIMEOUT.toMillis(), maxBodyBytes, mat),
+          entity.toStrict(bodyReadTimeout(mat).toMillis(), maxBodyBytes, mat),
           read -> {
             if (read.isFailure()) {
+              if (read.failed().get() instanceof TimeoutException) {
+                return complete(bodyTooSlow(bodyReadTimeout(mat)));
+              }
               return complete(ProblemHandlers.toResponse(read.failed().get()));
             }
             byte[] bytes = read.get().getData().toArray();
@@ -62,9 +70,27 @@ public abstract class EdgeDirectives extends HttpMetricsDirectives {
             if (body == null || !body.isObject()) {
               return problem(Problem.of(StatusCodes.BAD_REQUEST, "request body must be a JSON object"));
             }
+            // Valid JSON, but no entity could journal it (CBOR holds only valid Unicode).
+            Optional<String> surrogate = StorableText.loneSurrogateIn(body);
+            if (surrogate.isPresent()) {
+              return problem(Problem.of(StatusCodes.BAD_REQUEST, "request body holds " + StorableText.describe(surrogate.get())));
+            }
             return inner.apply(body);
           }));
     });
+  }
+
+  private static Duration bodyReadTimeout(Materializer mat) {
+    return HttpSettings.get(Adapter.toTyped(mat.system())).bodyReadTimeout();
+  }
+
+  /**
+   * 408, closing the connection: the rest of the body may still arrive, and it must not be read
+   * as the next request.
+   */
+  private static HttpResponse bodyTooSlow(Duration timeout) {
+    return Problem.of(StatusCodes.REQUEST_TIMEOUT, "the request body did not arrive within " + timeout.toMillis()
+        + " ms (troupe.http.body-read-timeout); send it at once").toResponse().addHeader(Connection.create("close"));
   }
 
   /** As {@link #jsonObject}, but a request without a body passes {@code null} to {@code inner}. */

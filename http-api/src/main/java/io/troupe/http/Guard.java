@@ -18,7 +18,7 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.RemoteAddress;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
@@ -177,12 +177,10 @@ final class Guard extends EdgeDirectives {
         .map(item -> (ByteString) item);
   }
 
+  /** The client's address: X-Forwarded-For counts only from troupe.http.trusted-proxies. */
   private Route remote(java.util.function.Function<String, Route> inner) {
-    return extractClientIP(ip -> inner.apply(address(ip)));
-  }
-
-  private static String address(RemoteAddress ip) {
-    return ip.getAddress().map(java.net.InetAddress::getHostAddress).orElse(null);
+    return extractMaterializer(mat -> extractRequest(request -> inner.apply(
+        HttpSettings.get(Adapter.toTyped(mat.system())).trustedProxies().clientAddress(request))));
   }
 
   private void record(HttpRequest request, String ip, Principal principal, Optional<RouteRule> rule, Outcome outcome,

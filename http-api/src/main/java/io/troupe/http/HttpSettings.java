@@ -2,6 +2,7 @@ package io.troupe.http;
 
 import com.typesafe.config.Config;
 import io.troupe.runtime.node.ConfigChecks;
+import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -13,8 +14,11 @@ import org.apache.pekko.actor.typed.ExtensionId;
  *
  * @param maxBodyBytes the largest request body accepted; larger ones get 413
  * @param maxInFlight  API requests a node answers at once; one more gets 503 at once ({@link AdmissionControl})
+ * @param bodyReadTimeout how long a JSON body may take to arrive in full; a slower one gets 408
+ * @param trustedProxies  whose X-Forwarded-For names the client (audit log, invalid-key throttle)
  */
-public record HttpSettings(long maxBodyBytes, int maxInFlight) implements Extension {
+public record HttpSettings(long maxBodyBytes, int maxInFlight, Duration bodyReadTimeout, TrustedProxies trustedProxies)
+    implements Extension {
 
   public static HttpSettings get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -22,7 +26,18 @@ public record HttpSettings(long maxBodyBytes, int maxInFlight) implements Extens
 
   public static HttpSettings from(Config config) {
     return new HttpSettings(ConfigChecks.positiveBytes(config, "troupe.http.max-body-bytes"),
-        ConfigChecks.positiveInt(config, "troupe.http.max-in-flight"));
+        ConfigChecks.positiveInt(config, "troupe.http.max-in-flight"),
+        ConfigChecks.positiveDuration(config, "troupe.http.body-read-timeout"),
+        trustedProxies(config));
+  }
+
+  private static TrustedProxies trustedProxies(Config config) {
+    String path = "troupe.http.trusted-proxies";
+    try {
+      return TrustedProxies.parse(config.getString(path));
+    } catch (IllegalArgumentException e) {
+      throw ConfigChecks.bad(config, path, e.getMessage());
+    }
   }
 
   /** Extension id: one {@link HttpSettings} per ActorSystem. */

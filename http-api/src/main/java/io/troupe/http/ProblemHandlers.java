@@ -55,7 +55,7 @@ public final class ProblemHandlers {
           .addHeader(RetryAfter.create(1L));
     }
     if (cause instanceof java.sql.SQLException) {
-      log.warn("Database unavailable for a request: {}", cause.getMessage());
+      log.warn("Database unavailable for a request: {}", LogText.escape(cause.getMessage()));
       return Problem.of(StatusCodes.SERVICE_UNAVAILABLE, "the database did not answer; the request may be retried")
           .toResponse().addHeader(RetryAfter.create(1L));
     }
@@ -73,9 +73,26 @@ public final class ProblemHandlers {
     if (cause instanceof StatusReply.ErrorMessage error) {
       return Problem.of(StatusCodes.BAD_REQUEST, error.getMessage()).toResponse();
     }
-    log.error("Request failed", cause);
+    log.error("Request failed", escaped(cause));
     return Problem.of(StatusCodes.INTERNAL_SERVER_ERROR, "internal error; the node's log has the details")
         .toResponse();
+  }
+
+  /**
+   * The failure with its message escaped ({@link LogText}), keeping the stack: a message may quote
+   * what a client sent, and must not break the log line it is printed on.
+   */
+  private static Throwable escaped(Throwable cause) {
+    return escaped(cause, 0);
+  }
+
+  private static Throwable escaped(Throwable cause, int depth) {
+    Throwable next = cause.getCause();
+    // Bounded: a cause chain can loop.
+    Throwable copy = new RuntimeException(cause.getClass().getName() + ": " + LogText.escape(cause.getMessage()),
+        next == null || next == cause || depth >= 8 ? null : escaped(next, depth + 1));
+    copy.setStackTrace(cause.getStackTrace());
+    return copy;
   }
 
   private static Throwable unwrap(Throwable e) {

@@ -87,7 +87,18 @@ public final class SecurityRoutes extends EdgeDirectives {
         pathPrefix("api-keys", () -> concat(
             pathEnd(() -> template("/api/v1/security/users/{id}/api-keys", () -> post(() -> issueKey(id)))),
             path(segment(), keyId -> template("/api/v1/security/users/{id}/api-keys/{keyId}",
-                () -> delete(() -> revokeKey(id, keyId)))))));
+                () -> delete(() -> revokeKey(id, keyId)))))),
+        path(segment("grants").slash(segment()), permission -> template("/api/v1/security/users/{id}/grants/{permission}",
+            () -> concat(put(() -> setGrant(id, permission, true)), delete(() -> setGrant(id, permission, false))))));
+  }
+
+  /** PUT grants, DELETE withdraws a permission beyond the user's role: 200 with the user. */
+  private Route setGrant(String id, String permissionId, boolean granted) {
+    Permission permission = Permission.byId(permissionId).orElse(null);
+    if (permission == null) {
+      return problem(Problem.invalid("permission", "is not a permission; GET /api/v1/security/permissions lists them"));
+    }
+    return respond(users.setGrant(id, permission, granted).thenApply(view -> Json.response(StatusCodes.OK, view)));
   }
 
   private Route validUser(String id, Supplier<Route> inner) {
@@ -134,7 +145,8 @@ public final class SecurityRoutes extends EdgeDirectives {
             + Permission.SECURITY_ADMIN.id()));
       }
       return respond(lookup(userId).thenApply(u -> u == null ? noUser(userId)
-          : Json.response(StatusCodes.OK, new CheckView(u.id(), u.role().name(), asked.id(), u.role().allows(asked)))));
+          : Json.response(StatusCodes.OK, new CheckView(u.id(), u.role().name(), asked.id(),
+              u.role().allows(asked) || Users.grants(u).contains(asked)))));
     }));
   }
 

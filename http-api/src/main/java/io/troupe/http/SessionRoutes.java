@@ -23,6 +23,8 @@ public final class SessionRoutes extends EdgeDirectives {
   private final Duration keepAlive;
   private final io.troupe.runtime.broker.BrokerMetrics metrics;
   private final int maxStreams;
+  private final int defaultToolCalls;
+  private final int maxToolCalls;
 
   public SessionRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
@@ -33,6 +35,9 @@ public final class SessionRoutes extends EdgeDirectives {
     this.keepAlive = broker.streamKeepAlive();
     this.metrics = io.troupe.runtime.broker.BrokerMetrics.get(node.system());
     this.maxStreams = broker.maxStreams();
+    var settings = io.troupe.runtime.node.RuntimeSettings.get(node.system()).sessions();
+    this.defaultToolCalls = settings.defaultListLimit();
+    this.maxToolCalls = settings.maxListLimit();
   }
 
   public Route route() {
@@ -60,10 +65,23 @@ public final class SessionRoutes extends EdgeDirectives {
     return sessions.view(id);
   }
 
+  /**
+   * The session's figures and one page of its tool calls: {@code toolCallsFrom} (index, default 0)
+   * and {@code toolCallsLimit} (default and maximum: the list page sizes), so that a session of
+   * many calls is read page by page and no answer is large.
+   */
   private Route status(String id) {
-    return respond(view(id).thenApply(v -> "NEW".equals(v.status())
-        ? notFound(id).toResponse()
-        : Json.response(StatusCodes.OK, v)));
+    return parameterOptional("toolCallsFrom", from -> parameterOptional("toolCallsLimit", limit -> {
+      FieldErrors errors = new FieldErrors();
+      long start = errors.queryLong(from, "toolCallsFrom", 0, 0, Integer.MAX_VALUE);
+      long pageSize = errors.queryLong(limit, "toolCallsLimit", defaultToolCalls, 1, maxToolCalls);
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      return respond(sessions.view(id, (int) start, (int) pageSize).thenApply(v -> "NEW".equals(v.status())
+          ? notFound(id).toResponse()
+          : Json.response(StatusCodes.OK, v)));
+    }));
   }
 
   private Route cancel(String id) {

@@ -32,17 +32,20 @@ public final class SpectrumRoutes extends EdgeDirectives {
   public Route route() {
     return concat(
         path(segment("deconfliction").slash("requests"), () -> template("/api/v1/deconfliction/requests", () ->
-            post(this::request))),
+            post(() -> principal(this::request)))),
         pathPrefix("allocations", () -> concat(
             pathEnd(() -> template("/api/v1/allocations", () -> get(this::list))),
             path(segment(), id -> template("/api/v1/allocations/{id}", () -> concat(
                 get(() -> lookup(id)),
-                delete(() -> release(id))))))),
+                delete(() -> principal(caller -> release(id, caller)))))))),
         path("roe", () -> template("/api/v1/roe", () -> concat(get(this::getRoe), put(this::putRoe)))));
   }
 
-  /** POST /api/v1/deconfliction/requests: 200 with the decision, whatever it is. */
-  private Route request() {
+  /**
+   * POST /api/v1/deconfliction/requests: 200 with the decision, whatever it is; the allocation
+   * belongs to the caller (403 for IMMEDIATE or FLASH without deconfliction:priority).
+   */
+  private Route request(io.troupe.runtime.governance.Principal caller) {
     return optionalHeaderValueByName("Idempotency-Key", key -> jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
       key.filter(k -> k.isBlank() || k.length() > 255)
@@ -51,12 +54,13 @@ public final class SpectrumRoutes extends EdgeDirectives {
       if (parsed == null || errors.any()) {
         return problem(errors.problem());
       }
-      // With an Idempotency-Key, a retried request answers the first decision instead of a new one.
+      // With an Idempotency-Key, a retried request answers the first decision instead of a new one
+      // (keys are per caller: Spectrum scopes them to the requester).
       var r = parsed.request();
       // Without a client key the edge makes one up, so its own re-asks never decide twice.
       var request = new io.troupe.agents.spectrum.AllocationRequest(r.assetRid(), r.emission(), r.purpose(),
           key.map(k -> "http:" + k).orElseGet(() -> "edge:" + java.util.UUID.randomUUID()));
-      return respond(spectrum.request(parsed.theater(), request)
+      return respond(spectrum.request(parsed.theater(), request, caller)
           .thenApply(d -> Json.response(StatusCodes.OK, SpectrumViews.DecisionView.of(d))));
     }));
   }
@@ -98,10 +102,10 @@ public final class SpectrumRoutes extends EdgeDirectives {
     return respond(spectrum.allocation(id).thenApply(a -> Json.response(StatusCodes.OK, SpectrumViews.AllocationView.of(a))));
   }
 
-  /** DELETE /api/v1/allocations/{id}: releases an active allocation. */
-  private Route release(String id) {
-    // Unknown ids come back as a not-found refusal; an answer is RELEASED or NOT_ACTIVE.
-    return respond(spectrum.release(id).thenApply(r -> r.outcome() == DeconflictionCoordinator.ReleaseResult.Outcome.NOT_ACTIVE
+  /** DELETE /api/v1/allocations/{id}: releases an active allocation, the caller's own unless an ADMIN. */
+  private Route release(String id, io.troupe.runtime.governance.Principal caller) {
+    // Unknown ids come back as a not-found refusal, others' as forbidden; an answer is RELEASED or NOT_ACTIVE.
+    return respond(spectrum.release(id, caller).thenApply(r -> r.outcome() == DeconflictionCoordinator.ReleaseResult.Outcome.NOT_ACTIVE
         ? Problem.of(StatusCodes.CONFLICT, "allocation " + id + " is already " + r.allocation().status()
             + "; only an APPROVED allocation can be released").toResponse()
         : Json.response(StatusCodes.OK, SpectrumViews.AllocationView.of(r.allocation()))));

@@ -28,12 +28,12 @@ final class SpectrumViews {
   record AllocationView(String allocationId, String theater, String assetRid, double frequencyMhz, double bandwidthKhz,
                         double powerDbm, double latitude, double longitude, double antennaHeightM,
                         Instant startTime, Instant endTime, String priority, String purpose, String status,
-                        String decisionId, Instant decidedAt, Instant endedAt) {
+                        String decisionId, Instant decidedAt, Instant endedAt, String requestedBy) {
     static AllocationView of(Allocation a) {
       Emission e = a.emission();
       return new AllocationView(a.allocationId(), a.theater(), a.assetRid(), e.frequencyMhz(), e.bandwidthKhz(),
           e.powerDbm(), e.latitude(), e.longitude(), e.antennaHeightM(), e.start(), e.end(), e.priority().name(),
-          a.purpose(), a.status().name(), a.decisionId(), a.decidedAt(), a.endedAt());
+          a.purpose(), a.status().name(), a.decisionId(), a.decidedAt(), a.endedAt(), a.requestedBy());
     }
   }
 

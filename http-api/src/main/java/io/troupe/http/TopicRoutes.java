@@ -179,16 +179,19 @@ public final class TopicRoutes extends EdgeDirectives {
     return respond(topics.position(topic, name).thenApply(p -> Json.response(StatusCodes.OK, p)));
   }
 
-  /** POST /api/v1/topics/{topic}/subscribers/{name}/ack {"offset": N}: acknowledges up to N. */
+  /**
+   * POST /api/v1/topics/{topic}/subscribers/{name}/ack {"offset": N}: acknowledges up to N; the
+   * position is the caller's from its first ack, and another user's is refused (403).
+   */
   private Route ack(String topic, String name) {
-    return jsonObject(body -> {
+    return principal(caller -> jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
       long offset = errors.requiredLong(body, "offset", 0, Long.MAX_VALUE);
       if (errors.any()) {
         return problem(errors.problem());
       }
-      return respond(topics.ack(topic, name, offset).thenApply(p -> Json.response(StatusCodes.OK, p)));
-    });
+      return respond(topics.ack(topic, name, offset, caller).thenApply(p -> Json.response(StatusCodes.OK, p)));
+    }));
   }
 
   /** GET /api/v1/topics?after=&limit=: topics in name order with their last offsets. */

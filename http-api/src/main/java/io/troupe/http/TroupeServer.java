@@ -70,7 +70,8 @@ public final class TroupeServer extends HttpMetricsDirectives {
         : reject();
     CostRoutes costs = new CostRoutes(node, maxBodyBytes);
     AdminRoutes admin = new AdminRoutes(node.database());
-    return instrumented(httpMetrics, () ->
+    NulRefusal nul = new NulRefusal();
+    return instrumented(httpMetrics, () -> nul.refusingNul(() ->
         handleExceptions(ProblemHandlers.exceptions(), () ->
             handleRejections(ProblemHandlers.rejections(), () -> concat(
                 metricsGate,
@@ -84,7 +85,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
                     analytics.route(),
                     security.route(),
                     costs.route(),
-                    admin.route()))))))));
+                    admin.route())))))))));
   }
 
   /** {@code /metrics} when {@code troupe.security.protect-metrics} is on. */

@@ -31,7 +31,10 @@ final class CoordinatorState {
   private final LinkedHashMap<String, Boolean> ended = new LinkedHashMap<>();
   long decisions;
   long allocationsIssued;
-  /** Decisions of keyed requests, oldest first, at most {@link #REMEMBERED_KEYS}: retries get these. */
+  /**
+   * Decisions of keyed requests by their requester-scoped key ({@link AllocationRequest#scopedKey}),
+   * oldest first, at most {@link #REMEMBERED_KEYS}: retries get these.
+   */
   final LinkedHashMap<String, Decision> recentDecisions = new LinkedHashMap<>();
   static final int REMEMBERED_KEYS = 1000;
 
@@ -66,8 +69,8 @@ final class CoordinatorState {
     if (event instanceof DeconflictionCoordinator.AllocationDecided d) {
       decisions++;
       Decision decision = d.decision();
-      if (d.request().requestKey() != null) {
-        remember(d.request().requestKey(), decision);
+      if (d.request().scopedKey() != null) {
+        remember(d.request().scopedKey(), decision);
       }
       if (decision.status() == DecisionStatus.APPROVED) {
         for (String preempted : decision.preempted()) {
@@ -76,7 +79,7 @@ final class CoordinatorState {
         allocationsIssued++;
         AllocationRequest r = d.request();
         add(new Allocation(decision.allocationId(), theater, r.assetRid(), r.emission(), r.purpose(),
-            AllocationStatus.APPROVED, decision.decisionId(), decision.decidedAt(), null));
+            AllocationStatus.APPROVED, decision.decisionId(), decision.decidedAt(), null, r.requestedBy()));
       }
     } else if (event instanceof DeconflictionCoordinator.AllocationReleased r) {
       end(r.allocationId(), AllocationStatus.RELEASED, r.releasedAt());

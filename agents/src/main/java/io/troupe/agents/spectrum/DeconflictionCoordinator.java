@@ -169,7 +169,7 @@ public final class DeconflictionCoordinator
   }
 
   private ReplyEffect<Event, CoordinatorState> onRequest(CoordinatorState state, RequestAllocation cmd) {
-    String key = cmd.request().requestKey();
+    String key = cmd.request().scopedKey();
     Decision earlier = key == null ? null : state.recentDecisions.get(key);
     if (earlier != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(earlier)); // a retry: decided already

@@ -9,7 +9,8 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * {@code release_allocation}: ends an active allocation. Releasing one that a retried call
+ * {@code release_allocation}: ends an active allocation the session's owner requested (any, for an
+ * ADMIN's session). Releasing one that a retried call
  * already released answers as released, so a resumed session's retry is harmless.
  */
 final class ReleaseAllocationTool implements Tool {
@@ -19,9 +20,11 @@ final class ReleaseAllocationTool implements Tool {
        "properties":{"allocationId":{"type":"string","minLength":3,"maxLength":160}}}""");
 
   private final Spectrum spectrum;
+  private final io.troupe.runtime.governance.security.Users users;
 
   ReleaseAllocationTool(ActorSystem<?> system) {
     this.spectrum = Spectrum.get(system);
+    this.users = io.troupe.runtime.governance.security.Users.get(system);
   }
 
   @Override
@@ -42,7 +45,9 @@ final class ReleaseAllocationTool implements Tool {
   @Override
   public CompletionStage<JsonNode> call(ToolContext context, JsonNode a) {
     String id = a.get("allocationId").asText();
-    return spectrum.release(id)
+    // Released for the session's owner: their own allocations only, unless they are an ADMIN.
+    return users.principal(SpectrumTools.owner(context))
+        .thenCompose(owner -> spectrum.release(id, owner))
         .thenApply(result -> {
           switch (result.outcome()) {
             case NOT_ACTIVE -> {

@@ -39,10 +39,12 @@ final class RequestDeconflictionTool implements Tool {
          "theater":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"}}}""");
 
   private final Spectrum spectrum;
+  private final io.troupe.runtime.governance.security.Users users;
   private final java.time.Clock clock;
 
   RequestDeconflictionTool(ActorSystem<?> system) {
     this.spectrum = Spectrum.get(system);
+    this.users = io.troupe.runtime.governance.security.Users.get(system);
     this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
   }
 
@@ -77,7 +79,9 @@ final class RequestDeconflictionTool implements Tool {
     // The call id is the request key: a call re-run after a resume returns the first decision.
     AllocationRequest request = new AllocationRequest(a.get("assetRid").asText(), emission, purpose,
         "tool:" + context.callId());
-    return spectrum.request(theater, request, context.timeout())
+    // Requested for the session's owner, with their rights (deconfliction:priority for IMMEDIATE/FLASH).
+    return users.principal(SpectrumTools.owner(context))
+        .thenCompose(owner -> spectrum.request(theater, request, owner, context.timeout()))
         .thenApply(decision -> (JsonNode) SpectrumTools.JSON.valueToTree(decision));
   }
 }

@@ -18,6 +18,11 @@ public final class SpectrumTools {
 
   private SpectrumTools() {}
 
+  /** The user a tool call acts for: the session's owner (sessions without one act as the anonymous user). */
+  static String owner(io.troupe.runtime.tool.ToolContext context) {
+    return context.userId() == null ? io.troupe.runtime.agent.Session.ANONYMOUS_USER : context.userId();
+  }
+
   static JsonNode schema(String json) {
     try {
       return JSON.readTree(json);

@@ -48,7 +48,7 @@ class EventFixturesTest {
    * pass the value old journals must read as (null or the default), never the new sample's value.
    */
   static Map<String, Map<String, Object>> expected() {
-    return Map.of("v1", v1());
+    return Map.of("v1", v1(), "v2", v2());
   }
 
   private static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
@@ -80,6 +80,26 @@ class EventFixturesTest {
         new CoordinatorState.Snapshot(roe, List.of(active, preempted), 9, 3,
             List.of(new CoordinatorState.KeyedDecision("req-77", conflict),
                 new CoordinatorState.KeyedDecision("req-78", approved))));
+  }
+
+  /** Allocations record their requester (issue 13, point 7); keys are scoped to them. */
+  private static Map<String, Object> v2() {
+    Emission emission = new Emission(243.025, 25.0, 30.5, 52.31, 4.9, 12.5, START, END, Priority.FLASH);
+    AllocationRequest request = new AllocationRequest("radio-2", emission, "convoy net", "http:req-77", "u-alice");
+    Decision approved = new Decision("north-d-9", "north", "north-3", DecisionStatus.APPROVED, List.of(), List.of(),
+        List.of("north-1"), List.of(), "preempts a ROUTINE allocation", AT);
+    Roe roe = new Roe(
+        List.of(new Roe.RestrictedBand(1559.0, 1610.0, Severity.CRITICAL, "GNSS protection")),
+        List.of(new Roe.RestrictedZone(52.0, 4.5, 5.5, Severity.HIGH, "airfield")),
+        List.of(new Roe.PowerLimit(400.0, 470.0, 27.0, Severity.MEDIUM)));
+    Allocation active = new Allocation("north-3", "north", "radio-2", emission, "convoy net", AllocationStatus.APPROVED,
+        "north-d-9", AT, null, "u-alice");
+    Allocation preempted = new Allocation("north-1", "north", "radio-1", emission.at(243.0), "patrol",
+        AllocationStatus.PREEMPTED, "north-d-1", START, AT, "u-bob");
+    return EventFixtures.samples(
+        new DeconflictionCoordinator.AllocationDecided(approved, request),
+        new CoordinatorState.Snapshot(roe, List.of(active, preempted), 9, 3,
+            List.of(new CoordinatorState.KeyedDecision("u-alice\nhttp:req-77", approved))));
   }
 
   @Test

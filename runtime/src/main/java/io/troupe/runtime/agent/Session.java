@@ -60,6 +60,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * the session's user and agent ({@link Budget}, reservation id "{sessionId}#{iteration}", the same
  * when a step runs again); a denial ends the session with status ERROR and a reason starting with
  * {@value #BUDGET_EXCEEDED}. After the reply the reservation is settled with the actual cost.
+ *
+ * <p>What a session holds is bounded ({@link SessionLimits}): a reply's calls beyond the bound are
+ * journaled as refused, not run; tool results are cut before they are journaled; and a session
+ * past its state bound ends ERROR before its next step.
  */
 public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Session.Command, Session.Event, SessionState> {
 
@@ -178,6 +182,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   /** The tag of all this session's events: its read-side slice ({@link Slices}). */
   private final java.util.Set<String> tags;
   private final java.time.Clock clock;
+  private SessionState measuredState;
+  private long measuredBytes;
 
   private Session(String sessionId, ActorContext<Command> ctx, ActorRef<ClusterSharding.ShardCommand> shard,
                   TimerScheduler<Command> timers, SessionServices services) {
@@ -262,11 +268,24 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     if (!state.running() || awaiting != null) {
       return Effect().noReply();
     }
+    long held = heldBytes(state);
+    if (held > services.limits().maxStateBytes()) {
+      // Checked before every step, so a session resumed with a state this large ends here too.
+      metrics.sessionLimits.labels("state_bytes").inc();
+      return persistThenContinue(List.of(new SessionFailed(false, services.limits().stateTooLarge(held), now())))
+          .thenNoReply();
+    }
     if (!state.pending().isEmpty()) {
       ToolCall call = state.pending().get(0);
       if (state.started(call.id())) {
         runTool(state, call); // started before a crash: run again with the same call id
         return Effect().noReply();
+      }
+      List<ToolCall> reply = state.lastReply() == null || state.lastReply().toolCalls() == null
+          ? state.pending() : state.lastReply().toolCalls();
+      int ran = reply.size() - state.pending().size();
+      if (ran >= services.limits().maxToolCallsPerReply()) {
+        return refuseRest(state, reply.size());
       }
       awaiting = "tool:" + call.id();
       Event started = new ToolCallStarted(call.id(), call.name(), call.argumentsJson(), now());
@@ -277,6 +296,37 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     }
     callModel(state);
     return Effect().noReply();
+  }
+
+  /**
+   * The calls of this reply beyond {@link SessionLimits#maxToolCallsPerReply}, all at once: each is
+   * journaled as started and completed with an error result (so the model sees why, and a resume
+   * does not run it), in one write.
+   */
+  private ReplyEffect<Event, SessionState> refuseRest(SessionState state, int callsInReply) {
+    List<Event> events = new ArrayList<>();
+    int position = callsInReply - state.pending().size();
+    for (ToolCall call : state.pending()) {
+      position++;
+      events.add(new ToolCallStarted(call.id(), call.name(), call.argumentsJson(), now()));
+      events.add(new ToolCallCompleted(call.id(), call.name(), false, null,
+          services.limits().refusedCall(position, callsInReply), 0, now()));
+    }
+    metrics.sessionLimits.labels("tool_calls_per_reply").inc(state.pending().size());
+    int max = state.definition().maxIterations();
+    if (state.iterations() >= max) {
+      events.add(new SessionFailed(false, "reached maxIterations (" + max + ") without a final answer", now()));
+    }
+    return persistThenContinue(events).thenNoReply();
+  }
+
+  /** {@link SessionState#heldBytes()}, counted once per state (a step may be asked for twice). */
+  private long heldBytes(SessionState state) {
+    if (state != measuredState) {
+      measuredState = state;
+      measuredBytes = state.heldBytes();
+    }
+    return measuredBytes;
   }
 
   private void callModel(SessionState state) {
@@ -455,8 +505,14 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     // The name comes from the model (or a script): only registered tool names become label values.
     String toolLabel = services.tools().get(name).isPresent() ? name : "unknown";
     metrics.agentToolCalls.labels(metrics.agentLabel.of(state.agentName()), toolLabel, done.ok() ? "ok" : "error").inc();
+    // Kept (state, journal, the model's next request) only up to the bound, cut with a marker.
+    String result = services.limits().capToolResult(done.result());
+    String error = services.limits().capToolResult(done.error());
+    if (result != done.result() || error != done.error()) {
+      metrics.sessionLimits.labels("tool_result_bytes").inc();
+    }
     List<Event> events = new ArrayList<>();
-    events.add(new ToolCallCompleted(done.callId(), name, done.ok(), done.result(), done.error(), done.durationMillis(), now()));
+    events.add(new ToolCallCompleted(done.callId(), name, done.ok(), result, error, done.durationMillis(), now()));
     boolean lastOfReply = state.pending().size() == 1;
     int max = state.definition().maxIterations();
     if (lastOfReply && state.iterations() >= max) {

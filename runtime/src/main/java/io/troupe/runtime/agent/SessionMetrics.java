@@ -28,6 +28,8 @@ public final class SessionMetrics implements Extension {
   public final Counter llmTokens;
   public final Counter llmCacheHits;
   public final Counter llmCacheMisses;
+  /** How often a session met one of its size limits ({@link SessionLimits}). */
+  public final Counter sessionLimits;
   /** Agent names and model names are chosen by users: bounded like theaters. */
   public final BoundedLabel agentLabel = new BoundedLabel(100);
   public final BoundedLabel modelLabel = new BoundedLabel(50);
@@ -62,6 +64,11 @@ public final class SessionMetrics implements Extension {
         .name("embm_llm_cache_hits_total").help("Model calls answered from the response cache").register(registry);
     llmCacheMisses = Counter.build()
         .name("embm_llm_cache_misses_total").help("Cacheable model calls (temperature 0) not in the cache").register(registry);
+    sessionLimits = Counter.build()
+        .name("troupe_session_limits_total")
+        .help("Session size limits applied: tool calls not run (tool_calls_per_reply), tool results cut"
+            + " (tool_result_bytes), sessions ended (state_bytes)")
+        .labelNames("limit").register(registry);
   }
 
   /** This node's session metrics, registered on its shared registry at the first call. */

@@ -12,9 +12,10 @@ import java.time.Duration;
  * @param cacheEntries     model replies kept per node for exact repeats of deterministic calls
  * @param defaultListLimit page size of session and agent lists when none is asked for
  * @param maxListLimit     the largest page allowed
+ * @param limits           what one session may hold: tool calls per reply, bytes per tool result, state
  */
 public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cacheEntries, int defaultListLimit,
-                              int maxListLimit) {
+                              int maxListLimit, SessionLimits limits) {
 
   public static SessionSettings from(Config config) {
     return new SessionSettings(
@@ -22,6 +23,19 @@ public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cac
         ConfigChecks.positiveDuration(config, "troupe.sessions.max-duration"),
         ConfigChecks.positiveInt(config, "troupe.sessions.cache-entries"),
         ConfigChecks.positiveInt(config, "troupe.sessions.default-list-limit"),
-        ConfigChecks.positiveInt(config, "troupe.sessions.max-list-limit"));
+        ConfigChecks.positiveInt(config, "troupe.sessions.max-list-limit"),
+        new SessionLimits(
+            ConfigChecks.positiveInt(config, "troupe.sessions.max-tool-calls-per-reply"),
+            toolResultBytes(config, "troupe.sessions.max-tool-result-bytes"),
+            ConfigChecks.positiveBytes(config, "troupe.sessions.max-state-bytes")));
+  }
+
+  /** Room for the truncation marker (about 150 bytes) and some of the result. */
+  private static int toolResultBytes(Config config, String path) {
+    int value = ConfigChecks.positiveBytes(config, path);
+    if (value < 1024) {
+      throw ConfigChecks.bad(config, path, "must be at least 1KiB, was " + value + " bytes");
+    }
+    return value;
   }
 }

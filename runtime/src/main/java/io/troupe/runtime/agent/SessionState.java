@@ -89,6 +89,27 @@ public record SessionState(
     return null;
   }
 
+  /**
+   * About how many bytes the session holds: the characters of its conversation, which has the
+   * input, every reply with its tool calls' arguments, and every tool result and error (the
+   * records of {@code toolCalls} share those strings). An estimate for
+   * {@link SessionLimits#maxStateBytes}, the same on every node and after a resume.
+   */
+  public long heldBytes() {
+    long bytes = 0;
+    for (ChatMessage m : conversation) {
+      bytes += length(m.content());
+      for (ToolCall c : m.toolCalls() == null ? List.<ToolCall>of() : m.toolCalls()) {
+        bytes += length(c.argumentsJson());
+      }
+    }
+    return bytes;
+  }
+
+  private static long length(String s) {
+    return s == null ? 0 : s.length();
+  }
+
   SessionState apply(Session.Event event) {
     if (event instanceof Session.SessionStarted s) {
       String system = s.definition().systemPrompt() != null && !s.definition().systemPrompt().isBlank()

@@ -6,8 +6,10 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A session as the API reports it. {@code owner} is the API user it belongs to and is charged to
- * ({@code userId}, kept under its first name as well for existing clients).
+ * A session as the API reports it: its figures, and one page of its tool calls
+ * ({@code toolCallCount} in all; this page starts at {@code toolCallsFrom}, and {@code toolCallsNext}
+ * is where the next one starts, or null on the last). {@code owner} is the API user it belongs to
+ * and is charged to ({@code userId}, kept under its first name as well for existing clients).
  */
 public record SessionView(
     String sessionId,
@@ -27,32 +29,54 @@ public record SessionView(
     Instant endedAt,
     Long durationMillis,
     String output,
-    String error) implements CborSerializable {
+    String error,
+    int toolCallCount,
+    int toolCallsFrom,
+    Integer toolCallsNext) implements CborSerializable {
 
-  /** Tool results and the input are cut at this many characters here (the journal keeps them whole). */
+  /** Tool results and the input are cut at this many characters here (the journal keeps them up to its own bound). */
   static final int MAX_TEXT = 16 * 1024;
+
+  /** Tool calls in the entity's own replies (Get, Cancel): the first page, so a reply fits a cluster message. */
+  static final int ENTITY_REPLY_TOOL_CALLS = 20;
 
   static SessionView of(String sessionId, SessionState s) {
     return of(sessionId, s, Instant.now());
   }
 
-  /** The view at {@code now} (the node's clock): a running session's duration is counted up to it. */
+  /** The view at {@code now} (the node's clock), with the first page of tool calls. */
   static SessionView of(String sessionId, SessionState s, Instant now) {
+    return of(sessionId, s, now, 0, ENTITY_REPLY_TOOL_CALLS);
+  }
+
+  /**
+   * The view at {@code now} (the node's clock: a running session's duration is counted up to it),
+   * with the tool calls from index {@code from} (0 is the first), at most {@code limit} of them.
+   */
+  static SessionView of(String sessionId, SessionState s, Instant now, int from, int limit) {
     Long duration = s.startedAt() == null ? null
         : Duration.between(s.startedAt(), s.endedAt() == null ? now : s.endedAt()).toMillis();
-    // Bounded, so a reply always fits a cluster message (the frame limit is 2 MiB).
-    List<SessionState.ToolCallRecord> calls = s.toolCalls().stream()
+    int count = s.toolCalls().size();
+    int start = Math.min(Math.max(0, from), count);
+    int end = (int) Math.min(count, (long) start + Math.max(0, limit));
+    // Bounded (a page of cut texts), so a reply always fits a cluster message (the frame limit is 2 MiB).
+    List<SessionState.ToolCallRecord> calls = s.toolCalls().subList(start, end).stream()
         .map(c -> new SessionState.ToolCallRecord(c.callId(), c.name(), cut(c.argumentsJson()), c.iteration(),
             c.outcome(), cut(c.result()), cut(c.error()), c.durationMillis()))
         .toList();
     return new SessionView(sessionId, s.agentName(), s.status().name(), cut(s.input()), s.userId(), s.userId(),
         s.iterations(),
         s.iterations(), calls, s.inputTokens(), s.outputTokens(), s.cacheHits(), s.cacheMisses(),
-        s.startedAt(), s.endedAt(), duration, cut(s.output()), cut(s.error()));
+        s.startedAt(), s.endedAt(), duration, cut(s.output()), cut(s.error()),
+        count, start, end < count ? end : null);
   }
 
   private static String cut(String text) {
-    return text == null || text.length() <= MAX_TEXT ? text
-        : text.substring(0, MAX_TEXT) + "…(" + (text.length() - MAX_TEXT) + " more characters)";
+    if (text == null || text.length() <= MAX_TEXT) {
+      return text;
+    }
+    // Never between the halves of a surrogate pair: a lone one cannot be written as CBOR.
+    int end = Character.isHighSurrogate(text.charAt(MAX_TEXT - 1)) ? MAX_TEXT - 1 : MAX_TEXT;
+    return text.substring(0, end) + "…(" + (text.length() - end) + " more characters)";
   }
 }

@@ -124,9 +124,14 @@ public final class Sessions implements Extension {
    * are the session's state, and reading a finished (or unknown) session wakes no entity.
    */
   public CompletionStage<SessionView> view(String sessionId) {
+    return view(sessionId, 0, io.troupe.runtime.node.RuntimeSettings.get(system).sessions().defaultListLimit());
+  }
+
+  /** {@link #view(String)} with the tool calls from index {@code toolCallsFrom}, at most {@code toolCallsLimit}. */
+  public CompletionStage<SessionView> view(String sessionId, int toolCallsFrom, int toolCallsLimit) {
     return journal.currentEventsByPersistenceId(persistenceId(sessionId), 0L, Long.MAX_VALUE)
         .runFold(SessionState.EMPTY, (state, envelope) -> state.apply((Session.Event) envelope.event()), system)
-        .thenApply(state -> SessionView.of(sessionId, state, clock.instant()));
+        .thenApply(state -> SessionView.of(sessionId, state, clock.instant(), toolCallsFrom, toolCallsLimit));
   }
 
   /**

@@ -24,6 +24,11 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * entity per (topic, subscriber name), so acknowledgements never contend with the topic's own
  * publishes and never take an offset in the topic's log.
  *
+ * <p>A position belongs to whoever first acknowledged with it (its {@code owner}); an ack by
+ * anyone else changes nothing unless it may move any position (an ADMIN, or the runtime), and
+ * {@link Topics} refuses it. Deciding that here, with the ack, leaves no gap between the check and
+ * the move. Positions stored before owners were recorded are claimed by their next acknowledgement.
+ *
  * <p>Acknowledgements only move forward: acknowledging an offset at or below the current one
  * changes nothing and answers the current position, so a redelivered ack is harmless.
  */
@@ -51,27 +56,43 @@ public final class Subscriber
 
   /**
    * Acknowledges every offset up to {@code offset}. {@code topicLastOffset} is the topic's last
-   * offset as the caller saw it; acknowledging past it is refused.
+   * offset as the caller saw it; acknowledging past it is refused. {@code ackedBy} is who asks
+   * (the API user, or {@link Topics#RUNTIME} for subscriptions); unless {@code mayMoveAny}, an ack
+   * of a position owned by someone else answers the position unchanged.
    */
-  public record Ack(long offset, long topicLastOffset, ActorRef<StatusReply<Position>> replyTo) implements Command {}
+  public record Ack(long offset, long topicLastOffset, String ackedBy, boolean mayMoveAny,
+                    ActorRef<StatusReply<Position>> replyTo) implements Command {
+    public Ack(long offset, long topicLastOffset, ActorRef<StatusReply<Position>> replyTo) {
+      this(offset, topicLastOffset, null, true, replyTo);
+    }
+  }
 
   /** Replies with the current position. */
   public record GetPosition(ActorRef<Position> replyTo) implements Command {}
 
-  /** Where a subscriber stands: {@code nextOffset} is the first offset it has not acknowledged. */
-  public record Position(String topic, String subscriber, long ackedOffset, long nextOffset, Instant ackedAt)
-      implements CborSerializable {}
+  /**
+   * Where a subscriber stands: {@code nextOffset} is the first offset it has not acknowledged;
+   * {@code owner} is who created the position (null until someone acknowledges with it).
+   */
+  public record Position(String topic, String subscriber, long ackedOffset, long nextOffset, Instant ackedAt,
+                         String owner) implements CborSerializable {}
 
   public sealed interface Event extends CborSerializable {}
 
-  public record OffsetAcked(long offset, Instant ackedAt) implements Event {}
+  /** {@code ackedBy}: who acknowledged (null in events stored before it was recorded). */
+  public record OffsetAcked(long offset, Instant ackedAt, String ackedBy) implements Event {
+    public OffsetAcked(long offset, Instant ackedAt) {
+      this(offset, ackedAt, null);
+    }
+  }
 
-  public record State(long ackedOffset, Instant ackedAt) implements CborSerializable {
-    static final State EMPTY = new State(0, null);
+  /** {@code owner}: whoever acknowledged first (null when no ack recorded who). */
+  public record State(long ackedOffset, Instant ackedAt, String owner) implements CborSerializable {
+    static final State EMPTY = new State(0, null, null);
 
     State apply(Event event) {
       OffsetAcked acked = (OffsetAcked) event; // the only event
-      return new State(acked.offset(), acked.ackedAt());
+      return new State(acked.offset(), acked.ackedAt(), owner != null ? owner : acked.ackedBy());
     }
   }
 
@@ -112,15 +133,16 @@ public final class Subscriber
       return Effect().reply(cmd.replyTo(), StatusReply.error("offset " + cmd.offset()
           + " is past the end of topic " + topic + " (last offset " + cmd.topicLastOffset() + ")"));
     }
-    if (cmd.offset() <= state.ackedOffset()) {
+    boolean someoneElses = state.owner() != null && !cmd.mayMoveAny() && !state.owner().equals(cmd.ackedBy());
+    if (cmd.offset() <= state.ackedOffset() || someoneElses) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(position(state)));
     }
-    return Effect().persist(new OffsetAcked(cmd.offset(), clock.instant().truncatedTo(ChronoUnit.MILLIS)))
+    return Effect().persist(new OffsetAcked(cmd.offset(), clock.instant().truncatedTo(ChronoUnit.MILLIS), cmd.ackedBy()))
         .thenReply(cmd.replyTo(), next -> StatusReply.success(position(next)));
   }
 
   private Position position(State state) {
-    return new Position(topic, subscriber, state.ackedOffset(), state.ackedOffset() + 1, state.ackedAt());
+    return new Position(topic, subscriber, state.ackedOffset(), state.ackedOffset() + 1, state.ackedAt(), state.owner());
   }
 
   @Override

@@ -67,9 +67,9 @@ public final class Topic
 
   /**
    * Appends a message; replies with the offset it got. {@code recipient} may be null. With an
-   * {@code idempotencyKey} (may be null), a publish whose key the topic has seen among its
-   * last {@value #REMEMBERED_KEYS} keyed publishes is not appended again: the reply is the
-   * original one. A tool passes its call id, so a call retried after a crash publishes once.
+   * {@code idempotencyKey} (may be null), a publish whose key the topic has seen from the same
+   * publisher among its last {@value #REMEMBERED_KEYS} keyed publishes is not appended again: the
+   * reply is the original one. A tool passes its call id, so a call retried after a crash publishes once.
    */
   public record Publish(String sender, String recipient, String messageType, String contentJson,
                         String idempotencyKey, String publishedBy, ActorRef<StatusReply<Published>> replyTo)
@@ -120,12 +120,26 @@ public final class Topic
     }
   }
 
+  /**
+   * The key a repeat is recognised by: an idempotency key is its publisher's own, so the same key
+   * from two users is two publishes. Null without a key; unscoped for messages without a
+   * recorded publisher (stored before publishers were), which therefore keep matching their keys.
+   */
+  static String scopedKey(String publishedBy, String idempotencyKey) {
+    if (idempotencyKey == null) {
+      return null;
+    }
+    // User ids never contain a newline, so distinct (user, key) pairs never meet.
+    return publishedBy == null ? idempotencyKey : publishedBy + "\n" + idempotencyKey;
+  }
+
   /** How many recent idempotency keys a topic remembers. */
   public static final int REMEMBERED_KEYS = 1000;
 
   /**
-   * The offset of the newest message, and the recent idempotency keys with the offsets they got
-   * (oldest first); snapshotted, so recovery reads a bounded tail.
+   * The offset of the newest message, and the recent idempotency keys (scoped to their publisher,
+   * {@link #scopedKey}) with the offsets they got (oldest first); snapshotted, so recovery reads a
+   * bounded tail.
    */
   public record State(long lastOffset, java.util.LinkedHashMap<String, Long> recentKeys) implements CborSerializable {
     static final State EMPTY = new State(0, new java.util.LinkedHashMap<>());
@@ -137,12 +151,13 @@ public final class Topic
     State apply(Event event) {
       // Java 17 has no pattern switch; MessagePublished is the only event (see class doc).
       MessagePublished published = (MessagePublished) event;
-      if (published.idempotencyKey() == null) {
+      String key = scopedKey(published.publishedBy(), published.idempotencyKey());
+      if (key == null) {
         return new State(published.offset(), recentKeys);
       }
       // Copied only for keyed publishes, so unkeyed ones (most) stay allocation-free.
       java.util.LinkedHashMap<String, Long> keys = new java.util.LinkedHashMap<>(recentKeys);
-      keys.put(published.idempotencyKey(), published.offset());
+      keys.put(key, published.offset());
       if (keys.size() > REMEMBERED_KEYS) {
         keys.remove(keys.keySet().iterator().next());
       }
@@ -185,7 +200,8 @@ public final class Topic
     if (cmd.sender() == null || cmd.messageType() == null || cmd.contentJson() == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("sender, messageType and content are required"));
     }
-    Long seen = cmd.idempotencyKey() == null ? null : state.recentKeys().get(cmd.idempotencyKey());
+    String key = scopedKey(cmd.publishedBy(), cmd.idempotencyKey());
+    Long seen = key == null ? null : state.recentKeys().get(key);
     if (seen != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(new Published(topic, seen, null, true)));
     }

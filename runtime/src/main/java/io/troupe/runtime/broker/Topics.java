@@ -15,12 +15,24 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  *
  * <p>Every publish carries an idempotency key (doors make one up when the client gave none), so
  * an attempt that timed out is asked again without appending twice.
+ *
+ * <p>Senders starting {@value #AGENT_SENDER_PREFIX} are the runtime's agents': only
+ * {@link #publishAsAgent} sends them, a client's publish with one is refused. Subscriber positions
+ * belong to whoever created them ({@link Subscriber}); {@code agent.*} positions are the runtime's
+ * (subscriptions).
  */
 public final class Topics implements Extension {
 
   /** A message to publish; {@code recipient} may be null. */
   public record Publication(String topic, String sender, String recipient, String messageType, String contentJson,
                             String idempotencyKey, String publishedBy) {}
+
+  /** Senders of this form name an agent of the runtime; clients may not use them. */
+  public static final String AGENT_SENDER_PREFIX = "agent:";
+  /** Subscriber names of this form are the runtime's subscriptions' ({@code agent.<name>}). */
+  public static final String RUNTIME_SUBSCRIBER_PREFIX = "agent.";
+  /** The owner of the positions the runtime's subscriptions keep. */
+  public static final String RUNTIME = "runtime";
 
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
@@ -34,15 +46,27 @@ public final class Topics implements Extension {
     this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
   }
 
-  /** Publishes within the node's ask policy. */
+  /**
+   * A client's publish, within the node's ask policy. A sender starting
+   * {@value #AGENT_SENDER_PREFIX} is refused (invalid): it would pass the message off as an agent's.
+   */
   public CompletionStage<Topic.Published> publish(Publication p) {
+    if (p.sender() != null && p.sender().startsWith(AGENT_SENDER_PREFIX)) {
+      return java.util.concurrent.CompletableFuture.failedFuture(io.troupe.runtime.service.Refused.invalid("sender",
+          "senders starting '" + AGENT_SENDER_PREFIX + "' are reserved for the runtime's agents"));
+    }
     return asks.askWithStatus(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(p, replyTo));
   }
 
-  /** Publishes, asking again after each attempt that timed out until {@code within} is spent. */
-  public CompletionStage<Topic.Published> publish(Publication p, Duration within) {
-    return asks.askWithStatusWithin(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(p, replyTo),
-        within);
+  /**
+   * An agent's publish (a tool call), sent as {@code agent:<agentName>} whatever {@code p}'s
+   * sender; asks again after each attempt that timed out until {@code within} is spent.
+   */
+  public CompletionStage<Topic.Published> publishAsAgent(String agentName, Publication p, Duration within) {
+    Publication asAgent = new Publication(p.topic(), AGENT_SENDER_PREFIX + agentName, p.recipient(), p.messageType(),
+        p.contentJson(), p.idempotencyKey(), p.publishedBy());
+    return asks.askWithStatusWithin(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()),
+        replyTo -> command(asAgent, replyTo), within);
   }
 
   /** A named subscriber's acknowledged position in a topic. */
@@ -51,26 +75,44 @@ public final class Topics implements Extension {
   }
 
   /**
-   * Acknowledges a subscriber's messages up to {@code offset}, which must exist in the topic (an
-   * offset past its end is refused as invalid). Acks only move forward, so asking again is harmless.
+   * Acknowledges a subscriber's messages up to {@code offset} for {@code caller}, which must exist
+   * in the topic (an offset past its end is refused as invalid). Acks only move forward, so asking
+   * again is harmless. The position becomes the caller's if it was nobody's; another user's, or an
+   * {@code agent.*} one (the runtime's), is refused unless the caller is an ADMIN, and stays put.
    */
-  public CompletionStage<Subscriber.Position> ack(String topic, String subscriber, long offset) {
+  public CompletionStage<Subscriber.Position> ack(String topic, String subscriber, long offset,
+                                                  io.troupe.runtime.governance.Principal caller) {
+    boolean admin = caller.allows(io.troupe.runtime.governance.Permission.SECURITY_ADMIN);
+    if (subscriber.startsWith(RUNTIME_SUBSCRIBER_PREFIX) && !admin) {
+      return java.util.concurrent.CompletableFuture.failedFuture(io.troupe.runtime.service.Refused.forbidden(
+          "subscriber " + subscriber + " of topic " + topic + " is an agent's subscription, kept by the runtime;"
+              + " positions named '" + RUNTIME_SUBSCRIBER_PREFIX + "*' cannot be moved by clients"));
+    }
     return info(topic).thenCompose(info -> {
       if (offset > info.lastOffset()) {
         throw io.troupe.runtime.service.Refused.invalid("offset", offset + " is past the end of topic " + topic
             + " (last offset " + info.lastOffset() + ")");
       }
-      return acknowledge(topic, subscriber, offset, info.lastOffset());
+      return acknowledge(topic, subscriber, offset, info.lastOffset(), caller.userId(), admin);
+    }).thenApply(position -> {
+      // The entity left another's position as it was; say so instead of answering as if moved.
+      if (position.owner() != null && !admin && !position.owner().equals(caller.userId())) {
+        throw io.troupe.runtime.service.Refused.forbidden("subscriber " + subscriber + " of topic " + topic
+            + " belongs to another user; only its creator or an administrator may move it");
+      }
+      return position;
     });
   }
 
-  /** Acknowledges an offset the caller just received from the topic, so it needs no check. */
+  /** The runtime's ack of an offset a subscription just received from the topic, so it needs no check. */
   public CompletionStage<Subscriber.Position> ackDelivered(String topic, String subscriber, long offset) {
-    return acknowledge(topic, subscriber, offset, offset);
+    return acknowledge(topic, subscriber, offset, offset, RUNTIME, true);
   }
 
-  private CompletionStage<Subscriber.Position> acknowledge(String topic, String subscriber, long offset, long last) {
-    return asks.askWithStatus(subscriber(topic, subscriber), replyTo -> new Subscriber.Ack(offset, last, replyTo));
+  private CompletionStage<Subscriber.Position> acknowledge(String topic, String subscriber, long offset, long last,
+                                                           String ackedBy, boolean mayMoveAny) {
+    return asks.askWithStatus(subscriber(topic, subscriber),
+        replyTo -> new Subscriber.Ack(offset, last, ackedBy, mayMoveAny, replyTo));
   }
 
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Subscriber.Command> subscriber(String topic,

@@ -91,9 +91,9 @@ public final class PublishToTopicTool implements Tool {
     JsonNode recipientNode = arguments.get("recipient");
     String recipient = recipientNode == null || recipientNode.isNull() ? null : recipientNode.asText();
     // Published for the session's owner; the call id is the idempotency key (exactly once per call).
-    Topics.Publication publication = new Topics.Publication(topic, "agent:" + context.agentName(), recipient,
+    Topics.Publication publication = new Topics.Publication(topic, null, recipient,
         arguments.path("messageType").asText(), contentJson, "tool:" + context.callId(), context.userId());
-    return topics.publish(publication, context.timeout())
+    return topics.publishAsAgent(context.agentName(), publication, context.timeout())
         .handle((published, error) -> {
           if (error != null) {
             throw explain(topic, context, error);

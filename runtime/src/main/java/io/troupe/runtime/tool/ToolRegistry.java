@@ -3,6 +3,7 @@ package io.troupe.runtime.tool;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.runtime.StorableText;
 import io.troupe.runtime.llm.ToolSchema;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,7 +102,8 @@ public final class ToolRegistry {
     } catch (RuntimeException e) {
       outcome = CompletableFuture.completedFuture(unexpected(name, e));
     }
-    return outcome.thenApply(o -> o.withDurationMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+    return outcome.thenApply(ToolRegistry::storable)
+        .thenApply(o -> o.withDurationMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
   }
 
   private CompletableFuture<ToolOutcome> start(String name, String argumentsJson, ToolContext context) {
@@ -116,6 +118,12 @@ public final class ToolRegistry {
           : JSON.readTree(argumentsJson);
     } catch (JsonProcessingException e) {
       return done(ToolOutcome.error("arguments are not valid JSON: " + e.getOriginalMessage()));
+    }
+    // Refused before the tool runs: whatever it did with such text (publish it, start a session
+    // with it, echo it back) could not be journaled, and the entity would restart trying.
+    Optional<String> surrogate = StorableText.loneSurrogateIn(arguments);
+    if (surrogate.isPresent()) {
+      return done(ToolOutcome.error("arguments hold " + StorableText.describe(surrogate.get())));
     }
     List<String> problems = JsonSchemaValidator.validate(tool.parameters(), arguments);
     if (!problems.isEmpty()) {
@@ -147,6 +155,17 @@ public final class ToolRegistry {
     });
     return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((value, error) -> error == null ? success(value) : failure(name, timeout, error));
+  }
+
+  /**
+   * A session journals every outcome: one it could not store becomes an error it can (without
+   * the tool's name, which came from the model too).
+   */
+  private static ToolOutcome storable(ToolOutcome outcome) {
+    if (StorableText.hasLoneSurrogate(outcome.result()) || StorableText.hasLoneSurrogate(outcome.error())) {
+      return ToolOutcome.error("the tool's " + (outcome.ok() ? "result" : "error") + " held " + StorableText.describe(""));
+    }
+    return outcome;
   }
 
   private static ToolOutcome success(JsonNode value) {

@@ -20,6 +20,7 @@ import io.troupe.runtime.llm.ChatMessage;
 import io.troupe.runtime.llm.LlmProvider;
 import io.troupe.runtime.llm.LlmRequest;
 import io.troupe.runtime.llm.LlmResponse;
+import io.troupe.runtime.llm.ScriptedProvider;
 import io.troupe.runtime.llm.ToolCall;
 import io.troupe.runtime.llm.ToolSchema;
 import java.time.Duration;
@@ -158,6 +159,32 @@ class SessionLoopTest {
     List<ChatMessage> seen = model.requests().get(1).messages();
     assertTrue(seen.get(3).content().contains("not available to this agent"), seen.get(3).content());
     assertTrue(seen.get(4).content().contains("unknown tool"), seen.get(4).content());
+  }
+
+  /**
+   * Issue 13, point 14: a model may escape a lone surrogate in a call's arguments (valid JSON that
+   * CBOR cannot hold). The tool used to run and echo it, its result could not be journaled, and the
+   * session entity restarted trying; now the call is an error result and the tool never runs.
+   */
+  @Test
+  void argumentsHoldingALoneSurrogateAreAnErrorForTheModelAndTheToolNeverRuns() throws Exception {
+    ScriptedProvider.Reply lone = new ScriptedProvider.Reply("", List.of(
+        new ScriptedProvider.Call("count", "{\"n\":1,\"note\":\"abc\\ud800\"}")));
+    RecordingProvider model = RecordingProvider.scripted("test", lone, answer("could not count"));
+    RecordingTool count = RecordingTool.counting("count");
+    SessionHarness session = new SessionHarness(fixture, services(model, count));
+
+    session.start(agent("test", "count"), "count with a broken note");
+    SessionView done = session.awaitFinished();
+
+    assertEquals("COMPLETED", done.status(), done::toString);
+    assertEquals("could not count", done.output());
+    ToolCallRecord refused = done.toolCalls().get(0);
+    assertEquals(ToolCallRecord.ERROR, refused.outcome());
+    assertTrue(refused.error().contains("lone UTF-16 surrogate at /note"), refused.error());
+    assertEquals(Map.of(), count.runsByCallId(), "the tool never ran");
+    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "ToolCallCompleted",
+        "LlmResponded", "SessionCompleted");
   }
 
   @Test

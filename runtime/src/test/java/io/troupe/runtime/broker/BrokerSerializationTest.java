@@ -48,10 +48,13 @@ class BrokerSerializationTest {
         new Topic.State(7, null),
         new Subscriber.Ack(3, 7, probe.getRef().unsafeUpcast()),
         new Subscriber.GetPosition(probe.getRef().unsafeUpcast()),
-        new Subscriber.Position("orders", "billing", 3, 4, at),
+        new Subscriber.Ack(3, 7, "u-1", false, probe.getRef().unsafeUpcast()),
+        new Subscriber.Position("orders", "billing", 3, 4, at, "u-1"),
+        new Subscriber.Position("orders", "billing", 0, 1, null, null),
         new Subscriber.OffsetAcked(3, at),
-        new Subscriber.State(3, at),
-        new Subscriber.State(0, null));
+        new Subscriber.OffsetAcked(3, at, "u-1"),
+        new Subscriber.State(3, at, "u-1"),
+        new Subscriber.State(0, null, null));
     for (Object message : messages) {
       serialization.verifySerialization(message, true);
     }

@@ -64,6 +64,20 @@ class EventFixturesTest {
   private static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
   private static final Instant LATER = Instant.parse("2026-11-22T10:16:02.456Z");
 
+  /**
+   * Subscriber positions record who acknowledged (issue 13, point 6): the first is the owner. An
+   * ADMIN grants a user permissions beyond the role (point 7). Agents record their owner and
+   * whether they are shared (point 4).
+   */
+  private static Map<String, Object> v2() {
+    AgentDefinition privateScout = new AgentDefinition("a private scout", "You scout alone.", "scripted", "gpt-test",
+        0.5, 4, 20, List.of("count"), List.of("inbox"), List.of(new AgentDefinition.ScriptedReply("alone", List.of())));
+    return EventFixtures.samples(new Subscriber.OffsetAcked(4, AT, "u-alice"),
+        new ApiUser.PermissionGranted(io.troupe.runtime.governance.Permission.DECONFLICTION_PRIORITY, AT),
+        new ApiUser.PermissionRevoked(io.troupe.runtime.governance.Permission.DECONFLICTION_PRIORITY, LATER),
+        new Agent.AgentDefined(privateScout, LATER, "u-5b1e9c0d7a3f2e81", false));
+  }
+
   private static Map<String, Object> v1() {
     AgentDefinition definition = new AgentDefinition("a scout", "You scout.", "scripted", "gpt-test", 0.25, 6, 45,
         List.of("count", "call_agent"), List.of("orders", "alerts"),
@@ -112,14 +126,6 @@ class EventFixturesTest {
     v1.put("Session.ToolCallCompleted.failed",
         new Session.ToolCallCompleted("call_2_2", "call_agent", false, null, "agent helper is retired", 3, LATER));
     return v1;
-  }
-
-  /** Agents record their owner and whether they are shared (issue 13). */
-  private static Map<String, Object> v2() {
-    AgentDefinition definition = new AgentDefinition("a private scout", "You scout alone.", "scripted", "gpt-test", 0.5,
-        4, 20, List.of("count"), List.of("inbox"),
-        List.of(new AgentDefinition.ScriptedReply("alone", List.of())));
-    return EventFixtures.samples(new Agent.AgentDefined(definition, LATER, "u-5b1e9c0d7a3f2e81", false));
   }
 
   @Test

@@ -125,6 +125,23 @@ class ToolRegistryTest {
     assertEquals(0, tool.calls.get());
   }
 
+  /** Issue 13, point 14: text CBOR cannot hold never reaches a tool nor leaves one. */
+  @Test
+  void loneSurrogatesInArgumentsOrResultsAreErrorsAJournalCanHold() throws Exception {
+    FakeTool tool = new FakeTool("counted", DOUBLER.body);
+    FakeTool broken = new FakeTool("broken", (ctx, args) -> CompletableFuture.completedFuture(
+        JSON.createObjectNode().put("text", "cut \ud83d")));
+    ToolRegistry registry = new ToolRegistry().register(tool).register(broken);
+    assertError(invoke(registry, "counted", "{\"n\": 1, \"k\": [\"\\udc00 alone\"]}"), "lone UTF-16 surrogate at /k/0");
+    assertError(invoke(registry, "counted", "{\"n\": 1, \"\\ud800\": 2}"), "lone UTF-16 surrogate at /\ufffd");
+    assertEquals(0, tool.calls.get());
+    // A surrogate pair is valid Unicode: it passes on to the schema, which allows no "pair" field.
+    assertError(invoke(registry, "counted", "{\"n\": 1, \"pair\": \"\\ud83d\\ude00\"}"), "$.pair");
+    ToolOutcome outcome = invoke(registry, "broken", "{\"n\": 1}");
+    assertError(outcome, "the tool's result held a lone UTF-16 surrogate");
+    assertEquals(-1, io.troupe.runtime.StorableText.loneSurrogateAt(outcome.error()));
+  }
+
   @Test
   void schemaViolationsAreAnErrorNamingThePathAndTheToolIsNotCalled() throws Exception {
     FakeTool tool = new FakeTool("counted", DOUBLER.body);

@@ -1,14 +1,17 @@
 package io.troupe.runtime.governance.security;
 
 import io.troupe.runtime.CborSerializable;
+import io.troupe.runtime.governance.Permission;
 import io.troupe.runtime.governance.Role;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -75,6 +78,10 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
 
   public record RevokeKey(String keyId, ActorRef<StatusReply<KeyView>> replyTo) implements Command {}
 
+  /** Grants ({@code granted}) or withdraws a permission beyond the role; asking again changes nothing. */
+  public record SetGrant(Permission permission, boolean granted, ActorRef<StatusReply<UserView>> replyTo)
+      implements Command {}
+
   /**
    * Creates the admin user with the bootstrap key when there is none. With {@code replace} (the
    * operator set the token) an existing bootstrap key with another digest is replaced.
@@ -89,13 +96,29 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
     }
   }
 
-  public record UserView(String id, String name, Role role, Instant createdAt, List<KeyView> apiKeys)
-      implements CborSerializable {}
+  /**
+   * {@code grants}: permission ids granted beyond the role, in permission order (null in lists,
+   * which come from the read table and do not hold them).
+   */
+  public record UserView(String id, String name, Role role, Instant createdAt, List<KeyView> apiKeys,
+                         List<String> grants) implements CborSerializable {
+    public UserView(String id, String name, Role role, Instant createdAt, List<KeyView> apiKeys) {
+      this(id, name, role, createdAt, apiKeys, null);
+    }
+  }
 
   public record UserLookup(UserView user) implements CborSerializable {}
 
-  /** {@code role} is null when the user does not exist; {@code keyDigests} maps key id to digest. */
-  public record Credentials(Role role, Map<String, String> keyDigests) implements CborSerializable {}
+  /**
+   * {@code role} is null when the user does not exist; {@code keyDigests} maps key id to digest;
+   * {@code grants} are the permissions granted beyond the role.
+   */
+  public record Credentials(Role role, Map<String, String> keyDigests, Set<Permission> grants)
+      implements CborSerializable {
+    public Credentials {
+      grants = grants == null ? Set.of() : grants;
+    }
+  }
 
   public sealed interface Event extends CborSerializable {}
 
@@ -107,15 +130,22 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
 
   public record KeyRevoked(String keyId, Instant at) implements Event {}
 
+  /** An ADMIN granted a permission beyond the user's role. */
+  public record PermissionGranted(Permission permission, Instant at) implements Event {}
+
+  /** An ADMIN withdrew a granted permission. */
+  public record PermissionRevoked(Permission permission, Instant at) implements Event {}
+
   /** Replaces the bootstrap key's digest (the operator changed TROUPE_ADMIN_TOKEN). */
   public record BootstrapKeyReplaced(String digestHex, Instant at) implements Event {}
 
   record StoredKey(String keyId, String label, String digestHex, Instant createdAt, Instant revokedAt)
       implements CborSerializable {}
 
-  /** {@code name} is null until the user is created. Keys in issue order. */
-  public record State(String name, Role role, Instant createdAt, Map<String, StoredKey> keys) implements CborSerializable {
-    static final State EMPTY = new State(null, null, null, Map.of());
+  /** {@code name} is null until the user is created. Keys in issue order; grants beyond the role. */
+  public record State(String name, Role role, Instant createdAt, Map<String, StoredKey> keys, Set<Permission> grants)
+      implements CborSerializable {
+    static final State EMPTY = new State(null, null, null, Map.of(), Set.of());
 
     boolean exists() {
       return name != null;
@@ -123,10 +153,20 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
 
     State apply(Event event) {
       if (event instanceof UserCreated c) {
-        return new State(c.name(), c.role(), c.at(), keys);
+        return new State(c.name(), c.role(), c.at(), keys, grants);
       }
       if (event instanceof RoleChanged r) {
-        return new State(name, r.role(), createdAt, keys);
+        return new State(name, r.role(), createdAt, keys, grants);
+      }
+      if (event instanceof PermissionGranted g) {
+        EnumSet<Permission> next = grants.isEmpty() ? EnumSet.noneOf(Permission.class) : EnumSet.copyOf(grants);
+        next.add(g.permission());
+        return new State(name, role, createdAt, keys, Set.copyOf(next));
+      }
+      if (event instanceof PermissionRevoked r) {
+        EnumSet<Permission> next = grants.isEmpty() ? EnumSet.noneOf(Permission.class) : EnumSet.copyOf(grants);
+        next.remove(r.permission());
+        return new State(name, role, createdAt, keys, Set.copyOf(next));
       }
       Map<String, StoredKey> next = new LinkedHashMap<>(keys);
       if (event instanceof KeyIssued k) {
@@ -138,7 +178,7 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
         BootstrapKeyReplaced b = (BootstrapKeyReplaced) event;
         next.put(BOOTSTRAP_KEY_ID, new StoredKey(BOOTSTRAP_KEY_ID, "bootstrap", b.digestHex(), b.at(), null));
       }
-      return new State(name, role, createdAt, next);
+      return new State(name, role, createdAt, next, grants);
     }
   }
 
@@ -178,6 +218,7 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
         .onCommand(SetRole.class, this::onSetRole)
         .onCommand(IssueKey.class, this::onIssueKey)
         .onCommand(RevokeKey.class, this::onRevokeKey)
+        .onCommand(SetGrant.class, this::onSetGrant)
         .onCommand(EnsureAdmin.class, this::onEnsureAdmin)
         .build();
   }
@@ -232,6 +273,19 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
         .thenReply(c.replyTo(), after -> StatusReply.success(keyView(after.keys().get(c.keyId()))));
   }
 
+  private ReplyEffect<Event, State> onSetGrant(State s, SetGrant c) {
+    if (!s.exists()) {
+      return Effect().reply(c.replyTo(), StatusReply.error(notFound()));
+    }
+    if (s.grants().contains(c.permission()) == c.granted()) {
+      return Effect().reply(c.replyTo(), StatusReply.success(view(s)));
+    }
+    Event event = c.granted() ? new PermissionGranted(c.permission(), now()) : new PermissionRevoked(c.permission(), now());
+    return Effect().persist(event)
+        .thenRun(after -> announceChange())
+        .thenReply(c.replyTo(), after -> StatusReply.success(view(after)));
+  }
+
   private ReplyEffect<Event, State> onEnsureAdmin(State s, EnsureAdmin c) {
     if (!s.exists()) {
       Instant at = now();
@@ -272,7 +326,8 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
   private UserView view(State s) {
     List<KeyView> keys = s.keys().values().stream().map(ApiUser::keyView)
         .sorted(Comparator.comparing(KeyView::createdAt)).toList();
-    return new UserView(userId, s.name(), s.role(), s.createdAt(), keys);
+    List<String> grants = s.grants().stream().sorted().map(Permission::id).toList();
+    return new UserView(userId, s.name(), s.role(), s.createdAt(), keys, grants);
   }
 
   private static KeyView keyView(StoredKey k) {
@@ -281,11 +336,11 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
 
   private static Credentials credentials(State s) {
     if (!s.exists()) {
-      return new Credentials(null, Map.of());
+      return new Credentials(null, Map.of(), Set.of());
     }
     Map<String, String> active = new LinkedHashMap<>();
     s.keys().values().stream().filter(k -> k.revokedAt() == null).forEach(k -> active.put(k.keyId(), k.digestHex()));
-    return new Credentials(s.role(), active);
+    return new Credentials(s.role(), active, s.grants());
   }
 
   @Override

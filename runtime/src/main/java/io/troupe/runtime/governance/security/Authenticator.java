@@ -80,7 +80,7 @@ public final class Authenticator implements Extension {
       // Digest either way, compare in constant time: timing tells nothing about stored keys.
       boolean match = ApiKeys.sameDigest(digest, stored == null ? "" : stored);
       return match && stored != null
-          ? new Result(new Principal(ref.userId(), ref.keyId(), c.role()), null)
+          ? new Result(new Principal(ref.userId(), ref.keyId(), c.role(), c.grants()), null)
           : new Result(null, INVALID);
     });
   }

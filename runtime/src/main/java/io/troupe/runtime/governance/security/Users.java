@@ -1,5 +1,6 @@
 package io.troupe.runtime.governance.security;
 
+import io.troupe.runtime.governance.Permission;
 import io.troupe.runtime.governance.Role;
 import io.troupe.runtime.service.Refused;
 import io.troupe.runtime.service.RetryingAsk;
@@ -54,6 +55,50 @@ public final class Users implements Extension {
       }
       return lookup.user();
     });
+  }
+
+  /**
+   * The rights of a user who acts without presenting a key (a session's owner, for its tool
+   * calls): their id and current role, no key. A user that does not exist (e.g. the anonymous
+   * owner of old sessions) acts as READONLY: it keeps its own objects and gains no right.
+   */
+  public CompletionStage<io.troupe.runtime.governance.Principal> principal(String id) {
+    return asks.<ApiUser.Command, ApiUser.UserLookup>ask(user(id), ApiUser.Get::new).thenApply(lookup ->
+        lookup.user() == null ? new io.troupe.runtime.governance.Principal(id, null, Role.READONLY)
+            : new io.troupe.runtime.governance.Principal(id, null, lookup.user().role(), grants(lookup.user())));
+  }
+
+  /**
+   * Permissions an ADMIN may grant a single user beyond their role. Kept to those that widen what
+   * a user may do within their own work, never administration.
+   */
+  public static final java.util.Set<Permission> GRANTABLE = java.util.EnumSet.of(Permission.DECONFLICTION_PRIORITY);
+
+  /**
+   * Grants or withdraws a {@link #GRANTABLE} permission beyond an existing user's role (others are
+   * refused as invalid); it takes effect on every node at once (announced). Asking again is harmless.
+   */
+  public CompletionStage<ApiUser.UserView> setGrant(String id, Permission permission, boolean granted) {
+    if (!GRANTABLE.contains(permission)) {
+      return java.util.concurrent.CompletableFuture.failedFuture(Refused.invalid("permission", permission.id()
+          + " cannot be granted to a single user; grantable: "
+          + GRANTABLE.stream().map(Permission::id).toList() + " (change the role instead)"));
+    }
+    return get(id).thenCompose(known -> asks.<ApiUser.Command, ApiUser.UserView>askWithStatus(user(id),
+        r -> new ApiUser.SetGrant(permission, granted, r))).thenApply(view -> {
+          authenticator.forget(id);
+          return view;
+        });
+  }
+
+  /** The permissions a user view says were granted beyond the role. */
+  public static java.util.Set<Permission> grants(ApiUser.UserView user) {
+    if (user.grants() == null) {
+      return java.util.Set.of();
+    }
+    java.util.Set<Permission> out = java.util.EnumSet.noneOf(Permission.class);
+    user.grants().forEach(g -> Permission.byId(g).ifPresent(out::add));
+    return out;
   }
 
   /** Changes an existing user's role; it takes effect on every node at once (announced). */
