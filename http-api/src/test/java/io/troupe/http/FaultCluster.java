@@ -45,7 +45,11 @@ final class FaultCluster implements AutoCloseable {
     }
   }
 
-  /** Starts the database, then node 1 (the seed), then the others; waits until all are ready and Up. */
+  /**
+   * Starts the database, then all three nodes at once, as a deployment would (the others retry
+   * joining node 1, the seed, until it is up; Flyway lets one of them migrate the schema); waits
+   * until all are ready and Up.
+   */
   void start() throws Exception {
     String url = startDatabase();
     env.put("TROUPE_DB_URL", url);
@@ -53,12 +57,10 @@ final class FaultCluster implements AutoCloseable {
     env.put("TROUPE_SEED_NODES", "127.0.0.1:" + ports[0].cluster());
     env.put("TROUPE_SBR_STABLE_AFTER", "4s");
     env.put("TROUPE_DOWN_REMOVAL_MARGIN", "1s"); // loopback: no partition to wait out (see cluster.conf)
-    nodes[0] = startNode(0);
-    nodes[0].awaitReady(READY);
-    for (int i = 1; i < SIZE; i++) {
+    for (int i = 0; i < SIZE; i++) {
       nodes[i] = startNode(i);
     }
-    for (int i = 1; i < SIZE; i++) {
+    for (int i = 0; i < SIZE; i++) {
       nodes[i].awaitReady(READY);
     }
     awaitUpMembers(SIZE, Duration.ofSeconds(60));
