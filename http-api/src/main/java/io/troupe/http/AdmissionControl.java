@@ -47,9 +47,4 @@ final class AdmissionControl extends AllDirectives {
       }), inner);
     });
   }
-
-  /** Requests this node has admitted and not yet answered. */
-  int inFlight() {
-    return inFlight.get();
-  }
 }

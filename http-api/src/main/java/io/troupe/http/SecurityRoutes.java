@@ -140,7 +140,7 @@ public final class SecurityRoutes extends EdgeDirectives {
         return complete(Json.response(StatusCodes.OK,
             new CheckView(caller.userId(), caller.role().name(), asked.id(), caller.allows(asked))));
       }
-      if (!caller.allows(Permission.SECURITY_ADMIN)) {
+      if (!caller.isAdmin()) {
         return problem(Problem.of(StatusCodes.FORBIDDEN, "checking another user's permissions needs "
             + Permission.SECURITY_ADMIN.id()));
       }

@@ -44,7 +44,7 @@ public final class SessionRoutes extends EdgeDirectives {
     return pathPrefix("sessions", () -> concat(
         pathEnd(() -> template("/api/v1/sessions", () -> get(lists::all))),
         pathPrefix(segment(), id -> concat(
-        pathEnd(() -> template("/api/v1/sessions/{id}", () -> get(() -> readable(id, () -> status(id))))),
+        pathEnd(() -> template("/api/v1/sessions/{id}", () -> get(() -> known(id, () -> principal(caller -> status(id, caller)))))),
         path("cancel", () -> template("/api/v1/sessions/{id}/cancel", () -> post(() -> known(id, () -> cancel(id))))),
         path("events", () -> template("/api/v1/sessions/{id}/events", () -> get(() -> readable(id, () -> stream(id)))))))));
   }
@@ -54,7 +54,10 @@ public final class SessionRoutes extends EdgeDirectives {
     return SessionIds.valid(id) ? inner.get() : problem(notFound(id));
   }
 
-  /** A session the caller may read (the session service decides), else its 404 or 403. */
+  /**
+   * A session the caller may read (the session service decides), else its 404 or 403: for the
+   * event stream, which checks once, from the session's first event, before it follows the journal.
+   */
   private Route readable(String id, Supplier<Route> inner) {
     return known(id, () -> principal(caller -> onComplete(sessions.checkRead(id, caller), checked -> checked.isSuccess()
         ? inner.get()
@@ -70,7 +73,7 @@ public final class SessionRoutes extends EdgeDirectives {
    * and {@code toolCallsLimit} (default and maximum: the list page sizes), so that a session of
    * many calls is read page by page and no answer is large.
    */
-  private Route status(String id) {
+  private Route status(String id, io.troupe.runtime.governance.Principal caller) {
     return parameterOptional("toolCallsFrom", from -> parameterOptional("toolCallsLimit", limit -> {
       FieldErrors errors = new FieldErrors();
       long start = errors.queryLong(from, "toolCallsFrom", 0, 0, Integer.MAX_VALUE);
@@ -78,9 +81,7 @@ public final class SessionRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      return respond(sessions.view(id, (int) start, (int) pageSize).thenApply(v -> "NEW".equals(v.status())
-          ? notFound(id).toResponse()
-          : Json.response(StatusCodes.OK, v)));
+      return respond(sessions.view(id, (int) start, (int) pageSize, caller).thenApply(v -> Json.response(StatusCodes.OK, v)));
     }));
   }
 

@@ -86,7 +86,7 @@ public final class Spectrum implements Extension {
     }
     // The requester never changes, so checking it before the release cannot be outrun.
     return allocation(allocationId).thenCompose(a -> {
-      if (!caller.allows(Permission.SECURITY_ADMIN) && !caller.userId().equals(a.requestedBy())) {
+      if (!caller.isAdmin() && !caller.userId().equals(a.requestedBy())) {
         throw Refused.forbidden("allocation " + allocationId + " was requested by "
             + (a.requestedBy() == null ? "an unrecorded user" : "another user")
             + "; only its requester or an administrator may release it");

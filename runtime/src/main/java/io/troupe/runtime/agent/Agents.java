@@ -40,7 +40,7 @@ public final class Agents implements Extension {
   public CompletionStage<Agent.AgentView> define(String name, AgentDefinition definition, boolean shared,
                                                  Principal caller) {
     return refusedAsForbidden(agent(name).askWithStatus(
-        replyTo -> new Agent.Define(definition, shared, caller.userId(), Ownership.isAdmin(caller), replyTo), askTimeout));
+        replyTo -> new Agent.Define(definition, shared, caller.userId(), caller.isAdmin(), replyTo), askTimeout));
   }
 
   /** The runtime's own definition (built-in agents): the administrator's, and shared. */
@@ -69,7 +69,7 @@ public final class Agents implements Extension {
    */
   public CompletionStage<Agent.AgentView> retire(String name, Principal caller) {
     return get(name).thenCompose(known -> refusedAsForbidden(asks.<Agent.Command, Agent.AgentView>askWithStatus(agent(name),
-        replyTo -> new Agent.Retire(caller.userId(), Ownership.isAdmin(caller), replyTo))));
+        replyTo -> new Agent.Retire(caller.userId(), caller.isAdmin(), replyTo))));
   }
 
   /**

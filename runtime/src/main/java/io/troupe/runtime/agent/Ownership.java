@@ -24,13 +24,9 @@ public final class Ownership {
 
   private Ownership() {}
 
-  static boolean isAdmin(Principal caller) {
-    return caller.role() == Role.ADMIN;
-  }
-
   /** Whether {@code caller} may start sessions of the agent and read its whole definition. */
   static boolean mayRun(Agent.AgentView agent, Principal caller) {
-    return agent.shared() || isAdmin(caller) || agent.owner().equals(caller.userId());
+    return agent.shared() || caller.isAdmin() || agent.owner().equals(caller.userId());
   }
 
   /** The agent as {@code caller} may see it: without its prompt and script unless it may run it. */
@@ -52,7 +48,7 @@ public final class Ownership {
 
   /** Refuses unless {@code caller} may read the session owned by {@code owner}. */
   static void checkRead(String sessionId, String owner, Principal caller) {
-    if (!(isAdmin(caller) || caller.role() == Role.READONLY || caller.userId().equals(owner))) {
+    if (!(caller.isAdmin() || caller.role() == Role.READONLY || caller.userId().equals(owner))) {
       throw Refused.forbidden("session " + sessionId + " belongs to another user; only its owner, an administrator"
           + " or a read-only observer may read it");
     }
@@ -60,7 +56,7 @@ public final class Ownership {
 
   /** Refuses unless {@code caller} may change (cancel) the session owned by {@code owner}. */
   static void checkChange(String sessionId, String owner, Principal caller) {
-    if (!(isAdmin(caller) || caller.userId().equals(owner)) || caller.role() == Role.READONLY) {
+    if (!(caller.isAdmin() || caller.userId().equals(owner)) || caller.role() == Role.READONLY) {
       throw Refused.forbidden("session " + sessionId + " belongs to another user; only its owner or an administrator"
           + " may change it");
     }
@@ -72,7 +68,7 @@ public final class Ownership {
    * not ask for another user's sessions.
    */
   public static String sessionListOwner(Principal caller, String requested) {
-    if (isAdmin(caller) || caller.role() == Role.READONLY) {
+    if (caller.isAdmin() || caller.role() == Role.READONLY) {
       return requested;
     }
     if (requested != null && !requested.equals(caller.userId())) {

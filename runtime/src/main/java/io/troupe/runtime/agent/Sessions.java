@@ -1,7 +1,6 @@
 package io.troupe.runtime.agent;
 
 import io.troupe.runtime.broker.Topic;
-import io.troupe.runtime.governance.Permission;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.service.Refused;
 import io.troupe.runtime.service.RetryingAsk;
@@ -135,6 +134,20 @@ public final class Sessions implements Extension {
   }
 
   /**
+   * {@link #view(String, int, int)} for {@code caller}, in one read of the journal: an unknown id
+   * is refused (404), another user's session too (403), as {@link Ownership} states.
+   */
+  public CompletionStage<SessionView> view(String sessionId, int toolCallsFrom, int toolCallsLimit, Principal caller) {
+    return view(sessionId, toolCallsFrom, toolCallsLimit).thenApply(v -> {
+      if ("NEW".equals(v.status())) {
+        throw notFound(sessionId);
+      }
+      Ownership.checkRead(sessionId, v.owner(), caller);
+      return v;
+    });
+  }
+
+  /**
    * Refuses unless {@code caller} may read the session: its owner, an administrator or a
    * read-only observer ({@link Ownership}); an unknown id is refused (404), another user's
    * session too (403). Reads only the session's first event, which names its owner.
@@ -179,7 +192,7 @@ public final class Sessions implements Extension {
       if (c.onBehalfOf() == null || c.onBehalfOf().equals(caller)) {
         return caller;
       }
-      if (!c.principal().allows(Permission.SECURITY_ADMIN)) {
+      if (!c.principal().isAdmin()) {
         throw Refused.forbidden("userId: only an administrator may start a session for another user; leave it out"
             + " to start it as " + caller);
       }

@@ -82,7 +82,7 @@ public final class Topics implements Extension {
    */
   public CompletionStage<Subscriber.Position> ack(String topic, String subscriber, long offset,
                                                   io.troupe.runtime.governance.Principal caller) {
-    boolean admin = caller.allows(io.troupe.runtime.governance.Permission.SECURITY_ADMIN);
+    boolean admin = caller.isAdmin();
     if (subscriber.startsWith(RUNTIME_SUBSCRIBER_PREFIX) && !admin) {
       return java.util.concurrent.CompletableFuture.failedFuture(io.troupe.runtime.service.Refused.forbidden(
           "subscriber " + subscriber + " of topic " + topic + " is an agent's subscription, kept by the runtime;"

@@ -20,4 +20,12 @@ public record Principal(String userId, String keyId, Role role, Set<Permission> 
   public boolean allows(Permission permission) {
     return role.allows(permission) || grants.contains(permission);
   }
+
+  /**
+   * Whether the caller administers the organisation, and so may act on every user's objects
+   * (sessions, agents, allocations, subscriber positions): one test for every owner check.
+   */
+  public boolean isAdmin() {
+    return allows(Permission.SECURITY_ADMIN);
+  }
 }
