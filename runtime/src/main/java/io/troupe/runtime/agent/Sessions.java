@@ -147,19 +147,34 @@ public final class Sessions implements Extension {
     });
   }
 
+  /** A session's journaled events in order, and the state they fold to. */
+  public record Journaled(java.util.List<io.troupe.runtime.journal.Sequenced<Session.Event>> events, SessionState state) {
+    /** The session ended (or never started): nothing more will be journaled for it. */
+    public boolean finished() {
+      return state.status() != SessionState.Status.RUNNING;
+    }
+  }
+
   /**
-   * Refuses unless {@code caller} may read the session: its owner, an administrator or a
-   * read-only observer ({@link Ownership}); an unknown id is refused (404), another user's
-   * session too (403). Reads only the session's first event, which names its owner.
+   * Every journaled event of a session {@code caller} may read, in one read of the journal: an
+   * unknown id is refused (404), another user's session too (403), as {@link Ownership} states.
+   * For a follower (the SSE door), which needs the check, the stored events and whether more
+   * will come, and would otherwise read the journal three times.
    */
-  public CompletionStage<Void> checkRead(String sessionId, Principal caller) {
-    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 1L, 1L)
-        .runWith(org.apache.pekko.stream.javadsl.Sink.headOption(), system)
-        .thenAccept(first -> {
-          if (first.isEmpty() || !(first.get().event() instanceof Session.SessionStarted started)) {
+  public CompletionStage<Journaled> journaled(String sessionId, Principal caller) {
+    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 0L, Long.MAX_VALUE)
+        .map(e -> new io.troupe.runtime.journal.Sequenced<>(e.sequenceNr(), (Session.Event) e.event()))
+        .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
+        .thenApply(events -> {
+          SessionState state = SessionState.EMPTY;
+          for (io.troupe.runtime.journal.Sequenced<Session.Event> e : events) {
+            state = state.apply(e.event());
+          }
+          if (events.isEmpty() || !(events.get(0).event() instanceof Session.SessionStarted started)) {
             throw notFound(sessionId);
           }
           Ownership.checkRead(sessionId, started.userId(), caller);
+          return new Journaled(events, state);
         });
   }
 
