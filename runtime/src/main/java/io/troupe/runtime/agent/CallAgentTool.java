@@ -17,10 +17,15 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * {@code call_agent}: runs a session of another agent with the given input and returns its
  * output, through {@link Sessions} (which derives the child's id from the call id, so a call
  * retried after a crash finds the same child, and makes the child the calling session's owner's).
- * The child must finish within the caller's tool timeout; an agent may not call itself.
+ *
+ * <p>Bounded, each refusal an error result for the calling model: {@link Sessions#checkCall}
+ * refuses a cycle (an agent already on the call chain) and a call deeper than
+ * {@code troupe.sessions.max-call-depth}. The child must finish within the caller's tool timeout; one that
+ * does not is cancelled (with its own children), and so is a running child when its caller ends.
  */
 public final class CallAgentTool implements Tool {
 
+  public static final String NAME = "call_agent";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration POLL = Duration.ofMillis(200);
   private final ActorSystem<?> system;
@@ -35,7 +40,7 @@ public final class CallAgentTool implements Tool {
 
   @Override
   public String name() {
-    return "call_agent";
+    return NAME;
   }
 
   @Override
@@ -61,6 +66,11 @@ public final class CallAgentTool implements Tool {
   public CompletionStage<JsonNode> call(ToolContext context, JsonNode arguments) {
     String agent = arguments.get("agent").asText();
     Instant deadline = clock.instant().plus(context.timeout());
+    try {
+      sessions.checkCall(agent, context);
+    } catch (io.troupe.runtime.service.Refused refused) {
+      return CompletableFuture.failedFuture(new ToolException(refused.getMessage()));
+    }
     return sessions.start(agent, arguments.get("input").asText(), new Sessions.Origin.Parent(context))
         .thenCompose(started -> awaitEnd(started.sessionId(), deadline))
         .thenApply(view -> {
@@ -75,6 +85,16 @@ public final class CallAgentTool implements Tool {
         });
   }
 
+  /** The agent a call_agent call's arguments name, if they can be read. */
+  static java.util.Optional<String> calledAgent(String argumentsJson) {
+    try {
+      JsonNode agent = JSON.readTree(argumentsJson == null ? "{}" : argumentsJson).path("agent");
+      return agent.isTextual() ? java.util.Optional.of(agent.asText()) : java.util.Optional.empty();
+    } catch (java.io.IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   private CompletionStage<SessionView> awaitEnd(String sessionId, Instant deadline) {
     return sessions.view(sessionId)
         .thenCompose(view -> {
@@ -82,7 +102,8 @@ public final class CallAgentTool implements Tool {
             return CompletableFuture.completedFuture(view);
           }
           if (clock.instant().isAfter(deadline)) {
-            throw new ToolException("session " + sessionId + " did not finish in time");
+            sessions.cancelChild(sessionId); // nobody waits for its answer any more
+            throw new ToolException("session " + sessionId + " did not finish in time; it was cancelled");
           }
           return CompletableFuture.supplyAsync(() -> null,
                   CompletableFuture.delayedExecutor(POLL.toMillis(), TimeUnit.MILLISECONDS, system.executionContext()))
