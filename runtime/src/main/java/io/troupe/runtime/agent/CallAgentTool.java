@@ -3,9 +3,11 @@ package io.troupe.runtime.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.troupe.runtime.governance.EndpointClass;
 import io.troupe.runtime.tool.Tool;
 import io.troupe.runtime.tool.ToolContext;
 import io.troupe.runtime.tool.ToolException;
+import io.troupe.runtime.tool.WriteLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -18,9 +20,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * output, through {@link Sessions} (which derives the child's id from the call id, so a call
  * retried after a crash finds the same child, and makes the child the calling session's owner's).
  *
- * <p>Bounded, each refusal an error result for the calling model: {@link Sessions#checkCall}
+ * <p>Bounded three ways, each refusal an error result for the calling model: {@link Sessions#checkCall}
  * refuses a cycle (an agent already on the call chain) and a call deeper than
- * {@code troupe.sessions.max-call-depth}. The child must finish within the caller's tool timeout; one that
+ * {@code troupe.sessions.max-call-depth}; each start takes a token from the model_running rate
+ * limit of the key that started the root session, as {@code POST /api/v1/agents/{name}/sessions}
+ * does ({@link WriteLimits}). The child must finish within the caller's tool timeout; one that
  * does not is cancelled (with its own children), and so is a running child when its caller ends.
  */
 public final class CallAgentTool implements Tool {
@@ -31,10 +35,12 @@ public final class CallAgentTool implements Tool {
   private final ActorSystem<?> system;
   private final Sessions sessions;
   private final java.time.Clock clock;
+  private final WriteLimits limits;
 
   public CallAgentTool(ActorSystem<?> system) {
     this.system = system;
     this.sessions = Sessions.get(system);
+    this.limits = new WriteLimits(system);
     this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
   }
 
@@ -67,11 +73,12 @@ public final class CallAgentTool implements Tool {
     String agent = arguments.get("agent").asText();
     Instant deadline = clock.instant().plus(context.timeout());
     try {
-      sessions.checkCall(agent, context);
+      sessions.checkCall(agent, context); // before a token is taken: a refused call costs none
     } catch (io.troupe.runtime.service.Refused refused) {
       return CompletableFuture.failedFuture(new ToolException(refused.getMessage()));
     }
-    return sessions.start(agent, arguments.get("input").asText(), new Sessions.Origin.Parent(context))
+    return limits.take(context, EndpointClass.MODEL_RUNNING, "starting a session of agent " + agent)
+        .thenCompose(allowed -> sessions.start(agent, arguments.get("input").asText(), new Sessions.Origin.Parent(context)))
         .thenCompose(started -> awaitEnd(started.sessionId(), deadline))
         .thenApply(view -> {
           if (!"COMPLETED".equals(view.status())) {
