@@ -248,7 +248,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     if (state.status() != SessionState.Status.NEW) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(new Started(sessionId, true)));
     }
-    CallChain chain = cmd.chain() != null ? cmd.chain() : CallChain.root(sessionId, null, cmd.agentName());
+    CallChain chain = cmd.chain() != null ? cmd.chain() : CallChain.root(sessionId, cmd.agentName());
     Event started = new SessionStarted(cmd.agentName(), cmd.definition(), cmd.input(), cmd.userId(), now(), chain);
     return Effect().persist(started)
         .thenRun(s -> {

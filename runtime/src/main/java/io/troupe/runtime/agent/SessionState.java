@@ -74,7 +74,7 @@ public record SessionState(
 
   /** The session's call chain; one journaled before chains were recorded is a root no API key started. */
   public CallChain chainOf(String sessionId) {
-    return chain != null ? chain : CallChain.root(sessionId, null, agentName);
+    return chain != null ? chain : CallChain.root(sessionId, agentName);
   }
 
   /**

@@ -118,7 +118,7 @@ public final class Sessions implements Extension {
    * or the child would be deeper than {@code troupe.sessions.max-call-depth} below the root.
    */
   public void checkCall(String agentName, ToolContext call) {
-    CallChain chain = call.chain() != null ? call.chain() : CallChain.root(call.sessionId(), null, call.agentName());
+    CallChain chain = call.chain() != null ? call.chain() : CallChain.root(call.sessionId(), call.agentName());
     if (chain.contains(agentName)) {
       throw Refused.conflict("call_agent refused: agent " + agentName + " is already running on this call chain ("
           + chain.describe() + "); an agent may not call itself or an agent that (indirectly) called it");
@@ -134,10 +134,13 @@ public final class Sessions implements Extension {
   private static CallChain chain(String agentName, Origin origin, String sessionId) {
     if (origin instanceof Origin.Parent p) {
       CallChain parent = p.call().chain() != null ? p.call().chain()
-          : CallChain.root(p.call().sessionId(), null, p.call().agentName());
+          : CallChain.root(p.call().sessionId(), p.call().agentName());
       return parent.child(p.call().sessionId(), agentName);
     }
-    return CallChain.root(sessionId, origin instanceof Origin.Caller c ? c.principal().keyId() : null, agentName);
+    if (origin instanceof Origin.Caller c) {
+      return CallChain.root(sessionId, c.principal().userId(), c.principal().keyId(), agentName);
+    }
+    return CallChain.root(sessionId, agentName);
   }
 
   /**

@@ -11,21 +11,27 @@ import java.util.List;
  *
  * @param rootSessionId   the session at the top of the chain (this session's own id for a root)
  * @param parentSessionId the session whose {@code call_agent} started this one; null for a root
- * @param rootKeyId       the id of the API key that started the root session, or null when none did
- *                        (a topic message's session): tool calls anywhere in the chain count
- *                        against that key's rate limits, as the HTTP routes they mirror would
+ * @param rootKeyUserId   the user whose API key started the root session (an administrator may start
+ *                        one for another user, who owns it), or null when no key did (a topic message's)
+ * @param rootKeyId       the id of that key, or null: tool calls anywhere in the chain count against
+ *                        that key's rate limits, as the HTTP routes they mirror would
  * @param agents          the agent of each session from the root down to this one, this one last
  */
-public record CallChain(String rootSessionId, String parentSessionId, String rootKeyId, List<String> agents)
-    implements CborSerializable {
+public record CallChain(String rootSessionId, String parentSessionId, String rootKeyUserId, String rootKeyId,
+                        List<String> agents) implements CborSerializable {
 
   public CallChain {
     agents = agents == null ? List.of() : List.copyOf(agents);
   }
 
-  /** The chain of a session started by a user or a message: itself alone. */
-  public static CallChain root(String sessionId, String keyId, String agentName) {
-    return new CallChain(sessionId, null, keyId, List.of(agentName));
+  /** The chain of a session started with the API key {@code keyId} of {@code keyUserId}: itself alone. */
+  public static CallChain root(String sessionId, String keyUserId, String keyId, String agentName) {
+    return new CallChain(sessionId, null, keyUserId, keyId, List.of(agentName));
+  }
+
+  /** The chain of a session no API key started (a topic message's, or one journaled before chains were). */
+  public static CallChain root(String sessionId, String agentName) {
+    return root(sessionId, null, null, agentName);
   }
 
   /** How many {@code call_agent} calls lie between the root and this session: 0 for the root. */
@@ -43,7 +49,7 @@ public record CallChain(String rootSessionId, String parentSessionId, String roo
     List<String> next = new ArrayList<>(agents.size() + 1);
     next.addAll(agents);
     next.add(agentName);
-    return new CallChain(rootSessionId, callerSessionId, rootKeyId, next);
+    return new CallChain(rootSessionId, callerSessionId, rootKeyUserId, rootKeyId, next);
   }
 
   /** As users read it: "planner → scout → helper". */

@@ -31,10 +31,12 @@ public final class WriteLimits {
   /** Completes when the call may go ahead; fails with a {@link ToolException} when a limit refuses it. */
   public CompletionStage<Void> take(ToolContext context, EndpointClass cls, String what) {
     CallChain chain = context.chain();
-    boolean keyed = chain != null && chain.rootKeyId() != null;
+    boolean keyed = chain != null && chain.rootKeyId() != null && chain.rootKeyUserId() != null;
     // Sessions without a user run as the anonymous user (Session.ANONYMOUS_USER).
     String user = context.userId() != null ? context.userId() : "anonymous";
-    String key = keyed ? LimiterKeys.ofKey(user, chain.rootKeyId()) : LimiterKeys.ofSessionsWithoutKey(user);
+    // The key's holder, not the owner: an administrator's key that started a session for a user pays.
+    String key = keyed ? LimiterKeys.ofKey(chain.rootKeyUserId(), chain.rootKeyId())
+        : LimiterKeys.ofSessionsWithoutKey(user);
     return limits.acquire(key, cls).thenAccept(decision -> {
       if (!decision.allowed()) {
         metrics.rateLimitedRequests.labels(cls.label()).inc();

@@ -79,11 +79,12 @@ class EventFixturesTest {
         new Agent.AgentDefined(privateScout, LATER, "u-5b1e9c0d7a3f2e81", false),
         // Sessions record their call chain (issue 13, point 11): a child two calls below its root.
         new Session.SessionStarted("helper", privateScout, "look again", "u-5b1e9c0d7a3f2e81", LATER,
-            new CallChain("planner~0001764932130123-1a2b", "scout~0001764932130456-3c4d5e6f7a8b9c0d", "k-7f3a",
+            new CallChain("planner~0001764932130123-1a2b", "scout~0001764932130456-3c4d5e6f7a8b9c0d",
+                "u-5b1e9c0d7a3f2e81", "k-7f3a",
                 List.of("planner", "scout", "helper"))));
     // A root a topic message started: no parent, no API key.
     v2.put("Session.SessionStarted.root", new Session.SessionStarted("scout", privateScout, "a message", "u-alice", AT,
-        CallChain.root("scout~0001764932130123-0000000000000009", null, "scout")));
+        CallChain.root("scout~0001764932130123-0000000000000009", "scout")));
     return v2;
   }
 

@@ -112,6 +112,28 @@ class WriteLimitsTest {
   }
 
   @Test
+  void anAdministratorsKeyThatStartsASessionForAUserPaysForItsWrites() throws Exception {
+    await(Agents.get(fixture.node.system()).define("proxy-writer", scripted(List.of(PublishToTopicTool.NAME),
+        callsThenAnswer(PublishToTopicTool.NAME, READS_PER_MINUTE + 1,
+            i -> "{\"topic\":\"proxied\",\"messageType\":\"n\",\"content\":" + i + "}"))));
+    Sessions sessions = Sessions.get(fixture.node.system());
+    String id = await(sessions.start("proxy-writer", "go",
+        new Sessions.Origin.Caller(new Principal("u-root", "k-root", Role.ADMIN), "u-served"))).sessionId();
+    SessionView done = fixture.testKit.createTestProbe().awaitAssert(WITHIN, () -> {
+      SessionView v = await(sessions.view(id, 0, 100));
+      assertEquals("COMPLETED", v.status());
+      return v;
+    });
+
+    assertEquals("u-served", done.owner(), "the session is the served user's");
+    assertEquals(1, done.toolCalls().stream().filter(c -> SessionState.ToolCallRecord.ERROR.equals(c.outcome())).count(),
+        done::toString);
+    RateLimits limits = RateLimits.get(fixture.node.system());
+    assertFalse(await(limits.acquire(LimiterKeys.ofKey("u-root", "k-root"), EndpointClass.READS)).allowed(),
+        "the administrator's key paid");
+  }
+
+  @Test
   void callAgentStartsCountAgainstModelRunningAndChildrenSpendTheRootKeysAllowance() throws Exception {
     Agents agents = Agents.get(fixture.node.system());
     await(agents.define("limited-helper", scripted(List.of(PublishToTopicTool.NAME),
