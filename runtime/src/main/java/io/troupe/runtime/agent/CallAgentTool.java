@@ -79,7 +79,8 @@ public final class CallAgentTool implements Tool {
     }
     return limits.take(context, EndpointClass.MODEL_RUNNING, "starting a session of agent " + agent)
         .thenCompose(allowed -> sessions.start(agent, arguments.get("input").asText(), new Sessions.Origin.Parent(context)))
-        .thenCompose(started -> awaitEnd(started.sessionId(), deadline))
+        .thenCompose(started -> cancelIfCallerEnded(context.sessionId(), started.sessionId()))
+        .thenCompose(childId -> awaitEnd(childId, deadline))
         .thenApply(view -> {
           if (!"COMPLETED".equals(view.status())) {
             throw new ToolException("agent " + agent + " ended " + view.status()
@@ -90,6 +91,20 @@ public final class CallAgentTool implements Tool {
           result.put("output", view.output());
           return result;
         });
+  }
+
+  /**
+   * The caller may have been cancelled while its child was starting: its end cancelled the
+   * children it found started, and this one was not yet. Read after the child's start was
+   * journaled, the caller's end is seen here if that check missed the child.
+   */
+  private CompletionStage<String> cancelIfCallerEnded(String callerId, String childId) {
+    return sessions.view(callerId, 0, 0).thenApply(caller -> {
+      if (SessionState.Status.valueOf(caller.status()).finished()) {
+        sessions.cancelChild(childId);
+      }
+      return childId;
+    });
   }
 
   /** The agent a call_agent call's arguments name, if they can be read. */
