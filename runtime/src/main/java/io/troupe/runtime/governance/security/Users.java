@@ -119,6 +119,9 @@ public final class Users implements Extension {
     return get(id).thenCompose(known -> asks.<ApiUser.Command, ApiUser.KeyView>askWithStatus(user(id),
             r -> new ApiUser.IssueKey(keyId, label, ApiKeys.digest(key), r)))
         .thenApply(view -> {
+          // Cached credentials predate the key: without this, the new key would be refused here
+          // until the cache entry expired.
+          authenticator.forget(id);
           knownKeys.add(id, view.keyId());
           return new IssuedKey(id, view.keyId(), view.label(), view.createdAt(), key);
         });
