@@ -228,6 +228,26 @@ class HttpGetToolTest {
   }
 
   @Test
+  void anIpv6LiteralIsFetchedWhenItsAddressIsAllowed() throws Exception {
+    HttpServer v6 = HttpServer.create(new InetSocketAddress("::1", 0), 0);
+    v6.createContext("/host", ex -> {
+      LAST_HOST.set(ex.getRequestHeaders().getFirst("Host"));
+      respond(ex, 200, "text/plain", "six");
+    });
+    v6.start();
+    try {
+      int port = v6.getAddress().getPort();
+      ToolRegistry allowed = new ToolRegistry().register(tool("[::1]", "::1", ANY_PORT));
+      ToolOutcome outcome = get(allowed, "http://[::1]:" + port + "/host", Duration.ofSeconds(10));
+      assertTrue(outcome.ok(), outcome::toString);
+      assertEquals("six", ToolJson.parse(outcome.result()).get("body").asText());
+      assertEquals("[::1]:" + port, LAST_HOST.get());
+    } finally {
+      v6.stop(0);
+    }
+  }
+
+  @Test
   void addressAndPortSettingsAreChecked() {
     ToolSettings parsed = settings("a", " 10.0.0.0/8, ::1 ,", "443, 8000-8999");
     assertEquals(List.of(io.troupe.runtime.net.Cidr.parse("10.0.0.0/8"), io.troupe.runtime.net.Cidr.parse("::1")),
