@@ -3,14 +3,15 @@ package io.troupe.runtime.agent;
 import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.llm.ChatMessage;
 import io.troupe.runtime.llm.ToolCall;
+import io.troupe.runtime.tool.CallChain;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Where a session stands, rebuilt from its events: the conversation so far, the tool calls of
- * the last model reply that have not completed ({@code pending}, in order), and the figures the
- * API reports.
+ * the last model reply that have not completed ({@code pending}, in order), the figures the
+ * API reports, and its {@link CallChain} (null when journaled before chains were: a root).
  */
 public record SessionState(
     Status status,
@@ -29,7 +30,8 @@ public record SessionState(
     Instant startedAt,
     Instant endedAt,
     String output,
-    String error) implements CborSerializable {
+    String error,
+    CallChain chain) implements CborSerializable {
 
   public enum Status {
     NEW, RUNNING, COMPLETED, ERROR, TIMEOUT, CANCELLED;
@@ -64,10 +66,15 @@ public record SessionState(
   }
 
   static final SessionState EMPTY = new SessionState(Status.NEW, null, null, null, null, List.of(), 0, List.of(),
-      List.of(), 0, 0, 0, 0, null, null, null, null);
+      List.of(), 0, 0, 0, 0, null, null, null, null, null);
 
   public boolean running() {
     return status == Status.RUNNING;
+  }
+
+  /** The session's call chain; one journaled before chains were recorded is a root no API key started. */
+  public CallChain chainOf(String sessionId) {
+    return chain != null ? chain : CallChain.root(sessionId, agentName);
   }
 
   /**
@@ -117,20 +124,20 @@ public record SessionState(
           : "You are " + s.definition().role() + ".";
       return new SessionState(Status.RUNNING, s.agentName(), s.definition(), s.input(), s.userId(),
           List.of(ChatMessage.system(system), ChatMessage.user(s.input())), 0, List.of(), List.of(), 0, 0, 0, 0,
-          s.startedAt(), null, null, null);
+          s.startedAt(), null, null, null, s.chain());
     }
     if (event instanceof Session.LlmResponded r) {
       return new SessionState(status, agentName, definition, input, userId,
           plus(conversation, ChatMessage.assistant(r.text(), r.toolCalls())), iterations + 1, r.toolCalls(),
           toolCalls, inputTokens + r.usage().inputTokens(), outputTokens + r.usage().outputTokens(),
           cacheHits + (r.cached() ? 1 : 0), cacheMisses + (r.cacheable() && !r.cached() ? 1 : 0),
-          startedAt, endedAt, output, error);
+          startedAt, endedAt, output, error, chain);
     }
     if (event instanceof Session.ToolCallStarted t) {
       return new SessionState(status, agentName, definition, input, userId, conversation, iterations, pending,
           plus(toolCalls, new ToolCallRecord(t.callId(), t.name(), t.argumentsJson(), iterations,
               ToolCallRecord.STARTED, null, null, 0)),
-          inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error);
+          inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error, chain);
     }
     if (event instanceof Session.ToolCallCompleted c) {
       List<ToolCallRecord> calls = new ArrayList<>();
@@ -144,7 +151,7 @@ public record SessionState(
       return new SessionState(status, agentName, definition, input, userId,
           plus(conversation, ChatMessage.tool(c.callId(), c.name(), content)), iterations,
           pending.stream().filter(p -> !p.id().equals(c.callId())).toList(), List.copyOf(calls),
-          inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error);
+          inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error, chain);
     }
     if (event instanceof Session.SessionCompleted done) {
       return finish(Status.COMPLETED, done.at(), done.output(), null);
@@ -158,7 +165,7 @@ public record SessionState(
 
   private SessionState finish(Status newStatus, Instant at, String out, String err) {
     return new SessionState(newStatus, agentName, definition, input, userId, conversation, iterations, pending,
-        toolCalls, inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, at, out, err);
+        toolCalls, inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, at, out, err, chain);
   }
 
   private static <T> List<T> plus(List<T> list, T item) {

@@ -77,7 +77,7 @@ class SessionRestartTest {
     TroupeNode first = start(db);
     try {
       ClusterSharding.get(first.system()).entityRefFor(Session.ENTITY_KEY, sessionId)
-          .<Session.Started>askWithStatus(r -> new Session.Start("patient", definition, "wait for it", null, r), TIMEOUT)
+          .<Session.Started>askWithStatus(r -> new Session.Start("patient", definition, "wait for it", null, null, r), TIMEOUT)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       FIRST_ATTEMPT_STARTED.get(30, TimeUnit.SECONDS);
     } finally {
