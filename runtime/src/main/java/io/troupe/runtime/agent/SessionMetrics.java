@@ -30,7 +30,11 @@ public final class SessionMetrics implements Extension {
   public final Counter llmCacheMisses;
   /** How often a session met one of its size limits ({@link SessionLimits}). */
   public final Counter sessionLimits;
-  /** Agent names and model names are chosen by users: bounded like theaters. */
+  /**
+   * Agent names and model names are chosen by users: bounded like theaters. The models of the
+   * pricing table (and built-in agents, admitted by the agents module) keep their own label
+   * however many made-up names come first.
+   */
   public final BoundedLabel agentLabel = new BoundedLabel(100);
   public final BoundedLabel modelLabel = new BoundedLabel(50);
 
@@ -82,7 +86,10 @@ public final class SessionMetrics implements Extension {
 
     @Override
     public SessionMetrics createExtension(ActorSystem<?> system) {
-      return new SessionMetrics(Metrics.get(system).registry);
+      SessionMetrics metrics = new SessionMetrics(Metrics.get(system).registry);
+      metrics.modelLabel.admitKnown(io.troupe.runtime.node.RuntimeSettings.get(system).costs().pricing().prices()
+          .stream().map(io.troupe.runtime.governance.cost.PricingTable.Price::model).toList());
+      return metrics;
     }
   }
 }

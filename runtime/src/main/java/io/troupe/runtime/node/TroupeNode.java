@@ -208,6 +208,9 @@ public final class TroupeNode implements AutoCloseable {
     io.troupe.runtime.readside.CostProjection.init(system, costs.pricing());
     io.troupe.runtime.readside.AgentProjection.init(system);
     io.troupe.runtime.readside.UserProjection.init(system);
+    io.troupe.runtime.governance.security.KnownKeys.get(system).reloadEvery(system,
+        RuntimeSettings.get(system).security().knownKeysRefresh(),
+        new io.troupe.runtime.readside.UserQueries(database)::list);
     SubscriptionWorker.init(system, topicLog);
     io.troupe.runtime.governance.security.ApiUser.init(system);
     io.troupe.runtime.governance.security.AdminBootstrap.whenUp(system,
