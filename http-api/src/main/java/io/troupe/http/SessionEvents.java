@@ -18,7 +18,10 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
 
-/** A session's events as SSE: start, token, tool_start, tool_end, metadata, done, error. */
+/**
+ * A session's events as SSE: start, token, tool_start, tool_end, metadata, resumed, done, error
+ * (a parked session's last event is an error with status FAILED_RECOVERY).
+ */
 final class SessionEvents {
 
   private static final int TOKEN_BUFFER = 1024;
@@ -68,9 +71,10 @@ final class SessionEvents {
     }).mapMaterializedValue(m -> NotUsed.getInstance());
   }
 
+  /** Nothing follows these but, for a parked session, a cancel: a stream ends there. */
   static boolean terminal(Session.Event e) {
     return e instanceof Session.SessionCompleted || e instanceof Session.SessionFailed
-        || e instanceof Session.SessionCancelled;
+        || e instanceof Session.SessionCancelled || e instanceof Session.SessionParked;
   }
 
   static ServerSentEvent toSse(Sequenced<Session.Event> s) {
@@ -98,6 +102,12 @@ final class SessionEvents {
     } else if (e instanceof Session.SessionFailed x) {
       type = "error";
       d.put("status", io.troupe.runtime.agent.SessionState.Status.of(x).name()).put("error", x.reason());
+    } else if (e instanceof Session.SessionResumed x) {
+      type = "resumed";
+      d.put("attempt", x.attempt()).put("at", x.at().toString());
+    } else if (e instanceof Session.SessionParked x) {
+      type = "error";
+      d.put("status", "FAILED_RECOVERY").put("error", x.reason());
     } else {
       type = "error";
       d.put("status", "CANCELLED").put("error", "cancelled");

@@ -67,7 +67,8 @@ class EventFixturesTest {
   /**
    * Subscriber positions record who acknowledged (issue 13, point 6): the first is the owner. An
    * ADMIN grants a user permissions beyond the role (point 7). Agents record their owner and
-   * whether they are shared (point 4).
+   * whether they are shared (point 4). Sessions record their resumes and are parked after too
+   * many without progress (point 2).
    */
   private static Map<String, Object> v2() {
     AgentDefinition privateScout = new AgentDefinition("a private scout", "You scout alone.", "scripted", "gpt-test",
@@ -75,7 +76,9 @@ class EventFixturesTest {
     return EventFixtures.samples(new Subscriber.OffsetAcked(4, AT, "u-alice"),
         new ApiUser.PermissionGranted(io.troupe.runtime.governance.Permission.DECONFLICTION_PRIORITY, AT),
         new ApiUser.PermissionRevoked(io.troupe.runtime.governance.Permission.DECONFLICTION_PRIORITY, LATER),
-        new Agent.AgentDefined(privateScout, LATER, "u-5b1e9c0d7a3f2e81", false));
+        new Agent.AgentDefined(privateScout, LATER, "u-5b1e9c0d7a3f2e81", false),
+        new Session.SessionResumed(2, AT),
+        new Session.SessionParked(3, "FAILED_RECOVERY: resumed 3 times in a row without completing a step", LATER));
   }
 
   private static Map<String, Object> v1() {
