@@ -24,7 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * waiting session, in order of asking, gets it.
  *
  * <p>Sessions on this node only: nothing here crosses nodes. At most {@link #MAX_WAITING} wait;
- * beyond that a session is told to ask again later ({@link Session.ResumeDeferred}).
+ * beyond that a session is told to ask again a second later ({@link Session.ResumeDeferred}).
  */
 public final class ResumeGate {
 
@@ -49,25 +49,31 @@ public final class ResumeGate {
   }
 
   static Behavior<Command> create(int concurrency, Duration turnTimeout, SessionMetrics metrics) {
+    return create(concurrency, turnTimeout, MAX_WAITING, metrics);
+  }
+
+  static Behavior<Command> create(int concurrency, Duration turnTimeout, int maxWaiting, SessionMetrics metrics) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new ResumeGate(ctx, timers, concurrency, turnTimeout, metrics).behavior()));
+        new ResumeGate(ctx, timers, concurrency, turnTimeout, maxWaiting, metrics).behavior()));
   }
 
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final int concurrency;
   private final Duration turnTimeout;
+  private final int maxWaiting;
   private final SessionMetrics metrics;
   private final Set<ActorRef<Session.Command>> holding = new HashSet<>();
   private final Deque<ActorRef<Session.Command>> waiting = new ArrayDeque<>();
   private final Set<ActorRef<Session.Command>> waitingSet = new HashSet<>();
 
   private ResumeGate(ActorContext<Command> ctx, TimerScheduler<Command> timers, int concurrency, Duration turnTimeout,
-                     SessionMetrics metrics) {
+                     int maxWaiting, SessionMetrics metrics) {
     this.ctx = ctx;
     this.timers = timers;
     this.concurrency = concurrency;
     this.turnTimeout = turnTimeout;
+    this.maxWaiting = maxWaiting;
     this.metrics = metrics;
   }
 
@@ -106,7 +112,7 @@ public final class ResumeGate {
     if (holding.size() < concurrency) {
       ctx.watchWith(session, new Stopped(session));
       admit(session);
-    } else if (waiting.size() < MAX_WAITING) {
+    } else if (waiting.size() < maxWaiting) {
       ctx.watchWith(session, new Stopped(session));
       waiting.add(session);
       waitingSet.add(session);

@@ -336,6 +336,7 @@ class SessionRecoveryTest {
     sessions.get(0).await("one resumed session runs its step", () -> resumedRuns(tools, sessions) == 1);
     sessions.get(0).shard.expectNoMessage(Duration.ofMillis(500)); // time for a second one, if the gate let it
     assertEquals(1, resumedRuns(tools, sessions), "one turn: the others wait");
+    assertEquals(2.0, SessionMetrics.get(fixture.node.system()).resumesWaiting.get(), "two wait");
     int first = resumedIndex(tools, sessions);
     int waitingOne = (first + 1) % 3;
     int waitingTwo = (first + 2) % 3;
@@ -353,6 +354,34 @@ class SessionRecoveryTest {
     assertEquals("COMPLETED", last.awaitFinished().status());
     assertEquals(1, tools.get(waitingOne).runs(sessions.get(waitingOne).callId("call_1_1")), "cancelled: never resumed");
     assertEquals(List.of(1), last.resumeAttempts());
+  }
+
+  /**
+   * A turn is not held forever: a resumed step that takes long lets the next session go after the
+   * turn timeout; and a session the gate has no room to queue asks again a second later.
+   */
+  @Test
+  void aLongResumedStepGivesUpItsTurnAfterTheTimeoutAndAFullGateDefers() throws Exception {
+    ActorRef<ResumeGate.Command> gate = fixture.testKit.spawn(
+        ResumeGate.create(1, Duration.ofMillis(300), 0, SessionMetrics.get(fixture.node.system())));
+    List<RecordingTool> tools = new ArrayList<>();
+    List<SessionHarness> sessions = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      RecordingTool stuck = RecordingTool.neverCompleting("stuck");
+      SessionHarness session = new SessionHarness(fixture, services(RecordingProvider.scripted("test", call("stuck"),
+          answer("never")), stuck), gate);
+      session.start(agent("test", "stuck"), "go");
+      session.await("the tool to start", () -> stuck.runs(session.callId("call_1_1")) == 1);
+      tools.add(stuck);
+      sessions.add(session);
+    }
+
+    sessions.forEach(SessionHarness::restart);
+    // One gets the turn; the other, with no room to wait, is deferred and asks again after a
+    // second, by when the first's turn (300 ms) has timed out although its call never returns.
+    sessions.get(0).await("both resumed", () -> resumedRuns(tools, sessions) == 2);
+    sessions.forEach(session -> assertEquals("RUNNING", session.view().status()));
+    sessions.forEach(SessionHarness::cancel);
   }
 
   private static int resumedRuns(List<RecordingTool> tools, List<SessionHarness> sessions) {
