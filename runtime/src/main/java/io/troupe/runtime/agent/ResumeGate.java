@@ -148,8 +148,10 @@ public final class ResumeGate {
     @Override
     public Holder createExtension(ActorSystem<?> system) {
       ResumeSettings settings = io.troupe.runtime.node.RuntimeSettings.get(system).sessions().resumes();
-      return new Holder(system.systemActorOf(
-          create(settings.concurrency(), settings.turnTimeout(), SessionMetrics.get(system)),
+      // Restarted if it ever fails: its holders' turns are forgotten, and waiting sessions ask again.
+      return new Holder(system.systemActorOf(Behaviors.supervise(
+              create(settings.concurrency(), settings.turnTimeout(), SessionMetrics.get(system)))
+          .onFailure(org.apache.pekko.actor.typed.SupervisorStrategy.restart()),
           "session-resume-gate", Props.empty()));
     }
   }

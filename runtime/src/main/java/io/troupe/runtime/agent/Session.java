@@ -77,6 +77,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private static final Duration PASSIVATE_FINISHED_AFTER = Duration.ofMinutes(1);
   /** A resumed session whose node's gate has too many waiting asks again after this long. */
   private static final Duration RESUME_RETRY = Duration.ofSeconds(1);
+  /** A resumed session still waiting asks again after this long, so that nothing lost (a gate restarted) strands it. */
+  private static final Duration RESUME_REASK = Duration.ofSeconds(10);
   /** {@link #awaiting} of a resumed session until its turn comes: no step runs meanwhile. */
   private static final String RESUMING = "resume";
 
@@ -324,18 +326,22 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           + maxResumeAttempts + "); parked, nothing runs: cancel it";
       return persistThenContinue(List.of(new SessionParked(state.resumes(), reason, now()))).thenNoReply();
     }
-    gate.tell(new ResumeGate.Enter(ctx.getSelf()));
+    gate.tell(new ResumeGate.Enter(ctx.getSelf())); // asking again while waiting changes nothing there
+    timers.startSingleTimer("resume", new Resume(), RESUME_REASK);
     return Effect().noReply();
   }
 
   /** The turn is journaled before the step, so a step that crashes the node still counts. */
   private ReplyEffect<Event, SessionState> onResumeAdmitted(SessionState state, ResumeAdmitted cmd) {
-    holdsTurn = true;
     if (!state.running() || !RESUMING.equals(awaiting)) {
-      leaveGate(); // cancelled or timed out while it waited
-      return Effect().noReply();
+      if (!holdsTurn) {
+        gate.tell(new ResumeGate.Leave(ctx.getSelf())); // ended while it waited: the turn goes to the next
+      }
+      return Effect().noReply(); // or a repeated answer for the turn it holds
     }
+    holdsTurn = true;
     awaiting = null;
+    timers.cancel("resume");
     return persistThenContinue(List.of(new SessionResumed(state.resumes() + 1, now()))).thenNoReply();
   }
 
