@@ -70,6 +70,11 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * its node's {@link ResumeGate}, journals {@link SessionResumed} and takes its step. Resumed
  * {@link ResumeSettings#maxResumeAttempts} times in a row without a step journaled in between, it is
  * {@link SessionParked} instead (status FAILED_RECOVERY): nothing runs until it is cancelled.
+ * What a crash is here: a handler that throws stops the entity (the typed default; the backoff
+ * below restarts it only after a failed journal write, the same instance, which is no resume), and
+ * its shard starts it again after {@code pekko.cluster.sharding.entity-restart-backoff}; an
+ * OutOfMemoryError is fatal and the JVM exits, and the node's restart brings it back. Either way
+ * the resume is journaled before the step runs, so a step that kills its node still counts.
  */
 public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Session.Command, Session.Event, SessionState> {
 

@@ -35,12 +35,13 @@ public record SessionState(
     int resumes) implements CborSerializable {
 
   public enum Status {
+    NEW, RUNNING, COMPLETED, ERROR, TIMEOUT, CANCELLED,
     /**
-     * FAILED_RECOVERY: parked after being resumed {@code troupe.sessions.max-resume-attempts} times
-     * in a row without progress (each resume crashed its entity or its node). Nothing runs; it
-     * stays visible with the reason in {@code error} until it is cancelled (then CANCELLED).
+     * Parked after being resumed {@code troupe.sessions.max-resume-attempts} times in a row without
+     * progress (each resume crashed its entity or its node). Nothing runs; it stays visible with
+     * the reason in {@code error} until it is cancelled (then CANCELLED).
      */
-    NEW, RUNNING, COMPLETED, ERROR, TIMEOUT, CANCELLED, FAILED_RECOVERY;
+    FAILED_RECOVERY;
 
     /**
      * The statuses of a session that failed: its model, a tool loop or a budget (ERROR), its time
@@ -48,7 +49,7 @@ public record SessionState(
      */
     public static final java.util.Set<Status> FAILED = java.util.EnumSet.of(ERROR, TIMEOUT, FAILED_RECOVERY);
 
-    /** {@link #FAILED} as a SQL list for read-side queries, e.g. {@code ('ERROR', 'TIMEOUT')}. */
+    /** {@link #FAILED} as a SQL list for read-side queries: {@code ('ERROR', 'TIMEOUT', 'FAILED_RECOVERY')}. */
     public static final String FAILED_SQL = FAILED.stream().map(x -> "'" + x.name() + "'")
         .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
 
