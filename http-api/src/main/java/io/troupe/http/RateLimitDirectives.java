@@ -3,6 +3,7 @@ package io.troupe.http;
 import io.troupe.runtime.governance.EndpointClass;
 import io.troupe.runtime.governance.GovernanceMetrics;
 import io.troupe.runtime.governance.Principal;
+import io.troupe.runtime.governance.ratelimit.LimiterKeys;
 import io.troupe.runtime.governance.ratelimit.RateDecision;
 import io.troupe.runtime.governance.ratelimit.RateLimits;
 import java.util.function.Supplier;
@@ -27,8 +28,8 @@ public class RateLimitDirectives extends AllDirectives {
 
   /** Runs {@code inner} if {@code principal}'s key is within its {@code cls} limits, else answers 429. */
   public Route rateLimited(RateLimits limits, Principal principal, EndpointClass cls, Supplier<Route> inner) {
-    // Key ids are unique per user; the user id makes the limiter's id unique in the cluster.
-    return onComplete(limits.acquire(principal.userId() + "." + principal.keyId(), cls), result -> {
+    // The key's buckets; tools its sessions call draw from the same ones (LimiterKeys).
+    return onComplete(limits.acquire(LimiterKeys.ofKey(principal.userId(), principal.keyId()), cls), result -> {
       if (result.isFailure()) { // acquire does not fail; if it ever does, the usual mapping answers
         return complete(ProblemHandlers.toResponse(result.failed().get()));
       }

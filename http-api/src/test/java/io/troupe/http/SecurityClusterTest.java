@@ -100,6 +100,45 @@ class SecurityClusterTest {
             : java.util.Optional.empty());
   }
 
+  /**
+   * Issue 13: an agent's tools wrote without limit. A session's release_allocation calls take the
+   * same deconfliction tokens as DELETE /api/v1/allocations/{id} of the key that started it: one
+   * reply of 16 calls reaches the coordinators 12 times, the rest are errors the model sees, and
+   * afterwards that key's own HTTP release is refused too.
+   */
+  @Test
+  void aSessionsDeconflictionToolCallsSpendItsKeysDeconflictionLimit() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(nodes.get(0).http, "releaser", "USER");
+    HttpClientForTests asUser = nodes.get(1).http.as(user.key());
+    int calls = 16;
+    StringBuilder script = new StringBuilder("[{\"text\":\"Releasing.\",\"toolCalls\":[");
+    for (int i = 0; i < calls; i++) {
+      script.append(i == 0 ? "" : ",").append("{\"name\":\"release_allocation\",\"arguments\":{\"allocationId\":\"gone-")
+          .append(i).append("\"}}");
+    }
+    script.append("]},{\"text\":\"Released what I could.\"}]");
+    String agent = AgentCalls.uniqueName("releaser");
+    AgentCalls.define(asUser, agent, AgentCalls.scripted("Releaser", List.of("release_allocation"), script.toString()));
+    HttpClientForTests.Answer started = asUser.postJson("/api/v1/agents/" + agent + "/sessions", "{\"input\":\"go\"}");
+    assertEquals(202, started.status(), started::body);
+
+    var session = AgentCalls.awaitStatus(asUser, started.json().get("sessionId").asText(), "COMPLETED");
+    int limited = 0;
+    for (var call : session.get("toolCalls")) {
+      String error = call.get("error").asText();
+      if (error.startsWith("rate limit exceeded for releasing allocation ")) {
+        org.junit.jupiter.api.Assertions.assertTrue(error.contains(DECONFLICTION_PER_MINUTE + " per 1 minute for deconfliction"),
+            error);
+        limited++;
+      } else {
+        org.junit.jupiter.api.Assertions.assertTrue(error.contains("gone-"), "reached the coordinator: " + error);
+      }
+    }
+    assertEquals(calls - DECONFLICTION_PER_MINUTE, limited, session::toString);
+    assertEquals(429, nodes.get(2).http.as(user.key()).send("DELETE", "/api/v1/allocations/gone-0", Map.of(), null).status(),
+        "the key's own HTTP release draws from the bucket its session's tools emptied");
+  }
+
   private static void awaitStatus(RunningNode n, String key, String path, int expected, long since) {
     long deadline = since + WITHIN.toNanos();
     int status;

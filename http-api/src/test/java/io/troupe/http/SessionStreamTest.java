@@ -186,6 +186,49 @@ class SessionStreamTest {
     }
   }
 
+  /**
+   * Issue 13: cancelling the root of a call chain did not stop its children. Here top → middle →
+   * leaf, the leaf waiting for its (held) model: cancelling top cancels middle and leaf too.
+   */
+  @Test
+  void cancellingARootCancelsTheSessionsItsCallsStartedAllTheWayDown() throws Exception {
+    String leaf = heldAgent();
+    String middle = uniqueName("middle");
+    define(http, middle, scripted("Middle", List.of("call_agent"), toolThenAnswer("Asking the leaf.", "call_agent",
+        "{\"agent\":\"" + leaf + "\",\"input\":\"hold on\"}", "Middle done.")));
+    String top = uniqueName("top");
+    define(http, top, scripted("Top", List.of("call_agent"), toolThenAnswer("Asking the middle.", "call_agent",
+        "{\"agent\":\"" + middle + "\",\"input\":\"go down\"}", "Top done.")));
+    String rootId = start(http, top, "cascade " + top);
+    model.awaitRequest(); // the leaf, two calls down, waits for its model
+    try {
+      String middleId = runningSessionOf(middle);
+      String leafId = runningSessionOf(leaf);
+      assertEquals(rootId, session(http, leafId).get("rootSessionId").asText());
+
+      HttpClientForTests.Answer cancel = http.postJson("/api/v1/sessions/" + rootId + "/cancel", "");
+      assertEquals(200, cancel.status(), cancel::body);
+      assertEquals("CANCELLED", cancel.json().get("status").asText());
+      for (String id : List.of(middleId, leafId)) {
+        Eventually.await(Duration.ofSeconds(10), "session " + id + " cancelled with its root", () ->
+            "CANCELLED".equals(session(http, id).get("status").asText())
+                ? java.util.Optional.of(true) : java.util.Optional.empty());
+      }
+      assertEquals(0, session(http, leafId).get("iterations").asInt(), "the leaf never got its model's answer");
+    } finally {
+      model.releaseOne(); // the held reply comes back late: the cancelled leaf ignores it
+    }
+  }
+
+  /** The one session of {@code agent}, once the read side lists it RUNNING. */
+  private static String runningSessionOf(String agent) {
+    return Eventually.await(Eventually.READ_SIDE, "a running session of " + agent, () -> {
+      JsonNode sessions = http.get("/api/v1/agents/" + agent + "/sessions").json().get("sessions");
+      return sessions.size() == 1 && "RUNNING".equals(sessions.get(0).get("status").asText())
+          ? java.util.Optional.of(sessions.get(0).get("sessionId").asText()) : java.util.Optional.empty();
+    });
+  }
+
   @Test
   void cancellingARunningSessionEndsItAndItsStream() throws Exception {
     String name = heldAgent();

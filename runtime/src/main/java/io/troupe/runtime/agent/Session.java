@@ -14,6 +14,7 @@ import io.troupe.runtime.llm.ScriptedProvider;
 import io.troupe.runtime.llm.ToolCall;
 import io.troupe.runtime.llm.Usage;
 import io.troupe.runtime.readside.Slices;
+import io.troupe.runtime.tool.CallChain;
 import io.troupe.runtime.tool.ToolContext;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,8 +123,11 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Starts the session; starting one that exists already changes nothing (redelivery-safe). */
-  public record Start(String agentName, AgentDefinition definition, String input, String userId,
+  /**
+   * Starts the session; starting one that exists already changes nothing (redelivery-safe).
+   * {@code chain} is how it came to run (null: a root that no API key started).
+   */
+  public record Start(String agentName, AgentDefinition definition, String input, String userId, CallChain chain,
                       ActorRef<StatusReply<Started>> replyTo) implements Command {}
 
   public record Get(ActorRef<SessionView> replyTo) implements Command {}
@@ -163,8 +167,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   public sealed interface Event extends CborSerializable {}
 
+  /** {@code chain} is null in sessions journaled before chains were recorded: roots that no API key started. */
   public record SessionStarted(String agentName, AgentDefinition definition, String input, String userId,
-                               Instant startedAt) implements Event {}
+                               Instant startedAt, CallChain chain) implements Event {}
 
   public record LlmResponded(int iteration, String text, List<ToolCall> toolCalls, Usage usage, boolean cached,
                              boolean cacheable, long durationMillis, Instant at) implements Event {}
@@ -304,7 +309,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     if (state.status() != SessionState.Status.NEW) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(new Started(sessionId, true)));
     }
-    Event started = new SessionStarted(cmd.agentName(), cmd.definition(), cmd.input(), cmd.userId(), now());
+    CallChain chain = cmd.chain() != null ? cmd.chain() : CallChain.root(sessionId, cmd.agentName());
+    Event started = new SessionStarted(cmd.agentName(), cmd.definition(), cmd.input(), cmd.userId(), now(), chain);
     return Effect().persist(started)
         .thenRun(s -> {
           announce(List.of(started));
@@ -359,6 +365,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   private ReplyEffect<Event, SessionState> onCancel(SessionState state, Cancel cmd) {
     if (!state.status().cancellable()) {
+      // Again for a finished one: its children were told when it ended, but a node may have died first.
+      cancelChildren(state);
       return Effect().reply(cmd.replyTo(), StatusReply.success(SessionView.of(sessionId, state, clock.instant())));
     }
     return persistThenContinue(List.of(new SessionCancelled(now())))
@@ -579,7 +587,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       return;
     }
     ToolContext context = new ToolContext(sessionId, state.agentName(), idempotencyKey(state, call),
-        Duration.ofSeconds(def.toolTimeoutSeconds()), state.userId());
+        Duration.ofSeconds(def.toolTimeoutSeconds()), state.userId(), state.chainOf(sessionId));
     ctx.pipeToSelf(services.tools().invoke(call.name(), call.argumentsJson(), context), (outcome, failure) ->
         failure == null
             ? new ToolDone(call.id(), outcome.ok(), outcome.result(), outcome.error(), outcome.durationMillis())
@@ -592,9 +600,29 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
    * iteration too, so tools keyed on it (publish_to_topic, call_agent) do not take it for the first.
    */
   private String idempotencyKey(SessionState state, ToolCall call) {
-    boolean repeated = state.toolCalls().stream()
-        .anyMatch(c -> c.callId().equals(call.id()) && c.iteration() < state.iterations());
-    return sessionId + "/" + (repeated ? state.iterations() + "/" : "") + call.id();
+    return idempotencyKey(sessionId, state.toolCalls(), call.id(), state.iterations());
+  }
+
+  /** {@link #idempotencyKey(SessionState, ToolCall)} of the call {@code callId} of the reply {@code iteration}. */
+  static String idempotencyKey(String sessionId, List<SessionState.ToolCallRecord> calls, String callId, int iteration) {
+    boolean repeated = calls.stream().anyMatch(c -> c.callId().equals(callId) && c.iteration() < iteration);
+    return sessionId + "/" + (repeated ? iteration + "/" : "") + callId;
+  }
+
+  /**
+   * Cancels the sessions this one's {@code call_agent} calls started that may still run: the call
+   * in flight, and any that failed (a call that gave up waiting leaves its child running). Each
+   * child cancels its own children in turn, so a whole call tree stops. Completed calls are
+   * skipped: their children completed before the call did.
+   */
+  private void cancelChildren(SessionState state) {
+    for (SessionState.ToolCallRecord call : state.toolCalls()) {
+      if (CallAgentTool.NAME.equals(call.name()) && !SessionState.ToolCallRecord.OK.equals(call.outcome())) {
+        CallAgentTool.calledAgent(call.argumentsJson()).ifPresent(agent -> Sessions.get(ctx.getSystem())
+            .cancelChild(Sessions.childSessionId(agent, sessionId,
+                idempotencyKey(sessionId, state.toolCalls(), call.callId(), call.iteration()))));
+      }
+    }
   }
 
   private ReplyEffect<Event, SessionState> onToolDone(SessionState state, ToolDone done) {
@@ -646,6 +674,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         sessionId, s.agentName(), s.resumes());
     markActive(false);
     timers.cancel("deadline");
+    cancelChildren(s); // nothing of it runs any more, its call_agent children neither
     // Parked: leave the remembered set, so a restart does not bring it back; a cancel wakes it.
     shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
   }
@@ -659,6 +688,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     }
     markActive(false);
     timers.cancel("deadline");
+    cancelChildren(s);
     // Done: leave the remembered set, so a full restart does not bring it back.
     shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
   }

@@ -4,6 +4,7 @@ import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.service.Refused;
 import io.troupe.runtime.service.RetryingAsk;
+import io.troupe.runtime.tool.CallChain;
 import io.troupe.runtime.tool.ToolContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -32,6 +33,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *
  * <p><b>The owner reads and cancels.</b> Reading a session and cancelling it are checked here too,
  * as {@link Ownership} states: its owner and administrators; read-only observers may read.
+ *
+ * <p><b>Calls are bounded.</b> Every session carries its {@link CallChain}: the root session and the
+ * agents of the {@code call_agent} calls down to it. A call that would run an agent already on the
+ * chain (a cycle: A → B → A, or an agent calling itself) or go deeper than
+ * {@code troupe.sessions.max-call-depth} below the root is refused before anything starts.
  */
 public final class Sessions implements Extension {
 
@@ -55,6 +61,7 @@ public final class Sessions implements Extension {
   private final RetryingAsk asks;
   private final JdbcReadJournal journal;
   private final java.time.Clock clock;
+  private final int maxCallDepth;
 
   public static Sessions get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -67,17 +74,22 @@ public final class Sessions implements Extension {
     this.sharding = ClusterSharding.get(system);
     this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
     this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
+    this.maxCallDepth = io.troupe.runtime.node.RuntimeSettings.get(system).sessions().maxCallDepth();
   }
 
   /** Starts a session of {@code agentName} with {@code input}; fails with {@link Refused} when it may not. */
   public CompletionStage<Started> start(String agentName, String input, Origin origin) {
     String owner;
     try {
+      if (origin instanceof Origin.Parent p) {
+        checkCall(agentName, p.call());
+      }
       owner = owner(agentName, origin);
     } catch (Refused refused) {
       return java.util.concurrent.CompletableFuture.failedFuture(refused);
     }
     String sessionId = sessionId(agentName, origin, clock);
+    CallChain chain = chain(agentName, origin, sessionId);
     return asks.ask(agent(agentName), Agent.Get::new).thenCompose(lookup -> {
       Agent.AgentView agent = lookup.agent();
       if (agent == null) {
@@ -95,9 +107,40 @@ public final class Sessions implements Extension {
       return mayBeCalled(agent, origin, owner).thenCompose(allowed ->
           // Starting the same session id again changes nothing, so the start may be asked again.
           asks.<Session.Command, Session.Started>askWithStatus(session(sessionId),
-                  replyTo -> new Session.Start(agentName, agent.definition(), input, owner, replyTo))
+                  replyTo -> new Session.Start(agentName, agent.definition(), input, owner, chain, replyTo))
               .thenApply(started -> new Started(sessionId, owner, started.alreadyStarted())));
     });
+  }
+
+  /**
+   * Refuses a {@code call_agent} call of {@code agentName} from {@code call}'s session when the
+   * agent is already on the session's chain (the same agent anywhere above: a cycle, however long)
+   * or the child would be deeper than {@code troupe.sessions.max-call-depth} below the root.
+   */
+  public void checkCall(String agentName, ToolContext call) {
+    CallChain chain = call.chain() != null ? call.chain() : CallChain.root(call.sessionId(), call.agentName());
+    if (chain.contains(agentName)) {
+      throw Refused.conflict("call_agent refused: agent " + agentName + " is already running on this call chain ("
+          + chain.describe() + "); an agent may not call itself or an agent that (indirectly) called it");
+    }
+    if (chain.depth() + 1 > maxCallDepth) {
+      throw Refused.conflict("call_agent refused: the call chain " + chain.describe() + " is already "
+          + chain.depth() + " calls deep, the most allowed (troupe.sessions.max-call-depth = " + maxCallDepth
+          + "); answer without calling another agent");
+    }
+  }
+
+  /** The chain of a session started from {@code origin}: a root for a user or a message, one more link for a call. */
+  private static CallChain chain(String agentName, Origin origin, String sessionId) {
+    if (origin instanceof Origin.Parent p) {
+      CallChain parent = p.call().chain() != null ? p.call().chain()
+          : CallChain.root(p.call().sessionId(), p.call().agentName());
+      return parent.child(p.call().sessionId(), agentName);
+    }
+    if (origin instanceof Origin.Caller c) {
+      return CallChain.root(sessionId, c.principal().userId(), c.principal().keyId(), agentName);
+    }
+    return CallChain.root(sessionId, agentName);
   }
 
   /**
@@ -147,13 +190,35 @@ public final class Sessions implements Extension {
     });
   }
 
+  /** A session's journaled events in order, and the state they fold to. */
+  public record Journaled(java.util.List<io.troupe.runtime.journal.Sequenced<Session.Event>> events, SessionState state) {
+    /** The session ended (or never started): nothing more will be journaled for it. */
+    public boolean finished() {
+      return state.status() != SessionState.Status.RUNNING;
+    }
+  }
+
   /**
-   * Refuses unless {@code caller} may read the session: its owner, an administrator or a
-   * read-only observer ({@link Ownership}); an unknown id is refused (404), another user's
-   * session too (403). Reads only the session's first event, which names its owner.
+   * Every journaled event of a session {@code caller} may read, in one read of the journal: an
+   * unknown id is refused (404), another user's session too (403), as {@link Ownership} states.
+   * For a follower (the SSE door), which needs the check, the stored events and whether more
+   * will come, and would otherwise read the journal three times.
    */
-  public CompletionStage<Void> checkRead(String sessionId, Principal caller) {
-    return started(sessionId).thenAccept(started -> Ownership.checkRead(sessionId, started.userId(), caller));
+  public CompletionStage<Journaled> journaled(String sessionId, Principal caller) {
+    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 0L, Long.MAX_VALUE)
+        .map(e -> new io.troupe.runtime.journal.Sequenced<>(e.sequenceNr(), (Session.Event) e.event()))
+        .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
+        .thenApply(events -> {
+          SessionState state = SessionState.EMPTY;
+          for (io.troupe.runtime.journal.Sequenced<Session.Event> e : events) {
+            state = state.apply(e.event());
+          }
+          if (events.isEmpty() || !(events.get(0).event() instanceof Session.SessionStarted started)) {
+            throw notFound(sessionId);
+          }
+          Ownership.checkRead(sessionId, started.userId(), caller);
+          return new Journaled(events, state);
+        });
   }
 
   /**
@@ -180,6 +245,26 @@ public final class Sessions implements Extension {
         });
   }
 
+  /**
+   * Cancels a session whose parent ended (its owner's cancel, or the parent's own end): no caller
+   * to check, the parent's cancel was checked. Read from the journal first, so a child that never
+   * started (a refused call) or already ended wakes no entity; a running one is asked with the
+   * node's ask policy (bounded retries), so a child on a node that just died is still reached.
+   * Failures are only logged: the parent has ended either way.
+   */
+  void cancelChild(String sessionId) {
+    view(sessionId, 0, 0)
+        .thenCompose(v -> SessionState.Status.valueOf(v.status()).cancellable() // running, or parked
+            ? asks.<Session.Command, SessionView>askWithStatus(session(sessionId), Session.Cancel::new)
+            : java.util.concurrent.CompletableFuture.completedFuture(v))
+        .whenComplete((view, failure) -> {
+          if (failure != null) {
+            org.slf4j.LoggerFactory.getLogger(Sessions.class)
+                .warn("Could not cancel child session {}: {}", sessionId, failure.toString());
+          }
+        });
+  }
+
   private static String persistenceId(String sessionId) {
     return Session.ENTITY_KEY.name() + PersistenceId.DefaultSeparator() + sessionId;
   }
@@ -202,9 +287,7 @@ public final class Sessions implements Extension {
       return c.onBehalfOf();
     }
     if (origin instanceof Origin.Parent p) {
-      if (agentName.equals(p.call().agentName())) {
-        throw Refused.conflict("an agent may not call itself");
-      }
+      // The calling session's owner, which is its root's: a whole call chain runs for, and is charged to, one user.
       return p.call().userId() != null ? p.call().userId() : Session.ANONYMOUS_USER;
     }
     // Messages journaled before publishers were recorded have none; they run as the anonymous user.
@@ -218,7 +301,7 @@ public final class Sessions implements Extension {
    */
   static String sessionId(String agentName, Origin origin, java.time.Clock clock) {
     if (origin instanceof Origin.Parent p) {
-      return childSessionId(agentName, p.call());
+      return childSessionId(agentName, p.call().sessionId(), p.call().callId());
     }
     if (origin instanceof Origin.Message m) {
       return SessionIds.forMessage(agentName, m.message().publishedAt().toEpochMilli(), m.topic(), m.message().offset());
@@ -227,12 +310,11 @@ public final class Sessions implements Extension {
   }
 
   /** Same call id, same child: "{agent}~{caller's start millis}-{16 hex of the call id's digest}". */
-  static String childSessionId(String agent, ToolContext call) {
-    String caller = call.sessionId();
+  static String childSessionId(String agent, String caller, String callId) {
     long millis = SessionIds.valid(caller)
         ? Long.parseLong(caller.substring(caller.indexOf('~') + 1, caller.indexOf('~') + 14)) : 0;
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(call.callId().getBytes(StandardCharsets.UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(callId.getBytes(StandardCharsets.UTF_8));
       return agent + "~" + String.format("%013d", millis) + "-" + HexFormat.of().formatHex(digest, 0, 8);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

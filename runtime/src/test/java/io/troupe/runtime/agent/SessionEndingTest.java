@@ -232,7 +232,7 @@ class SessionEndingTest {
         30, List.of("bulky", "hold_on"), List.of(), script);
     String sessionId = SessionIds.next(agentName);
     ClusterSharding.get(fixture.node.system()).entityRefFor(Session.ENTITY_KEY, sessionId)
-        .<Session.Started>askWithStatus(r -> new Session.Start(agentName, definition, "go", "u-load", r),
+        .<Session.Started>askWithStatus(r -> new Session.Start(agentName, definition, "go", "u-load", null, r),
             Duration.ofSeconds(10))
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     return sessionId;

@@ -76,7 +76,7 @@ final class SessionHarness {
 
   Session.Started start(AgentDefinition definition, String input) {
     TestProbe<StatusReply<Session.Started>> probe = fixture.testKit.createTestProbe();
-    ref.tell(new Session.Start("tester", definition, input, "user-1", probe.getRef()));
+    ref.tell(new Session.Start("tester", definition, input, "user-1", null, probe.getRef()));
     StatusReply<Session.Started> reply = probe.receiveMessage(TIMEOUT);
     assertTrue(reply.isSuccess(), () -> "start failed: " + reply);
     return reply.getValue();

@@ -289,7 +289,7 @@ class SessionRecoveryTest {
     String callId = sessionId + "/call_1_1";
 
     ClusterSharding.get(fixture.node.system()).entityRefFor(Session.ENTITY_KEY, sessionId)
-        .<Session.Started>askWithStatus(r -> new Session.Start("crasher", definition, "go", "u-crash", r), TIMEOUT)
+        .<Session.Started>askWithStatus(r -> new Session.Start("crasher", definition, "go", "u-crash", null, r), TIMEOUT)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
 
     Sessions sessions = Sessions.get(fixture.node.system());

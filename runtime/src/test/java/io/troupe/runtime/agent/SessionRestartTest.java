@@ -93,7 +93,9 @@ class SessionRestartTest {
     try {
       for (String id : sessionIds) {
         ClusterSharding.get(first.system()).entityRefFor(Session.ENTITY_KEY, id)
-            .<Session.Started>askWithStatus(r -> new Session.Start("patient", definition, "wait for it", null, r), TIMEOUT)
+            // The first waits for the fresh node to be Up and its shard allocated: slow on a busy machine.
+            .<Session.Started>askWithStatus(r -> new Session.Start("patient", definition, "wait for it", null, null, r),
+                Duration.ofSeconds(30))
             .toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
       Instant started = Instant.now().plusSeconds(30);

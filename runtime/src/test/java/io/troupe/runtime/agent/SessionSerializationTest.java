@@ -43,8 +43,8 @@ class SessionSerializationTest {
 
   private static List<Session.Event> events() {
     return List.of(
-        new Session.SessionStarted("scout", DEFINITION, "find it", "user-1", AT),
-        new Session.SessionStarted("scout", DEFINITION, "find it", null, AT),
+        new Session.SessionStarted("scout", DEFINITION, "find it", "user-1", AT, null),
+        new Session.SessionStarted("scout", DEFINITION, "find it", null, AT, null),
         new Session.LlmResponded(1, "thinking", List.of(CALL), new Usage(12, 3), false, true, 250, AT),
         new Session.LlmResponded(2, "", List.of(), Usage.NONE, true, true, 0, AT),
         new Session.ToolCallStarted("call_1_1", "count", "{\"n\":1}", AT),
@@ -70,7 +70,7 @@ class SessionSerializationTest {
     TestProbe<Object> probe = testKit.createTestProbe();
     SessionState state = running();
     List<Object> messages = List.of(
-        new Session.Start("scout", DEFINITION, "find it", "user-1", probe.getRef().unsafeUpcast()),
+        new Session.Start("scout", DEFINITION, "find it", "user-1", null, probe.getRef().unsafeUpcast()),
         new Session.Get(probe.getRef().unsafeUpcast()),
         new Session.Cancel(probe.getRef().unsafeUpcast()),
         new Session.Step(),
@@ -135,7 +135,7 @@ class SessionSerializationTest {
   private static SessionState running() {
     ToolCall second = new ToolCall("call_1_2", "count", "{\"n\":2}");
     SessionState s = SessionState.EMPTY
-        .apply(new Session.SessionStarted("scout", DEFINITION, "find it", "user-1", AT))
+        .apply(new Session.SessionStarted("scout", DEFINITION, "find it", "user-1", AT, null))
         .apply(new Session.LlmResponded(1, "thinking", List.of(CALL, second), new Usage(12, 3), false, true, 250, AT))
         .apply(new Session.ToolCallStarted("call_1_1", "count", "{\"n\":1}", AT))
         .apply(new Session.ToolCallCompleted("call_1_1", "count", false, null, "bad \"n\"\n", 17, AT))
