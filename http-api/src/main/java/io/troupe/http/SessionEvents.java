@@ -16,12 +16,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.cluster.pubsub.DistributedPubSub;
-import org.apache.pekko.cluster.pubsub.DistributedPubSubMediator;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -31,7 +27,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * A session's events as SSE: start, token, tool_start, tool_end, metadata, resumed, done, error
  * (a parked session's last event is an error with status FAILED_RECOVERY).
  *
- * <p>One stream costs one cluster pub-sub subscription (events and tokens alike) and one read of
+ * <p>One stream costs one join of the session's live feed (events and tokens alike; the node's
+ * streams of one session share one cluster pub-sub subscription, see LiveFeeds) and one read of
  * the session's journal, which serves the read check, the stored events and whether the session
  * still runs. The subscription is made first and the journal read after, so no event falls
  * between the two; a live event ahead of the next expected one (dropped from the bounded buffer,
@@ -44,14 +41,14 @@ final class SessionEvents {
   private final ActorSystem<?> system;
   private final JournalFollower follower;
   private final Sessions sessions;
-  private final org.apache.pekko.actor.ActorRef mediator;
+  private final io.troupe.runtime.journal.LiveFeeds feeds;
   private final int liveBuffer;
 
   SessionEvents(TroupeNode node) {
     this.system = node.system();
     this.follower = node.follower();
     this.sessions = Sessions.get(system);
-    this.mediator = DistributedPubSub.get(Adapter.toClassic(system)).mediator();
+    this.feeds = io.troupe.runtime.journal.LiveFeeds.get(system);
     this.liveBuffer = io.troupe.runtime.node.RuntimeSettings.get(system).broker().streamLiveBuffer();
   }
 
@@ -64,8 +61,7 @@ final class SessionEvents {
     Pair<org.apache.pekko.actor.ActorRef, Source<Object, NotUsed>> buffer =
         Source.<Object>actorRef(m -> Optional.empty(), m -> Optional.empty(), liveBuffer, OverflowStrategy.dropHead())
             .preMaterialize(system);
-    CompletionStage<Object> subscribed = Patterns.ask(mediator,
-        new DistributedPubSubMediator.Subscribe(Session.liveFeed(sessionId), buffer.first()), Duration.ofSeconds(5));
+    CompletionStage<Object> subscribed = feeds.join(Session.liveFeed(sessionId), buffer.first(), Duration.ofSeconds(5));
     return subscribed.thenCompose(ack -> sessions.journaled(sessionId, caller)).handle((journaled, error) -> {
       if (error != null || journaled.finished()) {
         stop(buffer);
