@@ -24,7 +24,8 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * A session's events as SSE: start, token, tool_start, tool_end, metadata, done, error.
+ * A session's events as SSE: start, token, tool_start, tool_end, metadata, resumed, done, error
+ * (a parked session's last event is an error with status FAILED_RECOVERY).
  *
  * <p>One stream costs one join of the session's live feed (events and tokens alike; the node's
  * streams of one session share one cluster pub-sub subscription, see LiveFeeds) and one read of
@@ -151,9 +152,10 @@ final class SessionEvents {
     }
   }
 
+  /** Nothing follows these but, for a parked session, a cancel: a stream ends there. */
   static boolean terminal(Session.Event e) {
     return e instanceof Session.SessionCompleted || e instanceof Session.SessionFailed
-        || e instanceof Session.SessionCancelled;
+        || e instanceof Session.SessionCancelled || e instanceof Session.SessionParked;
   }
 
   static ServerSentEvent toSse(Sequenced<Session.Event> s) {
@@ -181,6 +183,12 @@ final class SessionEvents {
     } else if (e instanceof Session.SessionFailed x) {
       type = "error";
       d.put("status", io.troupe.runtime.agent.SessionState.Status.of(x).name()).put("error", x.reason());
+    } else if (e instanceof Session.SessionResumed x) {
+      type = "resumed";
+      d.put("attempt", x.attempt()).put("at", x.at().toString());
+    } else if (e instanceof Session.SessionParked x) {
+      type = "error";
+      d.put("status", "FAILED_RECOVERY").put("error", x.reason());
     } else {
       type = "error";
       d.put("status", "CANCELLED").put("error", "cancelled");

@@ -256,4 +256,26 @@ class SessionStreamTest {
       assertEquals(List.of("start", "error"), types(numbered(readToEnd(replay, END_TIMEOUT), 1)));
     }
   }
+
+  /** A resume is its own event; a parked session's stream ends with an error naming FAILED_RECOVERY. */
+  @Test
+  void aResumeAndAParkingAreStreamedAndParkingEndsTheStream() throws Exception {
+    java.time.Instant at = java.time.Instant.parse("2026-12-05T08:00:00Z");
+    var resumed = SessionEvents.toSse(new io.troupe.runtime.journal.Sequenced<>(4,
+        new io.troupe.runtime.agent.Session.SessionResumed(2, at)));
+    assertEquals("resumed", resumed.getEventType().orElseThrow());
+    assertEquals("4", resumed.getId().orElseThrow());
+    JsonNode data = Json.MAPPER.readTree(resumed.getData());
+    assertEquals(2, data.get("attempt").asInt());
+    assertEquals(at.toString(), data.get("at").asText());
+
+    var parked = new io.troupe.runtime.agent.Session.SessionParked(3, "FAILED_RECOVERY: resumed 3 times", at);
+    var error = SessionEvents.toSse(new io.troupe.runtime.journal.Sequenced<>(5, parked));
+    assertEquals("error", error.getEventType().orElseThrow());
+    JsonNode errorData = Json.MAPPER.readTree(error.getData());
+    assertEquals("FAILED_RECOVERY", errorData.get("status").asText());
+    assertEquals("FAILED_RECOVERY: resumed 3 times", errorData.get("error").asText());
+    assertTrue(SessionEvents.terminal(parked));
+    assertTrue(!SessionEvents.terminal(new io.troupe.runtime.agent.Session.SessionResumed(1, at)));
+  }
 }

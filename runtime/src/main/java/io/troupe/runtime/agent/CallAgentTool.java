@@ -100,7 +100,8 @@ public final class CallAgentTool implements Tool {
    */
   private CompletionStage<String> cancelIfCallerEnded(String callerId, String childId) {
     return sessions.view(callerId, 0, 0).thenApply(caller -> {
-      if (SessionState.Status.valueOf(caller.status()).finished()) {
+      SessionState.Status status = SessionState.Status.valueOf(caller.status());
+      if (status.finished() || status == SessionState.Status.FAILED_RECOVERY) { // ended, or parked: runs nothing
         sessions.cancelChild(childId);
       }
       return childId;

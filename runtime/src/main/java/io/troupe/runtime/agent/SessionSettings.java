@@ -14,9 +14,10 @@ import java.time.Duration;
  * @param maxListLimit     the largest page allowed
  * @param limits           what one session may hold: tool calls per reply, bytes per tool result, state
  * @param maxCallDepth     how many {@code call_agent} calls deep below its root a session may run
+ * @param resumes          how running sessions come back after a restart: gradually, and parked after repeated crashes
  */
 public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cacheEntries, int defaultListLimit,
-                              int maxListLimit, SessionLimits limits, int maxCallDepth) {
+                              int maxListLimit, SessionLimits limits, int maxCallDepth, ResumeSettings resumes) {
 
   public static SessionSettings from(Config config) {
     return new SessionSettings(
@@ -29,7 +30,8 @@ public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cac
             ConfigChecks.positiveInt(config, "troupe.sessions.max-tool-calls-per-reply"),
             toolResultBytes(config, "troupe.sessions.max-tool-result-bytes"),
             ConfigChecks.positiveBytes(config, "troupe.sessions.max-state-bytes")),
-        ConfigChecks.positiveInt(config, "troupe.sessions.max-call-depth"));
+        ConfigChecks.positiveInt(config, "troupe.sessions.max-call-depth"),
+        ResumeSettings.from(config));
   }
 
   /** Room for the truncation marker (about 150 bytes) and some of the result. */

@@ -222,17 +222,27 @@ public final class Sessions implements Extension {
   }
 
   /**
-   * Cancels a running session (a finished one is answered as it is) for its owner or an
-   * administrator; unknown ids are refused (404), another user's session too (403).
+   * Cancels a running or parked session (a finished one is answered as it is) for its owner or an
+   * administrator; unknown ids are refused (404), another user's session too (403). The owner is
+   * read from the first event only, so a cancel costs the same however much the session holds.
    */
   public CompletionStage<SessionView> cancel(String sessionId, Principal caller) {
-    return view(sessionId).thenCompose(v -> {
-      if ("NEW".equals(v.status())) {
-        throw notFound(sessionId);
-      }
-      Ownership.checkChange(sessionId, v.owner(), caller);
+    return started(sessionId).thenCompose(started -> {
+      Ownership.checkChange(sessionId, started.userId(), caller);
       return asks.<Session.Command, SessionView>askWithStatus(session(sessionId), Session.Cancel::new);
     });
+  }
+
+  /** The session's first event, which names its owner; refused (404) when there is none. */
+  private CompletionStage<Session.SessionStarted> started(String sessionId) {
+    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 1L, 1L)
+        .runWith(org.apache.pekko.stream.javadsl.Sink.headOption(), system)
+        .thenApply(first -> {
+          if (first.isEmpty() || !(first.get().event() instanceof Session.SessionStarted started)) {
+            throw notFound(sessionId);
+          }
+          return started;
+        });
   }
 
   /**
@@ -244,7 +254,7 @@ public final class Sessions implements Extension {
    */
   void cancelChild(String sessionId) {
     view(sessionId, 0, 0)
-        .thenCompose(v -> "RUNNING".equals(v.status())
+        .thenCompose(v -> SessionState.Status.valueOf(v.status()).cancellable() // running, or parked
             ? asks.<Session.Command, SessionView>askWithStatus(session(sessionId), Session.Cancel::new)
             : java.util.concurrent.CompletableFuture.completedFuture(v))
         .whenComplete((view, failure) -> {

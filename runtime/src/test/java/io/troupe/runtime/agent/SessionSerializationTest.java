@@ -53,7 +53,9 @@ class SessionSerializationTest {
         new Session.SessionCompleted("found it", AT),
         new Session.SessionFailed(true, "the session exceeded its maximum duration of 900 s", AT),
         new Session.SessionFailed(false, "model call failed: x", AT),
-        new Session.SessionCancelled(AT));
+        new Session.SessionCancelled(AT),
+        new Session.SessionResumed(2, AT),
+        new Session.SessionParked(3, Session.FAILED_RECOVERY + ": resumed 3 times in a row", AT));
   }
 
   @Test
@@ -82,6 +84,9 @@ class SessionSerializationTest {
         new Session.ToolDone("call_1_1", false, null, "boom", 17),
         new Session.Deadline(),
         new Session.Idle(),
+        new Session.Resume(),
+        new Session.ResumeAdmitted(),
+        new Session.ResumeDeferred(),
         new Session.Started("scout~1764000000000-0123abcd", false),
         SessionView.of("scout~1764000000000-0123abcd", state),
         SessionView.of("scout~1764000000000-0123abcd", SessionState.EMPTY));
@@ -112,6 +117,8 @@ class SessionSerializationTest {
         null, 5, AT)), true);
     serialization.verifySerialization(running().apply(new Session.SessionCompleted("found it", AT)), true);
     serialization.verifySerialization(running().apply(new Session.SessionCancelled(AT)), true);
+    serialization.verifySerialization(running().apply(new Session.SessionResumed(1, AT)), true);
+    serialization.verifySerialization(running().apply(new Session.SessionParked(3, "parked", AT)), true);
   }
 
   @Test

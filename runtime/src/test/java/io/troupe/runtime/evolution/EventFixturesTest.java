@@ -68,7 +68,8 @@ class EventFixturesTest {
   /**
    * Subscriber positions record who acknowledged (issue 13, point 6): the first is the owner. An
    * ADMIN grants a user permissions beyond the role (point 7). Agents record their owner and
-   * whether they are shared (point 4).
+   * whether they are shared (point 4). Sessions record their resumes and are parked after too
+   * many without progress (point 2).
    */
   private static Map<String, Object> v2() {
     AgentDefinition privateScout = new AgentDefinition("a private scout", "You scout alone.", "scripted", "gpt-test",
@@ -81,7 +82,9 @@ class EventFixturesTest {
         new Session.SessionStarted("helper", privateScout, "look again", "u-5b1e9c0d7a3f2e81", LATER,
             new CallChain("planner~0001764932130123-1a2b", "scout~0001764932130456-3c4d5e6f7a8b9c0d",
                 "u-5b1e9c0d7a3f2e81", "k-7f3a",
-                List.of("planner", "scout", "helper"))));
+                List.of("planner", "scout", "helper"))),
+        new Session.SessionResumed(2, AT),
+        new Session.SessionParked(3, "FAILED_RECOVERY: resumed 3 times in a row without completing a step", LATER));
     // A root a topic message started: no parent, no API key.
     v2.put("Session.SessionStarted.root", new Session.SessionStarted("scout", privateScout, "a message", "u-alice", AT,
         CallChain.root("scout~0001764932130123-0000000000000009", "scout")));

@@ -124,6 +124,24 @@ class SessionProjectionHandlerTest {
     assertEquals(4, count());
   }
 
+  @Test
+  void aParkedSessionIsListedFailedRecoveryWithItsReasonUntilItIsCancelled() throws Exception {
+    String reason = "FAILED_RECOVERY: resumed 3 times in a row without completing a step";
+    process(List.of(
+        envelope("a~p", 1, new Session.SessionStarted("a", DEFINITION, "x", "u1", T0, null)),
+        envelope("a~p", 2, new Session.SessionResumed(1, T0.plusSeconds(1))),
+        envelope("a~p", 3, new Session.SessionResumed(2, T0.plusSeconds(2))),
+        envelope("a~p", 4, new Session.SessionResumed(3, T0.plusSeconds(3))),
+        envelope("a~p", 5, new Session.SessionParked(3, reason, T0.plusSeconds(4)))));
+    assertEquals("FAILED_RECOVERY", row("a~p").get("status"));
+    assertEquals(reason, row("a~p").get("error"));
+    assertEquals(4000L, row("a~p").get("duration_ms"));
+
+    process(List.of(envelope("a~p", 6, new Session.SessionCancelled(T0.plusSeconds(60)))));
+    assertEquals("CANCELLED", row("a~p").get("status"));
+    assertEquals(4000L, row("a~p").get("duration_ms"), "its work ended when it was parked");
+  }
+
   private Map<String, Object> row(String sessionId) throws Exception {
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
          Statement s = c.createStatement();
