@@ -87,6 +87,7 @@ public final class StreamBenchmark {
       }
       long heapBefore = liveHeap(pid);
       int threadsBefore = threads(pid);
+      Map<String, Long> histogramBefore = lastHistogram;
       System.out.printf("node pid %d: live heap %,d bytes, %d threads, with %d topics and no stream%n", pid, heapBefore,
           threadsBefore, topics);
 
@@ -121,7 +122,9 @@ public final class StreamBenchmark {
           failed.get());
       long heapWith = liveHeap(pid);
       int threadsWith = threads(pid);
-      System.out.printf("node: live heap %,d bytes, %d threads with %d streams open%n", heapWith, threadsWith, open.get());
+      System.out.printf("node: live heap %,d bytes, %d threads with %d streams open; largest growth:%n", heapWith,
+          threadsWith, open.get());
+      printGrowth(histogramBefore, Math.max(1, open.get()));
 
       System.out.printf("publishing %d msg/s to random topics for %d s%n", rate, seconds);
       ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
@@ -169,19 +172,35 @@ public final class StreamBenchmark {
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
   }
 
+  /** The last histogram read, by class: bytes of live objects. */
+  private static Map<String, Long> lastHistogram = Map.of();
+
   /** Live objects of the node after a full GC, in bytes (the histogram's total line). */
   private static long liveHeap(long pid) throws Exception {
     Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
         Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
     String out = new String(jcmd.getInputStream().readAllBytes());
     jcmd.waitFor(60, TimeUnit.SECONDS);
+    Map<String, Long> byClass = new java.util.HashMap<>();
     for (String line : out.split("\n")) {
+      String[] f = line.trim().split("\\s+");
       if (line.startsWith("Total")) {
-        String[] f = line.trim().split("\\s+");
+        lastHistogram = byClass;
         return Long.parseLong(f[2]);
+      }
+      if (f.length >= 4 && f[0].endsWith(":")) {
+        byClass.put(f[3], Long.parseLong(f[2]));
       }
     }
     throw new IllegalStateException("no histogram total from jcmd: " + out.substring(0, Math.min(400, out.length())));
+  }
+
+  /** The classes whose live bytes grew most from {@code before} to the last histogram, per stream. */
+  private static void printGrowth(Map<String, Long> before, int streams) {
+    lastHistogram.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+        .sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(15)
+        .forEach(e -> System.out.printf("  %,8.0f bytes/stream  %s%n", e.getValue() / (double) streams, e.getKey()));
   }
 
   private static int threads(long pid) throws Exception {
