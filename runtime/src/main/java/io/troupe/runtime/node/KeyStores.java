@@ -51,8 +51,9 @@ public final class KeyStores {
         throw ConfigChecks.bad(config, passwordKey, "does not open " + path.toAbsolutePath() + " (wrong password; "
             + envHint + ")");
       }
-      throw ConfigChecks.bad(config, pathKey, path.toAbsolutePath() + " is not a PKCS12 store (" + e.getMessage()
-          + "; " + envHint + ")");
+      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw ConfigChecks.bad(config, pathKey,
+          path.toAbsolutePath() + " is not a PKCS12 store (" + why + "; " + envHint + ")");
     } catch (GeneralSecurityException e) {
       throw ConfigChecks.bad(config, pathKey, "cannot read " + path.toAbsolutePath() + ": " + e.getMessage());
     }

@@ -38,10 +38,10 @@ public final class RemoteTls {
           + " is not: mutual TLS needs the certificate authority that signs the nodes' certificates"
           + " (TROUPE_REMOTE_TLS_TRUSTSTORE)");
     }
-    KeyStores.requireKey(config, KEYSTORE,
-        KeyStores.open(config, KEYSTORE, KEYSTORE_PASSWORD, "TROUPE_REMOTE_TLS_KEYSTORE, _PASSWORD"), "Cluster TLS");
-    KeyStores.requireTrustedCertificate(config, TRUSTSTORE,
-        KeyStores.open(config, TRUSTSTORE, TRUSTSTORE_PASSWORD, "TROUPE_REMOTE_TLS_TRUSTSTORE, _PASSWORD"));
+    KeyStores.requireKey(config, KEYSTORE, KeyStores.open(config, KEYSTORE, KEYSTORE_PASSWORD,
+        "TROUPE_REMOTE_TLS_KEYSTORE, TROUPE_REMOTE_TLS_KEYSTORE_PASSWORD"), "Cluster TLS");
+    KeyStores.requireTrustedCertificate(config, TRUSTSTORE, KeyStores.open(config, TRUSTSTORE, TRUSTSTORE_PASSWORD,
+        "TROUPE_REMOTE_TLS_TRUSTSTORE, TROUPE_REMOTE_TLS_TRUSTSTORE_PASSWORD"));
     return true;
   }
 
