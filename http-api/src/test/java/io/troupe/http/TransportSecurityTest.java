@@ -147,6 +147,7 @@ class TransportSecurityTest {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, read.statusCode(), read.body());
     assertTrue(read.body().contains("over TLS"), read.body());
+    assertTrue(streamCarries(http2, "/api/v1/topics/tls-topic/stream?from=1", "over TLS"), "SSE over HTTP/2");
     HttpResponse<String> topics = http2.send(get(1, "/api/v1/topics").build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, topics.statusCode(), topics.body());
     assertTrue(topics.body().contains("tls-topic"), topics.body());
@@ -313,6 +314,18 @@ class TransportSecurityTest {
   private static HttpClient client(HttpClient.Version version) throws Exception {
     return HttpClient.newBuilder().version(version).sslContext(certs.trustingClusterCa())
         .connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** Whether node 1's SSE stream at {@code path}, over {@code client}'s HTTP/2, sends a line with {@code text} (bounded). */
+  private static boolean streamCarries(HttpClient client, String path, String text) throws Exception {
+    HttpResponse<java.util.stream.Stream<String>> stream = client.send(get(0, path).build(),
+        HttpResponse.BodyHandlers.ofLines());
+    assertEquals(200, stream.statusCode());
+    assertEquals(HttpClient.Version.HTTP_2, stream.version());
+    try (java.util.stream.Stream<String> lines = stream.body()) {
+      return java.util.concurrent.CompletableFuture.supplyAsync(() -> lines.anyMatch(line -> line.contains(text)))
+          .get(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    }
   }
 
   /** A request to node {@code index}'s HTTPS edge, as the test nodes' admin. */
