@@ -3,6 +3,7 @@ package io.troupe.http;
 import com.typesafe.config.Config;
 import io.troupe.runtime.node.ConfigChecks;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -16,8 +17,10 @@ import org.apache.pekko.actor.typed.ExtensionId;
  * @param maxInFlight  API requests a node answers at once; one more gets 503 at once ({@link AdmissionControl})
  * @param bodyReadTimeout how long a JSON body may take to arrive in full; a slower one gets 408
  * @param trustedProxies  whose X-Forwarded-For names the client (audit log, invalid-key throttle)
+ * @param tls             HTTPS, when a keystore is configured; empty: plain HTTP
  */
-public record HttpSettings(long maxBodyBytes, int maxInFlight, Duration bodyReadTimeout, TrustedProxies trustedProxies)
+public record HttpSettings(long maxBodyBytes, int maxInFlight, Duration bodyReadTimeout, TrustedProxies trustedProxies,
+                           Optional<EdgeTls> tls)
     implements Extension {
 
   public static HttpSettings get(ActorSystem<?> system) {
@@ -28,7 +31,8 @@ public record HttpSettings(long maxBodyBytes, int maxInFlight, Duration bodyRead
     return new HttpSettings(ConfigChecks.positiveBytes(config, "troupe.http.max-body-bytes"),
         ConfigChecks.positiveInt(config, "troupe.http.max-in-flight"),
         ConfigChecks.positiveDuration(config, "troupe.http.body-read-timeout"),
-        trustedProxies(config));
+        trustedProxies(config),
+        EdgeTls.from(config));
   }
 
   private static TrustedProxies trustedProxies(Config config) {

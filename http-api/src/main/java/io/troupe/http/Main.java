@@ -1,5 +1,6 @@
 package io.troupe.http;
 
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.agents.DomainEntities;
 import io.troupe.runtime.node.TroupeNode;
@@ -39,7 +40,15 @@ public final class Main {
   public static void main(String[] args) {
     TroupeNode node;
     try {
+      // The edge's settings (its HTTPS keystore among them) are checked before the node starts,
+      // joins the cluster and takes shards it would hand back at once.
+      HttpSettings.from(ConfigFactory.load());
       node = TroupeNode.start(ConfigFactory.empty(), DomainEntities.ALL, DomainEntities.TOOLS);
+    } catch (ConfigException e) {
+      // A setting is wrong: its message names the key and where it came from; a trace adds nothing.
+      log.error("Troupe node refuses to start: {}", e.getMessage());
+      System.exit(1);
+      return;
     } catch (Exception e) {
       log.error("Troupe node failed to start: {}", e.getMessage(), e);
       System.exit(1);

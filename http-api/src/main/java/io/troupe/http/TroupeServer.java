@@ -6,9 +6,12 @@ import io.troupe.runtime.governance.ratelimit.RateLimits;
 import io.troupe.runtime.governance.security.Authenticator;
 import io.troupe.runtime.node.TroupeNode;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import org.apache.pekko.http.javadsl.server.Route;
@@ -34,13 +37,23 @@ public final class TroupeServer extends HttpMetricsDirectives {
   public static ServerBinding start(TroupeNode node) throws Exception {
     var system = node.system();
     Route route = new TroupeServer(node).route();
-    ServerBinding binding = Http.get(system)
-        .newServerAt(node.settings().host(), node.settings().httpPort())
+    Optional<EdgeTls> tls = HttpSettings.get(system).tls();
+    ServerBuilder server = Http.get(system).newServerAt(node.settings().host(), node.settings().httpPort());
+    if (tls.isPresent()) {
+      // One port, HTTPS only: clients that speak HTTP/2 get it through ALPN, the others HTTP/1.1.
+      // Plain HTTP keeps Pekko's own setting (enable-http2 = off: HTTP/1.1 only, no h2c).
+      boolean http2 = tls.get().http2();
+      server = server.enableHttps(ConnectionContext.httpsServer(tls.get().sslContext()))
+          .adaptSettings(settings -> settings.withEnableHttp2(http2)
+              .withPreviewServerSettings(settings.getPreviewServerSettings().withEnableHttp2(http2)));
+    }
+    ServerBinding binding = server
         .bind(route)
         .toCompletableFuture().get(30, TimeUnit.SECONDS)
         .addToCoordinatedShutdown(HARD_TERMINATION_DEADLINE, system);
-    log.info("Troupe HTTP edge listening on http://{}", binding.localAddress().getHostString()
-        + ":" + binding.localAddress().getPort());
+    log.info("Troupe HTTP edge listening on {}://{}:{}{}", tls.isPresent() ? "https" : "http",
+        binding.localAddress().getHostString(), binding.localAddress().getPort(),
+        tls.map(t -> t.http2() ? " (HTTP/2 and HTTP/1.1)" : " (HTTP/1.1)").orElse(""));
     return binding;
   }
 

@@ -136,6 +136,7 @@ public final class TroupeNode implements AutoCloseable {
     Config loaded = ConfigFactory.load(base);
     NodeSettings settings = NodeSettings.from(loaded);
     RuntimeSettings.from(loaded); // checks every troupe.* setting before the database or cluster starts
+    RemoteTls.check(loaded); // and the cluster's TLS stores, which Pekko would only open at its first handshake
     log.info("Starting Troupe node: {}", settings);
     refuseSplitStorage(settings);
 
@@ -147,11 +148,11 @@ public final class TroupeNode implements AutoCloseable {
           ? embedded.target()
           : new DatabaseTarget(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
       Schema.create(target, io.troupe.runtime.readside.Slices.count(loaded));
-      Config config = ConfigFactory.load(ConfigFactory.parseMap(Map.of(
+      Config config = RemoteTls.withTransport(ConfigFactory.load(ConfigFactory.parseMap(Map.of(
               "troupe.db.jdbc-url", target.jdbcUrl(),
               "troupe.db.user", target.user(),
               "troupe.db.password", target.password()))
-          .withFallback(base));
+          .withFallback(base)));
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
       NodeClock.get(system).use(clock);
       TroupeNode node;
