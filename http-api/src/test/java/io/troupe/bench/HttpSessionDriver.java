@@ -62,6 +62,8 @@ final class HttpSessionDriver {
     if (!drained) {
       run.fail("sessions still open 90 s after the window");
     }
+    run.kinds.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue().get(), a.getValue().get())).limit(8)
+        .forEach(e -> System.out.printf("  failed %,d x: %s%n", e.getValue().get(), e.getKey()));
     return new Result(run.completed.get(), run.failed.get(), run.firstFailure.get(), measure.toNanos() / 1e9,
         run.endToEnd.build().sorted().toArray(), run.startAnswer.build().sorted().toArray());
   }
@@ -144,7 +146,12 @@ final class HttpSessionDriver {
     void fail(String reason) {
       failed.incrementAndGet();
       firstFailure.compareAndSet(null, reason);
+      String kind = reason.replaceAll("[0-9a-f]{8,}|~[0-9]+-[0-9a-f]+", "…");
+      kinds.computeIfAbsent(kind.substring(0, Math.min(120, kind.length())), k -> new AtomicLong()).incrementAndGet();
     }
+
+    /** Failures by kind (ids masked), most frequent first. */
+    final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> kinds = new java.util.concurrent.ConcurrentHashMap<>();
   }
 
   /** Reads SSE lines; the outcome is the type of the last {@code done}/{@code error} event seen. */
