@@ -17,25 +17,25 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 final class QuotaRoutes extends EdgeDirectives {
 
-  /** The four quotas; in requests, each absent or null means "the default". */
-  record QuotaValues(Integer agents, Integer concurrentSessions, Integer sseStreams, Integer topics) {
+  /** The quotas; in requests, each absent or null means "the default". */
+  record QuotaValues(Integer agents, Integer concurrentSessions, Integer sseStreams) {
     static QuotaValues of(Quotas.Limits l) {
-      return new QuotaValues(l.agents(), l.concurrentSessions(), l.sseStreams(), l.topics());
+      return new QuotaValues(l.agents(), l.concurrentSessions(), l.sseStreams());
     }
 
     static QuotaValues of(UserQuotas q) {
-      return new QuotaValues(q.agents(), q.concurrentSessions(), q.sseStreams(), q.topics());
+      return new QuotaValues(q.agents(), q.concurrentSessions(), q.sseStreams());
     }
   }
 
   /**
-   * {@code quotas}: in force; {@code own}: set for this user (null: default); {@code use}: sessions
-   * running (cluster-wide) and SSE streams open on the answering node; agents and topics not counted here.
+   * {@code quotas}: in force; {@code own}: set for this user (null: default); {@code use}: agents
+   * owned (from the read table), sessions running (cluster-wide) and SSE streams open on the
+   * answering node.
    */
   record QuotasView(String userId, QuotaValues quotas, QuotaValues own, QuotaValues defaults, QuotaValues use) {}
 
-  private static final List<String> FIELDS = List.of(Quotas.AGENTS, Quotas.CONCURRENT_SESSIONS, Quotas.SSE_STREAMS,
-      Quotas.TOPICS);
+  private static final List<String> FIELDS = List.of(Quotas.AGENTS, Quotas.CONCURRENT_SESSIONS, Quotas.SSE_STREAMS);
   /** No quota is meant to be higher; a larger number is a typo. */
   private static final long MAX_QUOTA = 1_000_000;
 
@@ -61,9 +61,9 @@ final class QuotaRoutes extends EdgeDirectives {
   private CompletionStage<QuotasView> view(io.troupe.runtime.governance.security.ApiUser.UserView user) {
     UserQuotas own = user.quotas() == null ? UserQuotas.DEFAULTS : user.quotas();
     Quotas.Limits defaults = quotas.settings().defaults();
-    return quotas.runningSessions(user.id()).thenApply(running -> new QuotasView(user.id(),
-        QuotaValues.of(own.over(defaults)), QuotaValues.of(own), QuotaValues.of(defaults),
-        new QuotaValues(null, running, streams.openBy(user.id()), null)));
+    return quotas.runningSessions(user.id()).thenCombine(quotas.agentsOwned(user.id()), (running, agents) ->
+        new QuotasView(user.id(), QuotaValues.of(own.over(defaults)), QuotaValues.of(own), QuotaValues.of(defaults),
+            new QuotaValues(agents, running, streams.openBy(user.id()))));
   }
 
   private Route set(String id) {
@@ -76,8 +76,7 @@ final class QuotaRoutes extends EdgeDirectives {
         }
       }
       UserQuotas wanted = new UserQuotas(quota(body, Quotas.AGENTS, errors),
-          quota(body, Quotas.CONCURRENT_SESSIONS, errors), quota(body, Quotas.SSE_STREAMS, errors),
-          quota(body, Quotas.TOPICS, errors));
+          quota(body, Quotas.CONCURRENT_SESSIONS, errors), quota(body, Quotas.SSE_STREAMS, errors));
       if (errors.any()) {
         return problem(errors.problem());
       }

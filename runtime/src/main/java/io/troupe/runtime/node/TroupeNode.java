@@ -211,6 +211,8 @@ public final class TroupeNode implements AutoCloseable {
     io.troupe.runtime.governance.quota.SessionSlots.init(system,
         (sessionId, within) -> io.troupe.runtime.agent.Sessions.get(system).whenEnded(sessionId, within),
         RuntimeSettings.get(system).sessions().maxDuration());
+    io.troupe.runtime.governance.quota.Quotas.get(system)
+        .countAgentsWith(new io.troupe.runtime.readside.AgentQueries(database)::countActiveOwnedBy);
     SubscriptionWorker.init(system, topicLog);
     io.troupe.runtime.governance.security.ApiUser.init(system);
     io.troupe.runtime.governance.security.AdminBootstrap.whenUp(system,

@@ -12,7 +12,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
  * Per-user quotas, for every door: what a user may hold at once (agents defined, sessions running,
- * SSE streams open, topics created). Each is the user's own, set by an administrator
+ * SSE streams open). Each is the user's own, set by an administrator
  * ({@code Users.setQuotas}), or the default of {@code troupe.quotas}. A refusal names the quota
  * and its value.
  */
@@ -22,10 +22,9 @@ public final class Quotas implements Extension {
   public static final String AGENTS = "agents";
   public static final String CONCURRENT_SESSIONS = "concurrentSessions";
   public static final String SSE_STREAMS = "sseStreams";
-  public static final String TOPICS = "topics";
 
   /** The quotas in force for one user. */
-  public record Limits(int agents, int concurrentSessions, int sseStreams, int topics) {}
+  public record Limits(int agents, int concurrentSessions, int sseStreams) {}
 
   private final QuotaSettings settings;
   private final ClusterSharding sharding;
@@ -93,6 +92,34 @@ public final class Quotas implements Extension {
 
   /** Slot holders of subscribing agents: user ids never hold a ':'. */
   private static final String AGENT_SLOTS = "agent:";
+
+  /**
+   * Refused (403) when {@code owner} already owns as many agents (not retired) as their
+   * {@code agents} quota allows. Counted from the {@code agent} read table, which trails
+   * definitions by about a second.
+   */
+  public CompletionStage<Void> roomForAgent(String owner) {
+    return of(owner).thenCombine(agentsOwned(owner), (limits, owned) -> {
+      if (owned != null && owned >= limits.agents()) {
+        throw Refused.forbidden("quota exceeded: user " + owner + " owns " + owned + " agents, its " + AGENTS
+            + " quota is " + limits.agents() + "; retire one first");
+      }
+      return null;
+    });
+  }
+
+  /** Agents the user owns and has not retired (null when this node does not count them). */
+  public CompletionStage<Integer> agentsOwned(String owner) {
+    var counter = agentCounter;
+    return counter == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : counter.apply(owner);
+  }
+
+  /** How agents are counted: the node wires the read table's count in at start. */
+  public void countAgentsWith(java.util.function.Function<String, CompletionStage<Integer>> counter) {
+    this.agentCounter = counter;
+  }
+
+  private volatile java.util.function.Function<String, CompletionStage<Integer>> agentCounter;
 
   /** Sessions of the user running now, as the slots count them. */
   public CompletionStage<Integer> runningSessions(String owner) {
