@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * user who published the message, and passes that user's budget (at each model call), session
  * quota and model_running rate limit like any other start. A start those refuse for now (429) is
  * tried again after its Retry-After, and the messages behind it wait: order is kept and nothing is
- * acknowledged that has not started ({@code embm_broker_deliveries_deferred_total} counts these).
+ * acknowledged that has not started ({@code troupe_broker_deliveries_deferred_total} counts these).
  * At most {@code troupe.sessions.max-concurrent-per-subscriber-agent} sessions started this way
  * run at once per agent (cluster-wide, over all its topics); later messages wait for one to end. Its position is a named {@link Subscriber} ("agent.{name}") of
  * the topic. A message's session id is derived from the message, and the offset is acknowledged only once the session

@@ -52,7 +52,7 @@ public final class BrokerMetrics implements Extension {
             + " (summed; each worker's figure as of its last acknowledgement)")
         .register(registry);
     brokerDeliveriesDeferred = Counter.build()
-        .name("embm_broker_deliveries_deferred_total")
+        .name("troupe_broker_deliveries_deferred_total")
         .help("Subscription deliveries whose session was refused for now (publisher's rate limit or session quota)"
             + " and will be tried again, in order")
         .labelNames("reason").register(registry);
