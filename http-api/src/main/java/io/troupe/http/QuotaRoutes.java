@@ -18,24 +18,25 @@ import org.apache.pekko.http.javadsl.server.Route;
 final class QuotaRoutes extends EdgeDirectives {
 
   /** The quotas; in requests, each absent or null means "the default". */
-  record QuotaValues(Integer agents, Integer concurrentSessions, Integer sseStreams) {
+  record QuotaValues(Integer agents, Integer concurrentSessions, Integer sseStreams, Integer topics) {
     static QuotaValues of(Quotas.Limits l) {
-      return new QuotaValues(l.agents(), l.concurrentSessions(), l.sseStreams());
+      return new QuotaValues(l.agents(), l.concurrentSessions(), l.sseStreams(), l.topics());
     }
 
     static QuotaValues of(UserQuotas q) {
-      return new QuotaValues(q.agents(), q.concurrentSessions(), q.sseStreams());
+      return new QuotaValues(q.agents(), q.concurrentSessions(), q.sseStreams(), q.topics());
     }
   }
 
   /**
    * {@code quotas}: in force; {@code own}: set for this user (null: default); {@code use}: agents
-   * owned (from the read table), sessions running (cluster-wide) and SSE streams open on the
-   * answering node.
+   * owned (from the read table), sessions running (cluster-wide), SSE streams open on the
+   * answering node, topics created.
    */
   record QuotasView(String userId, QuotaValues quotas, QuotaValues own, QuotaValues defaults, QuotaValues use) {}
 
-  private static final List<String> FIELDS = List.of(Quotas.AGENTS, Quotas.CONCURRENT_SESSIONS, Quotas.SSE_STREAMS);
+  private static final List<String> FIELDS = List.of(Quotas.AGENTS, Quotas.CONCURRENT_SESSIONS, Quotas.SSE_STREAMS,
+      Quotas.TOPICS);
   /** No quota is meant to be higher; a larger number is a typo. */
   private static final long MAX_QUOTA = 1_000_000;
 
@@ -63,7 +64,7 @@ final class QuotaRoutes extends EdgeDirectives {
     Quotas.Limits defaults = quotas.settings().defaults();
     return quotas.runningSessions(user.id()).thenCombine(quotas.agentsOwned(user.id()), (running, agents) ->
         new QuotasView(user.id(), QuotaValues.of(own.over(defaults)), QuotaValues.of(own), QuotaValues.of(defaults),
-            new QuotaValues(agents, running, streams.openBy(user.id()))));
+            new QuotaValues(agents, running, streams.openBy(user.id()), user.topicsCreated())));
   }
 
   private Route set(String id) {
@@ -76,7 +77,8 @@ final class QuotaRoutes extends EdgeDirectives {
         }
       }
       UserQuotas wanted = new UserQuotas(quota(body, Quotas.AGENTS, errors),
-          quota(body, Quotas.CONCURRENT_SESSIONS, errors), quota(body, Quotas.SSE_STREAMS, errors));
+          quota(body, Quotas.CONCURRENT_SESSIONS, errors), quota(body, Quotas.SSE_STREAMS, errors),
+          quota(body, Quotas.TOPICS, errors));
       if (errors.any()) {
         return problem(errors.problem());
       }

@@ -267,6 +267,7 @@ class SecurityRoutesTest {
     assertEquals(100, defaults.get("agents").asInt());
     assertEquals(50, defaults.get("concurrentSessions").asInt());
     assertEquals(20, defaults.get("sseStreams").asInt());
+    assertEquals(1000, defaults.get("topics").asInt());
     assertEquals(defaults, initial.json().get("quotas"), "no own quotas: the defaults");
     assertEquals(0, initial.json().get("use").get("concurrentSessions").asInt());
 
@@ -281,7 +282,7 @@ class SecurityRoutesTest {
 
     // Bad input: 400 naming the field, and nothing changes.
     for (String bad : List.of("{\"sseStreams\": 0}", "{\"agents\": \"many\"}", "{\"agents\": 1.5}",
-        "{\"streams\": 4}", "{\"agents\": 99999999999}", "{\"topics\": 10}")) {
+        "{\"streams\": 4}", "{\"agents\": 99999999999}", "{\"topics\": -1}")) {
       HttpClientForTests.Answer refused = admin.send("PUT", quotasPath(user.userId()),
           Map.of("Content-Type", "application/json"), bad);
       assertEquals(400, refused.status(), bad + " -> " + refused.body());
@@ -350,5 +351,28 @@ class SecurityRoutesTest {
     Eventually.await(Duration.ofSeconds(20), "streams of " + userId + " closed", () ->
         admin.get(quotasPath(userId)).json().get("use").get("sseStreams").asInt() == 0
             ? java.util.Optional.of(true) : java.util.Optional.empty());
+  }
+
+  /** A user creates topics (publishes their first message) up to the topics quota; 403 then, appending nothing. */
+  @Test
+  void aUsersTopicsQuotaRefusesANewTopicButNotOnesThatExist() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(admin, "topic maker", "USER");
+    assertEquals(200, admin.send("PUT", quotasPath(user.userId()), Map.of("Content-Type", "application/json"),
+        "{\"topics\": 2}").status());
+    HttpClientForTests as = admin.as(user.key());
+    String prefix = "quota-topic-" + user.userId();
+    BrokerCalls.publish(as, prefix + "-a", "1");
+    BrokerCalls.publish(as, prefix + "-b", "2");
+    BrokerCalls.publish(as, prefix + "-a", "3"); // exists: creates nothing
+    BrokerCalls.publish(admin, prefix + "-other", "4"); // another user's topic
+    BrokerCalls.publish(as, prefix + "-other", "5");
+
+    HttpClientForTests.Answer refused = as.postJson(BrokerCalls.messagesPath(prefix + "-c"),
+        BrokerCalls.body("s", null, "note", "6"));
+    assertEquals(403, refused.status(), refused::body);
+    assertEquals("quota exceeded: user " + user.userId() + " created 2 topics, its topics quota is 2; publish to a"
+        + " topic that exists", refused.json().get("detail").asText());
+    assertEquals(0, BrokerCalls.messages(admin, prefix + "-c", "").get("messages").size(), "nothing appended");
+    assertEquals(2, admin.get(quotasPath(user.userId())).json().get("use").get("topics").asInt());
   }
 }

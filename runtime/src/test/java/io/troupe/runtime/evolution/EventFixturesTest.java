@@ -77,7 +77,8 @@ class EventFixturesTest {
         new ApiUser.PermissionRevoked(io.troupe.runtime.governance.Permission.DECONFLICTION_PRIORITY, LATER),
         new Agent.AgentDefined(privateScout, LATER, "u-5b1e9c0d7a3f2e81", false),
         // An ADMIN set a user's own quotas; unset ones (null) stay the defaults (point 13).
-        new ApiUser.QuotasSet(new io.troupe.runtime.governance.quota.UserQuotas(5, null, 40), AT));
+        new ApiUser.QuotasSet(new io.troupe.runtime.governance.quota.UserQuotas(5, 2, null, 40), AT),
+        new ApiUser.TopicClaimed("orders", LATER));
   }
 
   private static Map<String, Object> v1() {

@@ -16,7 +16,8 @@ public record QuotaSettings(Quotas.Limits defaults, int maxConcurrentPerSubscrib
     return new QuotaSettings(new Quotas.Limits(
         ConfigChecks.positiveInt(config, "troupe.quotas.agents"),
         ConfigChecks.positiveInt(config, "troupe.quotas.concurrent-sessions"),
-        ConfigChecks.positiveInt(config, "troupe.quotas.sse-streams")),
+        ConfigChecks.positiveInt(config, "troupe.quotas.sse-streams"),
+        ConfigChecks.positiveInt(config, "troupe.quotas.topics")),
         ConfigChecks.positiveInt(config, "troupe.sessions.max-concurrent-per-subscriber-agent"));
   }
 }

@@ -12,7 +12,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
  * Per-user quotas, for every door: what a user may hold at once (agents defined, sessions running,
- * SSE streams open). Each is the user's own, set by an administrator
+ * SSE streams open, topics created). Each is the user's own, set by an administrator
  * ({@code Users.setQuotas}), or the default of {@code troupe.quotas}. A refusal names the quota
  * and its value.
  */
@@ -22,9 +22,10 @@ public final class Quotas implements Extension {
   public static final String AGENTS = "agents";
   public static final String CONCURRENT_SESSIONS = "concurrentSessions";
   public static final String SSE_STREAMS = "sseStreams";
+  public static final String TOPICS = "topics";
 
   /** The quotas in force for one user. */
-  public record Limits(int agents, int concurrentSessions, int sseStreams) {}
+  public record Limits(int agents, int concurrentSessions, int sseStreams, int topics) {}
 
   private final QuotaSettings settings;
   private final ClusterSharding sharding;
@@ -120,6 +121,27 @@ public final class Quotas implements Extension {
   }
 
   private volatile java.util.function.Function<String, CompletionStage<Integer>> agentCounter;
+
+  /**
+   * Records that {@code owner} creates {@code topic} (publishes its first message); refused (403)
+   * when they created as many topics as their {@code topics} quota allows. The same topic again
+   * counts once. A publisher that is no API user (messages of old sessions) is not counted.
+   */
+  public CompletionStage<Void> claimTopic(String owner, String topic) {
+    return of(owner).thenCompose(limits -> asks.<ApiUser.Command, Integer>askWithStatus(
+        sharding.entityRefFor(ApiUser.ENTITY_KEY, owner), r -> new ApiUser.ClaimTopic(topic, limits.topics(), r))
+        .handle((count, failure) -> {
+          if (failure != null) {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+            if (cause instanceof org.apache.pekko.pattern.StatusReply.ErrorMessage refused) {
+              throw Refused.forbidden(refused.getMessage());
+            }
+            throw new java.util.concurrent.CompletionException(cause);
+          }
+          return null;
+        }));
+  }
 
   /** Sessions of the user running now, as the slots count them. */
   public CompletionStage<Integer> runningSessions(String owner) {
