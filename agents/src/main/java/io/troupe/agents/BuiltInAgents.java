@@ -38,6 +38,10 @@ public final class BuiltInAgents {
   public static void defineWhenUp(ActorSystem<?> system) {
     var settings = io.troupe.agents.spectrum.SpectrumSettings.get(system);
     AgentDefinition definition = spectrumManager(settings.spectrumManagerProvider(), settings.spectrumManagerModel());
+    // Configured names: their metric labels never fall into "other", whatever users define first.
+    var metrics = io.troupe.runtime.agent.SessionMetrics.get(system);
+    metrics.agentLabel.admitKnown(List.of(SPECTRUM_MANAGER));
+    metrics.modelLabel.admitKnown(List.of(settings.spectrumManagerModel()));
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
         .registerOnMemberUp(() -> define(system, definition, 1));
   }

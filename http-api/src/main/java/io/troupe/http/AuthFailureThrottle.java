@@ -5,9 +5,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts invalid keys per client address on this node and, past
- * {@code troupe.security.auth-failures-per-minute}, refuses every keyed request from that address
- * until its minute ends, before any key is looked up (a valid key too: it may be the one the
- * guessing found).
+ * {@code troupe.security.auth-failures-per-minute}, refuses keyed requests from that address
+ * until its minute ends, before the key is looked up, unless the node knows the key's ids
+ * ({@code KnownKeys}): those are checked and served when valid, so nobody can lock out the users
+ * behind an address by guessing from it (the {@link Guard} decides).
  * Rate limits count per key, so without this nothing would slow down key guessing, or a flood of
  * made-up user ids each waking a user entity (a journal read). Per node and in memory: an
  * attacker spread over n nodes gets n times the allowance, which still bounds the work. The map

@@ -104,26 +104,37 @@ final class Guard extends EdgeDirectives {
     }
     return remote(ip -> {
       long wait = throttle.retryAfterSeconds(ip);
-      if (wait > 0) {
-        // Not audited line by line: a guessing flood must not crowd real entries out of the audit queue.
-        metrics.authAttempts.labels("throttled").inc();
-        return complete(Problem.of(StatusCodes.TOO_MANY_REQUESTS, "too many invalid API keys from this address;"
-            + " retry in " + wait + " s").toResponse().addHeader(RetryAfter.create(wait)));
+      // A throttled address still has its valid keys served (the throttle must not let anyone lock
+      // out the users behind an address): a key whose ids this node knows is checked; any other is
+      // refused unread, which keeps guessing slow and costs no lookup.
+      if (wait > 0 && !authenticator.knows(key.get())) {
+        return throttled(wait);
       }
       return onComplete(authenticator.authenticate(key.get()), result -> {
         if (result.isFailure()) {
           return complete(ProblemHandlers.toResponse(result.failed().get()));
         }
         Authenticator.Result r = result.get();
-        metrics.authAttempts.labels(r.authenticated() ? "ok" : r.failure()).inc();
         if (!r.authenticated()) {
           throttle.failed(ip);
+          if (wait > 0) {
+            return throttled(wait);
+          }
+          metrics.authAttempts.labels(r.failure()).inc();
           record(request, ip, null, rule, Outcome.AUTH_FAILED, 401);
           return unauthorized("the API key is not valid (unknown, revoked or mistyped)");
         }
+        metrics.authAttempts.labels("ok").inc();
         return inner.apply(r.principal(), key.get());
       });
     });
+  }
+
+  /** Not audited line by line: a guessing flood must not crowd real entries out of the audit queue. */
+  private Route throttled(long waitSeconds) {
+    metrics.authAttempts.labels("throttled").inc();
+    return complete(Problem.of(StatusCodes.TOO_MANY_REQUESTS, "too many invalid API keys from this address;"
+        + " retry in " + waitSeconds + " s").toResponse().addHeader(RetryAfter.create(waitSeconds)));
   }
 
   private Route authorized(HttpRequest request, Principal principal, String key, RouteRule rule, Supplier<Route> inner) {

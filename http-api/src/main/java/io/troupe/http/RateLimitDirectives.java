@@ -3,6 +3,7 @@ package io.troupe.http;
 import io.troupe.runtime.governance.EndpointClass;
 import io.troupe.runtime.governance.GovernanceMetrics;
 import io.troupe.runtime.governance.Principal;
+import io.troupe.runtime.governance.ratelimit.LimiterKeys;
 import io.troupe.runtime.governance.ratelimit.RateDecision;
 import io.troupe.runtime.governance.ratelimit.RateLimits;
 import java.util.function.Supplier;
@@ -28,8 +29,9 @@ public class RateLimitDirectives extends AllDirectives {
 
   /** Runs {@code inner} if {@code principal}'s key and user are within their {@code cls} limits, else answers 429. */
   public Route rateLimited(RateLimits limits, Principal principal, EndpointClass cls, Supplier<Route> inner) {
-    // Key ids are unique per user; the user id makes the limiter's id unique in the cluster.
-    return limited(limits, principal.userId() + "." + principal.keyId(), null, cls, () ->
+    // Key ids are unique per user; the user id makes the limiter's id unique in the cluster. Tools
+    // its sessions call draw from the key's buckets too (LimiterKeys).
+    return limited(limits, LimiterKeys.ofKey(principal.userId(), principal.keyId()), null, cls, () ->
         limited(limits, RateLimits.userSubject(principal.userId()), principal.userId(), cls, inner));
   }
 

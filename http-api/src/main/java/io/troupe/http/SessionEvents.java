@@ -2,75 +2,160 @@ package io.troupe.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.troupe.runtime.agent.Session;
+import io.troupe.runtime.agent.Sessions;
+import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.journal.JournalFollower;
 import io.troupe.runtime.journal.Sequenced;
 import io.troupe.runtime.node.TroupeNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.cluster.pubsub.DistributedPubSub;
-import org.apache.pekko.cluster.pubsub.DistributedPubSubMediator;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
-/** A session's events as SSE: start, token, tool_start, tool_end, metadata, done, error. */
+/**
+ * A session's events as SSE: start, token, tool_start, tool_end, metadata, resumed, done, error
+ * (a parked session's last event is an error with status FAILED_RECOVERY).
+ *
+ * <p>One stream costs one join of the session's live feed (events and tokens alike; the node's
+ * streams of one session share one cluster pub-sub subscription, see LiveFeeds) and one read of
+ * the session's journal, which serves the read check, the stored events and whether the session
+ * still runs. The subscription is made first and the journal read after, so no event falls
+ * between the two; a live event ahead of the next expected one (dropped from the bounded buffer,
+ * or announced out of order while the session moved) makes the stream read the gap from the
+ * journal. (It used to cost two subscriptions, three journal reads and a nested graph per stream:
+ * most of the edge's CPU per session, see BENCHMARKS.md.)
+ */
 final class SessionEvents {
 
-  private static final int TOKEN_BUFFER = 1024;
   private final ActorSystem<?> system;
   private final JournalFollower follower;
-  private final org.apache.pekko.actor.ActorRef mediator;
+  private final Sessions sessions;
+  private final io.troupe.runtime.journal.LiveFeeds feeds;
+  private final int liveBuffer;
 
   SessionEvents(TroupeNode node) {
     this.system = node.system();
     this.follower = node.follower();
-    this.mediator = DistributedPubSub.get(Adapter.toClassic(system)).mediator();
+    this.sessions = Sessions.get(system);
+    this.feeds = io.troupe.runtime.journal.LiveFeeds.get(system);
+    this.liveBuffer = io.troupe.runtime.node.RuntimeSettings.get(system).broker().streamLiveBuffer();
   }
 
-  /** Stored events from {@code from}, then (unless the session already ended) live ones with tokens. */
-  Source<ServerSentEvent, NotUsed> stream(String sessionId, OptionalLong from, boolean finished) {
-    String pid = PersistenceId.of(Session.ENTITY_KEY.name(), sessionId).id();
-    Source<Sequenced<Session.Event>, NotUsed> events = finished
-        ? follower.range(pid, from.orElse(1), Long.MAX_VALUE)
-        : follower.<Session.Event>follow(pid, Session.liveFeed(sessionId), from,
-                msg -> msg instanceof Session.Announced a && a.event() != null
-                    ? Optional.of(new Sequenced<>(a.seqNr(), a.event())) : Optional.empty())
-            .takeWhile(s -> !terminal(s.event()), true);
-    Source<ServerSentEvent, NotUsed> sse = events.map(SessionEvents::toSse);
-    if (finished) {
-      return sse;
-    }
-    // Tokens are not journaled: live only, merged in; the stream ends with the event stream.
-    return sse.merge(tokens(sessionId), true);
-  }
-
-  private Source<ServerSentEvent, NotUsed> tokens(String sessionId) {
-    return Source.lazySource(() -> {
-      Pair<org.apache.pekko.actor.ActorRef, Source<Object, NotUsed>> live =
-          Source.<Object>actorRef(m -> Optional.empty(), m -> Optional.empty(), TOKEN_BUFFER, OverflowStrategy.dropHead())
-              .preMaterialize(system);
-      mediator.tell(new DistributedPubSubMediator.Subscribe(Session.liveFeed(sessionId), live.first()),
-          org.apache.pekko.actor.ActorRef.noSender());
-      return live.second()
-          .collectType(Session.Announced.class)
-          .filter(a -> a.token() != null)
-          .map(a -> ServerSentEvent.create(data(Json.MAPPER.createObjectNode().put("text", a.token())), "token"))
+  /**
+   * The stream of session {@code sessionId} for {@code caller} from event {@code from}: its stored
+   * events, then (unless it has ended) live ones with tokens, up to and including its last event.
+   * Fails as the read check does (404, 403) before anything is sent.
+   */
+  CompletionStage<Source<ServerSentEvent, NotUsed>> open(String sessionId, long from, Principal caller) {
+    Pair<org.apache.pekko.actor.ActorRef, Source<Object, NotUsed>> buffer =
+        Source.<Object>actorRef(m -> Optional.empty(), m -> Optional.empty(), liveBuffer, OverflowStrategy.dropHead())
+            .preMaterialize(system);
+    CompletionStage<Object> subscribed = feeds.join(Session.liveFeed(sessionId), buffer.first(), Duration.ofSeconds(5));
+    return subscribed.thenCompose(ack -> sessions.journaled(sessionId, caller)).handle((journaled, error) -> {
+      if (error != null || journaled.finished()) {
+        stop(buffer);
+        buffer.second().runWith(Sink.ignore(), system); // never followed: let it end
+      }
+      if (error != null) {
+        throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+      }
+      List<Item> stored = new ArrayList<>();
+      for (Sequenced<Session.Event> e : journaled.events()) {
+        if (e.seqNr() >= from) {
+          stored.add(new Item(e, null));
+        }
+      }
+      if (journaled.finished()) {
+        return Source.from(stored).map(Item::toSse);
+      }
+      String pid = PersistenceId.of(Session.ENTITY_KEY.name(), sessionId).id();
+      Source<Item, NotUsed> live = buffer.second().mapConcat(SessionEvents::items);
+      return Source.from(stored).concat(live)
+          .statefulMapConcat(() -> new InOrder(from))
+          .mapAsync(1, step -> step.fillTo() == 0
+              ? CompletableFuture.completedFuture(List.of(step.item()))
+              : follower.<Session.Event>range(pid, step.fillFrom(), step.fillTo()).map(e -> new Item(e, null))
+                  .runWith(Sink.seq(), system))
+          .mapConcat(items -> items)
+          .takeWhile(item -> item.event() == null || !terminal(item.event().event()), true)
+          .map(Item::toSse)
           .watchTermination((mat, done) -> {
-            done.whenComplete((d, e) -> live.first().tell(
-                new org.apache.pekko.actor.Status.Success(NotUsed.getInstance()), org.apache.pekko.actor.ActorRef.noSender()));
+            done.whenComplete((d, e) -> stop(buffer));
             return mat;
           });
-    }).mapMaterializedValue(m -> NotUsed.getInstance());
+    });
   }
 
+  /** Completes the live buffer, which stops its actor and so unsubscribes it from the feed. */
+  private void stop(Pair<org.apache.pekko.actor.ActorRef, Source<Object, NotUsed>> buffer) {
+    buffer.first().tell(new org.apache.pekko.actor.Status.Success(NotUsed.getInstance()),
+        org.apache.pekko.actor.ActorRef.noSender());
+  }
+
+  /** An event with its sequence number, or a live token (then {@code event} is null). */
+  record Item(Sequenced<Session.Event> event, String token) {
+    ServerSentEvent toSse() {
+      return event != null ? SessionEvents.toSse(event)
+          : ServerSentEvent.create(Json.MAPPER.createObjectNode().put("text", token).toString(), "token");
+    }
+  }
+
+  private static List<Item> items(Object message) {
+    if (message instanceof Session.Announced a) {
+      if (a.event() != null) {
+        return List.of(new Item(new Sequenced<>(a.seqNr(), a.event()), null));
+      }
+      if (a.token() != null) {
+        return List.of(new Item(null, a.token()));
+      }
+    }
+    return List.of();
+  }
+
+  /** Deliver an item, or first read the events [fillFrom, fillTo] from the journal. */
+  record Step(Item item, long fillFrom, long fillTo) {}
+
+  /**
+   * Events in sequence order without gaps or repeats; tokens pass as they come. A repeat (an event
+   * both stored and announced) is dropped; an event past a gap asks for the gap, itself included.
+   */
+  private static final class InOrder implements org.apache.pekko.japi.function.Function<Item, Iterable<Step>> {
+    private long next;
+
+    InOrder(long next) {
+      this.next = next;
+    }
+
+    @Override
+    public Iterable<Step> apply(Item item) {
+      if (item.event() == null) {
+        return List.of(new Step(item, 0, 0));
+      }
+      long seqNr = item.event().seqNr();
+      if (seqNr < next) {
+        return List.of();
+      }
+      long expected = next;
+      next = seqNr + 1;
+      return seqNr == expected ? List.of(new Step(item, 0, 0)) : List.of(new Step(null, expected, seqNr));
+    }
+  }
+
+  /** Nothing follows these but, for a parked session, a cancel: a stream ends there. */
   static boolean terminal(Session.Event e) {
     return e instanceof Session.SessionCompleted || e instanceof Session.SessionFailed
-        || e instanceof Session.SessionCancelled;
+        || e instanceof Session.SessionCancelled || e instanceof Session.SessionParked;
   }
 
   static ServerSentEvent toSse(Sequenced<Session.Event> s) {
@@ -98,6 +183,12 @@ final class SessionEvents {
     } else if (e instanceof Session.SessionFailed x) {
       type = "error";
       d.put("status", io.troupe.runtime.agent.SessionState.Status.of(x).name()).put("error", x.reason());
+    } else if (e instanceof Session.SessionResumed x) {
+      type = "resumed";
+      d.put("attempt", x.attempt()).put("at", x.at().toString());
+    } else if (e instanceof Session.SessionParked x) {
+      type = "error";
+      d.put("status", "FAILED_RECOVERY").put("error", x.reason());
     } else {
       type = "error";
       d.put("status", "CANCELLED").put("error", "cancelled");

@@ -42,26 +42,13 @@ public final class SessionRoutes extends EdgeDirectives {
         pathPrefix(segment(), id -> concat(
         pathEnd(() -> template("/api/v1/sessions/{id}", () -> get(() -> known(id, () -> principal(caller -> status(id, caller)))))),
         path("cancel", () -> template("/api/v1/sessions/{id}/cancel", () -> post(() -> known(id, () -> cancel(id))))),
-        path("events", () -> template("/api/v1/sessions/{id}/events", () -> get(() -> readable(id, () -> stream(id)))))))));
+        path("events", () -> template("/api/v1/sessions/{id}/events", () -> get(() -> known(id, () -> principal(caller ->
+            stream(id, caller))))))))));
   }
 
   /** A malformed id is not a session: 404 without waking an entity. */
   private Route known(String id, Supplier<Route> inner) {
     return SessionIds.valid(id) ? inner.get() : problem(notFound(id));
-  }
-
-  /**
-   * A session the caller may read (the session service decides), else its 404 or 403: for the
-   * event stream, which checks once, from the session's first event, before it follows the journal.
-   */
-  private Route readable(String id, Supplier<Route> inner) {
-    return known(id, () -> principal(caller -> onComplete(sessions.checkRead(id, caller), checked -> checked.isSuccess()
-        ? inner.get()
-        : complete(ProblemHandlers.toResponse(checked.failed().get())))));
-  }
-
-  private CompletionStage<SessionView> view(String id) {
-    return sessions.view(id);
   }
 
   /**
@@ -90,7 +77,7 @@ public final class SessionRoutes extends EdgeDirectives {
    * live ones, ending after {@code done} or {@code error}. Event ids are the session's event
    * sequence numbers; {@code token} events (streamed text) are live only and carry no id.
    */
-  private Route stream(String id) {
+  private Route stream(String id, io.troupe.runtime.governance.Principal caller) {
     return optionalHeaderValueByName("Last-Event-ID", lastEventId -> parameterOptional("from", from -> {
       FieldErrors errors = new FieldErrors();
       long start = lastEventId.isPresent()
@@ -99,17 +86,12 @@ public final class SessionRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      return onComplete(view(id), result -> {
-        if (result.isFailure()) {
-          return complete(ProblemHandlers.toResponse(result.failed().get()));
+      return onComplete(events.open(id, start, caller), opened -> {
+        if (opened.isFailure()) {
+          return complete(ProblemHandlers.toResponse(opened.failed().get()));
         }
-        SessionView v = result.get();
-        if ("NEW".equals(v.status())) {
-          return problem(notFound(id));
-        }
-        boolean finished = !"RUNNING".equals(v.status());
         // Session streams share the node's stream slots with topic streams.
-        return streamSlot(release -> completeOK(events.stream(id, OptionalLong.of(start), finished)
+        return streamSlot(release -> completeOK(opened.get()
             .keepAlive(keepAlive, org.apache.pekko.http.javadsl.model.sse.ServerSentEvent::heartbeat)
             .watchTermination((mat, done) -> {
               done.whenComplete((d, e) -> release.run());

@@ -1,6 +1,6 @@
 package io.troupe.http;
 
-import java.math.BigInteger;
+import io.troupe.runtime.net.Cidr;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,20 +20,6 @@ import org.apache.pekko.http.javadsl.model.headers.XForwardedFor;
  */
 final class TrustedProxies {
 
-  /** A network: an address and how many leading bits of it must match. */
-  private record Cidr(byte[] network, int prefixBits) {
-    boolean contains(InetAddress address) {
-      byte[] a = address.getAddress();
-      if (a.length != network.length) {
-        return false;
-      }
-      int bits = network.length * 8;
-      BigInteger mask = BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE)
-          .xor(BigInteger.ONE.shiftLeft(bits - prefixBits).subtract(BigInteger.ONE));
-      return new BigInteger(1, a).and(mask).equals(new BigInteger(1, network).and(mask));
-    }
-  }
-
   /** Hops of X-Forwarded-For looked at, from the right: the header is client input. */
   private static final int MAX_HOPS = 32;
 
@@ -47,32 +33,11 @@ final class TrustedProxies {
 
   /** Comma-separated CIDRs or single addresses ({@code 10.0.0.0/8, 192.168.1.7, fd00::/8}); empty: none. */
   static TrustedProxies parse(String spec) {
-    List<Cidr> networks = new ArrayList<>();
-    for (String part : spec.split(",")) {
-      String item = part.strip();
-      if (item.isEmpty()) {
-        continue;
-      }
-      int slash = item.indexOf('/');
-      InetAddress address = literal(slash < 0 ? item : item.substring(0, slash))
-          .orElseThrow(() -> new IllegalArgumentException("not an IP address or CIDR: " + item));
-      int max = address.getAddress().length * 8;
-      int prefix;
-      try {
-        prefix = slash < 0 ? max : Integer.parseInt(item.substring(slash + 1));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("not a prefix length: " + item);
-      }
-      if (prefix < 0 || prefix > max) {
-        throw new IllegalArgumentException("prefix length out of 0.." + max + ": " + item);
-      }
-      networks.add(new Cidr(address.getAddress(), prefix));
-    }
-    return new TrustedProxies(networks);
+    return new TrustedProxies(Cidr.parseList(spec));
   }
 
   boolean trusts(InetAddress address) {
-    return networks.stream().anyMatch(n -> n.contains(address));
+    return Cidr.anyContains(networks, address);
   }
 
   /** The address {@code request} is counted under (null when the connection's peer is unknown). */

@@ -25,16 +25,30 @@ final class Probe {
 
   /** One reading. */
   record Sample(long nanos, long machineBusyTicks, long machineTotalTicks, long jvmCpuNanos,
-                long commits, long inserted) {}
+                long clientCpuNanos, long commits, long inserted) {}
 
   /** Differences between the readings at the start and the end of a window. */
-  record Window(double seconds, double machineCores, double jvmCores, long commits, long inserted) {
-    String describe(int cores) {
-      return String.format("cpu: machine %.2f of %d cores busy, this JVM %.2f, rest (PostgreSQL, others) %.2f; "
-              + "postgres: %d commits, %d rows inserted, %.1f rows/commit",
-          machineCores, cores, jvmCores, Math.max(0, machineCores - jvmCores), commits, inserted,
-          commits == 0 ? 0.0 : (double) inserted / commits);
+  record Window(double seconds, double machineCores, double jvmCores, double clientCores, long commits,
+                long inserted) {
+    /** This JVM's CPU less the load generator's threads: the node's own work. */
+    double nodeCores() {
+      return Math.max(0, jvmCores - clientCores);
     }
+
+    String describe(int cores) {
+      return String.format("cpu: machine %.2f of %d cores busy, this JVM %.2f (node %.2f, HTTP load generator %.2f), "
+              + "rest (PostgreSQL, others) %.2f; postgres: %d commits, %d rows inserted, %.1f rows/commit",
+          machineCores, cores, jvmCores, nodeCores(), clientCores, Math.max(0, machineCores - jvmCores), commits,
+          inserted, commits == 0 ? 0.0 : (double) inserted / commits);
+    }
+  }
+
+  /**
+   * Threads of the HTTP load generator, whose CPU is not the node's: the benchmark's own client
+   * threads ({@code bench-client-*}) and the JDK HTTP client's selector ({@code HttpClient-*}).
+   */
+  static boolean clientThread(String name) {
+    return name != null && (name.startsWith("bench-client") || name.startsWith("HttpClient-"));
   }
 
   private final DatabaseTarget target;
@@ -67,14 +81,15 @@ final class Probe {
       Sample a = start.get();
       Sample b = end.get();
       if (a == null || b == null) {
-        return new Window(0, 0, 0, 0, 0);
+        return new Window(0, 0, 0, 0, 0, 0);
       }
       double seconds = (b.nanos() - a.nanos()) / 1e9;
       long ticks = b.machineTotalTicks() - a.machineTotalTicks();
       int cores = Runtime.getRuntime().availableProcessors();
       double machine = ticks == 0 ? 0 : cores * (double) (b.machineBusyTicks() - a.machineBusyTicks()) / ticks;
       double jvm = (b.jvmCpuNanos() - a.jvmCpuNanos()) / 1e9 / seconds;
-      return new Window(seconds, machine, jvm, b.commits() - a.commits(), b.inserted() - a.inserted());
+      double client = (b.clientCpuNanos() - a.clientCpuNanos()) / 1e9 / seconds;
+      return new Window(seconds, machine, jvm, client, b.commits() - a.commits(), b.inserted() - a.inserted());
     }
   }
 
@@ -95,7 +110,19 @@ final class Probe {
     } catch (SQLException e) {
       // counters unavailable: reported as zero differences
     }
-    return new Sample(System.nanoTime(), cpu[0], cpu[1], jvm, commits, inserted);
+    return new Sample(System.nanoTime(), cpu[0], cpu[1], jvm, clientCpu(), commits, inserted);
+  }
+
+  /** CPU time of the load generator's live threads (they live as long as the benchmark). */
+  private static long clientCpu() {
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (info != null && clientThread(info.getThreadName())) {
+        sum += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   /** {busy, total} jiffies of all CPUs, from /proc/stat; zeros where it is absent. */

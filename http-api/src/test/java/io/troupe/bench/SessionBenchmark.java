@@ -100,8 +100,41 @@ public final class SessionBenchmark {
     }
   }
 
+  /** One HTTP phase's figures and the CPU of its window. */
+  private record HttpPhase(int clients, HttpSessionDriver.Result result, Probe.Window window) {}
+
+  static final String HTTP_AGENT = "bench-http";
+
+  /** The node's built-in and domain tools, and {@code noop}. */
+  private static List<java.util.function.Function<org.apache.pekko.actor.typed.ActorSystem<?>, Tool>> tools() {
+    List<java.util.function.Function<org.apache.pekko.actor.typed.ActorSystem<?>, Tool>> tools =
+        new java.util.ArrayList<>(io.troupe.agents.DomainEntities.TOOLS);
+    tools.add(system -> new NoopTool());
+    return tools;
+  }
+
+  /** The same agent as {@link #agent()}, defined over the API by the admin. */
+  private static void defineOverHttp(int port) throws Exception {
+    String body = "{\"role\":\"benchmark\",\"systemPrompt\":\"You are a benchmark.\",\"provider\":\"scripted\","
+        + "\"tools\":[\"noop\"],\"script\":[{\"toolCalls\":[{\"name\":\"noop\",\"arguments\":{}}]},"
+        + "{\"text\":\"done\"}]}";
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/agents/" + HTTP_AGENT))
+            .header("Authorization", "Bearer " + TestNodes.ADMIN_TOKEN).header("Content-Type", "application/json")
+            .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() / 100 != 2) {
+      throw new IllegalStateException("defining " + HTTP_AGENT + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+  }
+
   private static void run(Duration measure, Duration warmup) throws Exception {
     int inflight = Integer.getInteger("bench.inflight", 200);
+    int httpInflight = Integer.getInteger("bench.http.inflight", 200);
+    List<Integer> httpClients = java.util.Arrays.stream(System.getProperty("bench.http.clients", "200,1000").split(","))
+        .map(String::trim).filter(x -> !x.isEmpty()).map(Integer::valueOf).toList();
+    int phases = 2 + httpClients.size();
+    TestNodes.Ports ports = TestNodes.Ports.free();
     int rawConnections = Integer.getInteger("bench.raw.connections", 4);
     int rawBatch = Integer.getInteger("bench.raw.batch", 400);
     int cores = Runtime.getRuntime().availableProcessors();
@@ -124,21 +157,44 @@ public final class SessionBenchmark {
       System.out.println("postgres: " + query(target, "SELECT 'version=' || current_setting('server_version') "
           + "|| ' fsync=' || current_setting('fsync') || ' synchronous_commit=' || current_setting('synchronous_commit')"));
       SessionDriver.Result sessions;
-      try (TroupeNode node = TroupeNode.start(TestNodes.config(target, TestNodes.Ports.free(), List.of(), Map.of()),
-          List.of(), List.of(system -> new NoopTool()))) {
+      Probe.Window inProcess;
+      List<HttpPhase> overHttp = new java.util.ArrayList<>();
+      // Open streams are bounded per node (troupe.broker.max-streams); the 1,000-session phase needs more.
+      Map<String, Object> settings = Map.of("troupe.broker.max-streams", 4 * Math.max(httpInflight, 1000));
+      try (TroupeNode node = TroupeNode.start(TestNodes.config(target, ports, List.of(), settings),
+          io.troupe.agents.DomainEntities.ALL, tools())) {
+        io.troupe.http.TroupeServer.start(node);
         Cluster cluster = Cluster.get(node.system());
         for (int i = 0; i < 600 && cluster.selfMember().status() != MemberStatus.up(); i++) {
           Thread.sleep(100);
         }
-        System.out.printf("%n[1/2] sessions: scripted agent (noop tool call, then final text), %d in flight, "
-            + "%d s warm-up + %d s measured%n", inflight, warmup.toSeconds(), measure.toSeconds());
+        System.out.printf("%n[1/%d] sessions in process: scripted agent (noop tool call, then final text), %d in flight, "
+            + "%d s warm-up + %d s measured%n", phases, inflight, warmup.toSeconds(), measure.toSeconds());
         Probe.checkpoint(target);
         Probe.Pending window = probe.schedule(warmup, measure);
         ActorSystem classic = node.system().classicSystem();
         sessions = SessionDriver.run(classic, node.system(), agent(), inflight, warmup, measure);
+        inProcess = window.await();
         System.out.printf("  completed %d sessions in the window, %d failed (first: %s)%n", sessions.completed(),
             sessions.failed(), sessions.firstFailure());
-        System.out.println("  " + window.await().describe(cores));
+        System.out.println("  " + inProcess.describe(cores));
+
+        defineOverHttp(ports.http());
+        int phase = 2;
+        for (int clients : httpClients) {
+          System.out.printf("%n[%d/%d] sessions over HTTP: POST /api/v1/agents/%s/sessions, then its SSE events to "
+                  + "done, %d clients, %d s warm-up + %d s measured%n", phase++, phases, HTTP_AGENT, clients,
+              warmup.toSeconds(), measure.toSeconds());
+          Probe.checkpoint(target);
+          Probe.Pending httpWindow = probe.schedule(warmup, measure);
+          HttpSessionDriver.Result http = HttpSessionDriver.run(ports.http(), TestNodes.ADMIN_TOKEN, HTTP_AGENT, clients,
+              warmup, measure);
+          Probe.Window w = httpWindow.await();
+          System.out.printf("  completed %d sessions in the window, %d failed (first: %s)%n", http.completed(),
+              http.failed(), http.firstFailure());
+          System.out.println("  " + w.describe(cores));
+          overHttp.add(new HttpPhase(clients, http, w));
+        }
       }
       System.out.println("  journal rows written by the whole run, by writer: " + query(target,
           "SELECT string_agg(k || ' ' || n, ', ') FROM (SELECT CASE WHEN persistence_id LIKE 'Session|%' THEN "
@@ -149,8 +205,8 @@ public final class SessionBenchmark {
           + "|| ' ' || min(event_ser_manifest) FROM event_journal WHERE persistence_id LIKE 'Session|%'").split(" ");
       int payload = Integer.parseInt(shape[0]);
 
-      System.out.printf("%n[2/2] raw JDBC inserts into %s: %d connections x %d-row batches, %d-byte payloads "
-              + "(session events' average), %d s warm-up + %d s measured%n", RawJdbcInsertBenchmark.TABLE,
+      System.out.printf("%n[%d/%d] raw JDBC inserts into %s: %d connections x %d-row batches, %d-byte payloads "
+              + "(session events' average), %d s warm-up + %d s measured%n", phases, phases, RawJdbcInsertBenchmark.TABLE,
           rawConnections, rawBatch, payload, warmup.toSeconds(), measure.toSeconds());
       Probe.checkpoint(target);
       Probe.Pending rawProbe = probe.schedule(warmup, measure);
@@ -181,6 +237,18 @@ public final class SessionBenchmark {
       }
       System.out.printf("session end to end  : p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
           ms(sessions.endToEnd(), 50), ms(sessions.endToEnd(), 99), ms(sessions.endToEnd(), 100));
+      double nodeMsInProcess = 1e3 * inProcess.nodeCores() / perSecond;
+      System.out.printf("node CPU per session in process: %.2f ms (%.2f cores)%n", nodeMsInProcess, inProcess.nodeCores());
+      for (HttpPhase h : overHttp) {
+        double rate = h.result().perSecond();
+        double nodeMs = 1e3 * h.window().nodeCores() / Math.max(rate, 1e-9);
+        System.out.printf("over HTTP, %4d clients: %,8.0f sessions/s = %.2f x in process (target >= 0.5); "
+                + "failed %d; end to end p50 %.2f ms, p99 %.2f ms, max %.2f ms; start answered p99 %.2f ms; "
+                + "node CPU %.2f ms/session = %.2f x in process (target <= 2); load generator %.2f cores%n",
+            h.clients(), rate, rate / perSecond, h.result().failed(), ms(h.result().endToEnd(), 50),
+            ms(h.result().endToEnd(), 99), ms(h.result().endToEnd(), 100), ms(h.result().startAnswer(), 99), nodeMs,
+            nodeMs / nodeMsInProcess, h.window().clientCores());
+      }
       System.out.println("load average at end: " + Probe.loadAverage());
     } finally {
       probe.close();

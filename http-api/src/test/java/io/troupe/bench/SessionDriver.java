@@ -142,7 +142,7 @@ final class SessionDriver {
           .match(DistributedPubSubMediator.SubscribeAck.class, ack -> {
             start = System.nanoTime();
             run.sharding().entityRefFor(Session.ENTITY_KEY, id).tell(new Session.Start(SessionBenchmark.AGENT,
-                run.agent(), "go", "bench", Adapter.toTyped(getSelf())));
+                run.agent(), "go", "bench", null, Adapter.toTyped(getSelf())));
           })
           .match(StatusReply.class, reply -> {
             if (reply.isError()) {

@@ -28,8 +28,9 @@ class AllocationOwnershipTest {
 
   @BeforeAll
   static void users() {
-    alice = SecurityCalls.userWithKey(admin, "Alice", "USER");
-    bob = SecurityCalls.userWithKey(admin, "Bob", "USER");
+    SecurityCalls.TwoUsers users = SecurityCalls.aliceAndBob(admin);
+    alice = users.alice();
+    bob = users.bob();
   }
 
   @Test

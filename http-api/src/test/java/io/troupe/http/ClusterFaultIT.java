@@ -47,7 +47,9 @@ class ClusterFaultIT {
     ExecutorService slowThreads = Executors.newFixedThreadPool(32);
     HttpServer slow = slowServer(slowHits, slowThreads);
     ExecutorService probes = Executors.newFixedThreadPool(FaultLoad.TOPICS + 3);
-    try (FaultCluster cluster = new FaultCluster(work, Map.of("TROUPE_HTTP_GET_ALLOWED_HOSTS", "127.0.0.1"))) {
+    try (FaultCluster cluster = new FaultCluster(work, Map.of("TROUPE_HTTP_GET_ALLOWED_HOSTS", "127.0.0.1",
+        // The slow server is on loopback, at a random port: both are refused unless allowed.
+        "TROUPE_HTTP_GET_ALLOWED_ADDRESSES", "127.0.0.0/8", "TROUPE_HTTP_GET_ALLOWED_PORTS", "1-65535"))) {
       long setup = System.nanoTime();
       cluster.start();
       System.out.printf("[fault] database and 3 nodes ready, 3 members Up, in %.1f s%n", since(setup));

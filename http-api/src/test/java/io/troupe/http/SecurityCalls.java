@@ -27,6 +27,13 @@ final class SecurityCalls {
     return newKey(admin, userId);
   }
 
+  /** The two USERs the ownership tests need: an owner ("Alice") and another user ("Bob"). */
+  record TwoUsers(UserKey alice, UserKey bob) {}
+
+  static TwoUsers aliceAndBob(HttpClientForTests admin) {
+    return new TwoUsers(userWithKey(admin, "Alice", "USER"), userWithKey(admin, "Bob", "USER"));
+  }
+
   static UserKey newKey(HttpClientForTests admin, String userId) {
     HttpClientForTests.Answer issued = admin.postJson("/api/v1/security/users/" + userId + "/api-keys",
         "{\"label\": \"test\"}");

@@ -50,6 +50,16 @@ class SecurityRoutesTest {
     assertFalse(read.body().toLowerCase().contains("digest"), read.body());
   }
 
+  /** The node had the user's credentials cached from the first key: the second works at once all the same. */
+  @Test
+  void aSecondKeyWorksAtOnceWhileTheFirstIsInUse() {
+    SecurityCalls.UserKey first = SecurityCalls.userWithKey(admin, "Two Keys", "USER");
+    assertEquals(200, admin.as(first.key()).get("/api/v1/topics").status());
+    SecurityCalls.UserKey second = SecurityCalls.newKey(admin, first.userId());
+    HttpClientForTests.Answer answer = admin.as(second.key()).get("/api/v1/topics");
+    assertEquals(200, answer.status(), answer::body);
+  }
+
   @Test
   void aRevokedKeyIsRefusedAtOnceAndOtherKeysKeepWorking() {
     SecurityCalls.UserKey first = SecurityCalls.userWithKey(admin, "two keys", "USER");

@@ -87,6 +87,104 @@ class SessionEntryPointsTest {
   }
 
   /**
+   * Issue 13: two agents that call each other grew to 1,097 sessions. A call of an agent already
+   * on the call chain is refused before anything starts: the calling model gets the error and its
+   * session goes on, so A → B → (A refused) is two sessions, both completed.
+   */
+  @Test
+  void agentsCallingEachOtherStopAtTheCycleAndBothSessionsCarryOn() {
+    String ping = uniqueName("ping");
+    String pong = uniqueName("pong");
+    define(ana, ping, scripted("Ping", List.of("call_agent"), toolThenAnswer("Asking pong.", "call_agent",
+        "{\"agent\":\"" + pong + "\",\"input\":\"ping\"}", "Ping done.")));
+    define(ana, pong, scripted("Pong", List.of("call_agent"), toolThenAnswer("Asking ping.", "call_agent",
+        "{\"agent\":\"" + ping + "\",\"input\":\"pong\"}", "Pong done.")));
+
+    String rootId = startAsAna(ping);
+    JsonNode root = awaitStatus(ana, rootId, "COMPLETED");
+    assertEquals("Ping done.", root.get("output").asText());
+    String childId = AgentCalls.parse(root.get("toolCalls").get(0).get("result").asText()).get("sessionId").asText();
+    JsonNode child = awaitStatus(ana, childId, "COMPLETED");
+    assertEquals("Pong done.", child.get("output").asText(), "the refused call's session carries on");
+    JsonNode refused = child.get("toolCalls").get(0);
+    assertEquals("ERROR", refused.get("outcome").asText(), refused::toString);
+    assertEquals("call_agent refused: agent " + ping + " is already running on this call chain (" + ping + " → "
+        + pong + "); an agent may not call itself or an agent that (indirectly) called it", refused.get("error").asText());
+    assertChainLink(root, rootId, null, 0);
+    assertChainLink(child, rootId, rootId, 1);
+    Eventually.holds("one session of each agent, none after the refusal", () -> {
+      assertEquals(List.of(rootId), sessionIdsOf(ping));
+      assertEquals(List.of(childId), sessionIdsOf(pong));
+    });
+  }
+
+  /**
+   * A chain of distinct agents d0 → d1 → ... stops at troupe.sessions.max-call-depth (4): the
+   * session at depth 4 gets an error for its call and answers; d5 never runs. Every link belongs
+   * to, and is charged to, the root's user.
+   */
+  @Test
+  void aChainOfCallsStopsAtTheMaximumDepthAndEveryLinkBelongsToTheRootsUser() {
+    int maxDepth = 4;
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i <= maxDepth + 1; i++) {
+      names.add(uniqueName("depth" + i));
+    }
+    define(ana, names.get(maxDepth + 1), answering("the bottom"));
+    for (int i = maxDepth; i >= 0; i--) {
+      define(ana, names.get(i), scripted("Link " + i, List.of("call_agent"), toolThenAnswer("Asking down.", "call_agent",
+          "{\"agent\":\"" + names.get(i + 1) + "\",\"input\":\"go on\"}", "Link " + i + " done.")));
+    }
+
+    String rootId = startAsAna(names.get(0));
+    String parentId = null;
+    String id = rootId;
+    for (int depth = 0; depth <= maxDepth; depth++) {
+      JsonNode link = awaitStatus(ana, id, "COMPLETED");
+      assertEquals("Link " + depth + " done.", link.get("output").asText());
+      assertEquals(anaId, link.get("owner").asText(), "owner: " + link);
+      assertEquals(anaId, link.get("userId").asText(), "payer: " + link);
+      assertChainLink(link, rootId, parentId, depth);
+      JsonNode call = link.get("toolCalls").get(0);
+      if (depth < maxDepth) {
+        assertEquals("OK", call.get("outcome").asText(), call::toString);
+        parentId = id;
+        id = AgentCalls.parse(call.get("result").asText()).get("sessionId").asText();
+      } else {
+        assertEquals("ERROR", call.get("outcome").asText(), call::toString);
+        assertEquals("call_agent refused: the call chain " + String.join(" → ", names.subList(0, maxDepth + 1))
+            + " is already 4 calls deep, the most allowed (troupe.sessions.max-call-depth = 4);"
+            + " answer without calling another agent", call.get("error").asText());
+      }
+    }
+    String deepest = id;
+    Eventually.holds("the deepest link is listed, and nothing below it ran", () -> {
+      assertEquals(List.of(deepest), sessionIdsOf(names.get(maxDepth)));
+      assertEquals(List.of(), sessionIdsOf(names.get(maxDepth + 1)));
+    });
+  }
+
+  private static String startAsAna(String agent) {
+    HttpClientForTests.Answer started = ana.postJson("/api/v1/agents/" + agent + "/sessions", "{\"input\":\"go\"}");
+    assertEquals(202, started.status(), started::body);
+    return started.json().get("sessionId").asText();
+  }
+
+  private static void assertChainLink(JsonNode session, String rootId, String parentId, int depth) {
+    assertEquals(rootId, session.get("rootSessionId").asText(), session::toString);
+    assertEquals(parentId, session.get("parentSessionId").isNull() ? null : session.get("parentSessionId").asText(),
+        session::toString);
+    assertEquals(depth, session.get("callDepth").asInt(), session::toString);
+  }
+
+  /** The ids of the agent's sessions, from the read side. */
+  private static List<String> sessionIdsOf(String agent) {
+    List<String> ids = new ArrayList<>();
+    ana.get("/api/v1/agents/" + agent + "/sessions").json().get("sessions").forEach(s -> ids.add(s.get("sessionId").asText()));
+    return ids;
+  }
+
+  /**
    * Only the session service sends a session its Start (and the topic service a Publish or a
    * subscriber's Ack, the agent service a definition, the spectrum service a coordinator's
    * requests and releases): no door of any module reaches those entities around it.

@@ -26,8 +26,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Running sessions of scripted agents: results, tool calls, failures, call_agent, cancel, 404s. */
-@RunningNodeTest
+/** Running sessions of scripted agents: results, tool calls, failures, parking, call_agent, cancel, 404s. */
+@RunningNodeTest(config = {
+    // A remembered session whose entity crashed is started again after this long (10 s by default).
+    "pekko.cluster.sharding.entity-restart-backoff = 200ms"})
 class SessionRoutesTest {
 
   @FromNode private static RunningNode node;
@@ -187,6 +189,56 @@ class SessionRoutesTest {
     Eventually.holds("the session is listed", () -> assertEquals(1,
         http.get("/api/v1/agents/" + name + "/sessions").json().get("sessions").size(), "calling itself started no session"));
     assertProblem(http.get("/api/v1/agents/" + ghost), 404);
+  }
+
+  /**
+   * A session whose step takes its entity down every time (here a tool throwing an Error on the
+   * entity's thread) is not retried forever: it is parked, shown and listed FAILED_RECOVERY with
+   * its reason, and an owner's cancel ends it.
+   */
+  @Test
+  void aSessionWhoseStepCrashesItsEntityIsParkedListedAndCancellable() {
+    node.node.tools().register(new io.troupe.runtime.tool.Tool() {
+      @Override
+      public String name() {
+        return "crash_the_entity";
+      }
+
+      @Override
+      public String description() {
+        return "throws an Error on the caller's thread";
+      }
+
+      @Override
+      public JsonNode parameters() {
+        return Json.MAPPER.createObjectNode().put("type", "object");
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<JsonNode> call(io.troupe.runtime.tool.ToolContext context,
+                                                                 JsonNode arguments) {
+        throw new Error("the step took its entity down");
+      }
+    });
+    String name = uniqueName("crasher");
+    define(http, name, scripted("Crasher", List.of("crash_the_entity"),
+        toolThenAnswer("Crashing.", "crash_the_entity", "{}", "never")));
+    String id = start(http, name, "crash");
+
+    JsonNode parked = awaitStatus(http, id, "FAILED_RECOVERY");
+    assertTrue(parked.get("error").asText().startsWith("FAILED_RECOVERY: resumed 3 times in a row"), parked::toString);
+    assertEquals(1, parked.get("toolCallCount").asInt(), "one call, tried four times, journaled once");
+    Eventually.holds("the parked session is listed", () -> {
+      JsonNode listed = http.get("/api/v1/sessions?status=FAILED_RECOVERY&agent=" + name).json().get("sessions");
+      assertEquals(1, listed.size(), listed::toString);
+      assertEquals(id, listed.get(0).get("sessionId").asText());
+      assertEquals(parked.get("error"), listed.get(0).get("error"));
+    });
+
+    HttpClientForTests.Answer cancel = http.postJson("/api/v1/sessions/" + id + "/cancel", "");
+    assertEquals(200, cancel.status(), cancel::body);
+    assertEquals("CANCELLED", cancel.json().get("status").asText());
+    assertEquals("CANCELLED", session(http, id).get("status").asText());
   }
 
   @Test

@@ -275,6 +275,49 @@ class SessionStreamTest {
     }
   }
 
+  /**
+   * Issue 13: cancelling the root of a call chain did not stop its children. Here top → middle →
+   * leaf, the leaf waiting for its (held) model: cancelling top cancels middle and leaf too.
+   */
+  @Test
+  void cancellingARootCancelsTheSessionsItsCallsStartedAllTheWayDown() throws Exception {
+    String leaf = heldAgent();
+    String middle = uniqueName("middle");
+    define(http, middle, scripted("Middle", List.of("call_agent"), toolThenAnswer("Asking the leaf.", "call_agent",
+        "{\"agent\":\"" + leaf + "\",\"input\":\"hold on\"}", "Middle done.")));
+    String top = uniqueName("top");
+    define(http, top, scripted("Top", List.of("call_agent"), toolThenAnswer("Asking the middle.", "call_agent",
+        "{\"agent\":\"" + middle + "\",\"input\":\"go down\"}", "Top done.")));
+    String rootId = start(http, top, "cascade " + top);
+    model.awaitRequest(); // the leaf, two calls down, waits for its model
+    try {
+      String middleId = runningSessionOf(middle);
+      String leafId = runningSessionOf(leaf);
+      assertEquals(rootId, session(http, leafId).get("rootSessionId").asText());
+
+      HttpClientForTests.Answer cancel = http.postJson("/api/v1/sessions/" + rootId + "/cancel", "");
+      assertEquals(200, cancel.status(), cancel::body);
+      assertEquals("CANCELLED", cancel.json().get("status").asText());
+      for (String id : List.of(middleId, leafId)) {
+        Eventually.await(Duration.ofSeconds(10), "session " + id + " cancelled with its root", () ->
+            "CANCELLED".equals(session(http, id).get("status").asText())
+                ? java.util.Optional.of(true) : java.util.Optional.empty());
+      }
+      assertEquals(0, session(http, leafId).get("iterations").asInt(), "the leaf never got its model's answer");
+    } finally {
+      model.releaseOne(); // the held reply comes back late: the cancelled leaf ignores it
+    }
+  }
+
+  /** The one session of {@code agent}, once the read side lists it RUNNING. */
+  private static String runningSessionOf(String agent) {
+    return Eventually.await(Eventually.READ_SIDE, "a running session of " + agent, () -> {
+      JsonNode sessions = http.get("/api/v1/agents/" + agent + "/sessions").json().get("sessions");
+      return sessions.size() == 1 && "RUNNING".equals(sessions.get(0).get("status").asText())
+          ? java.util.Optional.of(sessions.get(0).get("sessionId").asText()) : java.util.Optional.empty();
+    });
+  }
+
   @Test
   void cancellingARunningSessionEndsItAndItsStream() throws Exception {
     String name = heldAgent();
@@ -301,5 +344,27 @@ class SessionStreamTest {
     try (SseStream replay = events(http, id, "", Map.of())) {
       assertEquals(List.of("start", "error"), types(numbered(readToEnd(replay, END_TIMEOUT), 1)));
     }
+  }
+
+  /** A resume is its own event; a parked session's stream ends with an error naming FAILED_RECOVERY. */
+  @Test
+  void aResumeAndAParkingAreStreamedAndParkingEndsTheStream() throws Exception {
+    java.time.Instant at = java.time.Instant.parse("2026-12-05T08:00:00Z");
+    var resumed = SessionEvents.toSse(new io.troupe.runtime.journal.Sequenced<>(4,
+        new io.troupe.runtime.agent.Session.SessionResumed(2, at)));
+    assertEquals("resumed", resumed.getEventType().orElseThrow());
+    assertEquals("4", resumed.getId().orElseThrow());
+    JsonNode data = Json.MAPPER.readTree(resumed.getData());
+    assertEquals(2, data.get("attempt").asInt());
+    assertEquals(at.toString(), data.get("at").asText());
+
+    var parked = new io.troupe.runtime.agent.Session.SessionParked(3, "FAILED_RECOVERY: resumed 3 times", at);
+    var error = SessionEvents.toSse(new io.troupe.runtime.journal.Sequenced<>(5, parked));
+    assertEquals("error", error.getEventType().orElseThrow());
+    JsonNode errorData = Json.MAPPER.readTree(error.getData());
+    assertEquals("FAILED_RECOVERY", errorData.get("status").asText());
+    assertEquals("FAILED_RECOVERY: resumed 3 times", errorData.get("error").asText());
+    assertTrue(SessionEvents.terminal(parked));
+    assertTrue(!SessionEvents.terminal(new io.troupe.runtime.agent.Session.SessionResumed(1, at)));
   }
 }

@@ -30,8 +30,9 @@ class TopicOwnershipTest {
 
   @BeforeAll
   static void users() {
-    alice = SecurityCalls.userWithKey(admin, "Alice", "USER");
-    bob = SecurityCalls.userWithKey(admin, "Bob", "USER");
+    SecurityCalls.TwoUsers users = SecurityCalls.aliceAndBob(admin);
+    alice = users.alice();
+    bob = users.bob();
   }
 
   private static String ackPath(String topic, String name) {

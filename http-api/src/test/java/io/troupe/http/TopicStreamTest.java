@@ -29,6 +29,48 @@ class TopicStreamTest {
   private static final Pattern LIVE_STREAMS = Pattern.compile("(?m)^embm_broker_live_streams (\\S+)$");
 
   @FromNode private static HttpClientForTests http;
+  @FromNode private static RunningNode node;
+
+  /** Subscribers the node's cluster pub-sub mediator holds for a topic's live feed. */
+  private static int feedSubscribers(String topic) {
+    var mediator = org.apache.pekko.cluster.pubsub.DistributedPubSub.get(node.node.system().classicSystem()).mediator();
+    try {
+      return (Integer) org.apache.pekko.pattern.Patterns.ask(mediator,
+          new org.apache.pekko.cluster.pubsub.DistributedPubSubMediator.CountSubscribers(
+              io.troupe.runtime.broker.Topic.liveFeed(topic)), Duration.ofSeconds(5)).toCompletableFuture().get();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void streamsOfOneTopicShareOneSubscriptionOfTheNodeWhichEndsWithTheLastOne() {
+    String topic = "stream-shared-feed";
+    publish(http, topic, "1");
+    List<SseStream> streams = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        SseStream stream = open(topic, "?from=1", Map.of());
+        streams.add(stream);
+        expect(stream, 1);
+      }
+      assertEquals(1, feedSubscribers(topic), "one cluster subscription for three streams");
+      publish(http, topic, "2");
+      for (SseStream stream : streams) {
+        assertEquals(2, expect(stream, 2).get("content").asInt(), "each stream gets the live message");
+      }
+      streams.remove(0).close();
+      publish(http, topic, "3");
+      for (SseStream stream : streams) {
+        expect(stream, 3);
+      }
+    } finally {
+      streams.forEach(SseStream::close);
+    }
+    // A closed stream is noticed at its next keep-alive (1 s here); the last one ends the subscription.
+    Eventually.await(Duration.ofSeconds(20), "the feed's subscription ends with its last stream",
+        () -> feedSubscribers(topic) == 0 ? Optional.of(true) : Optional.empty());
+  }
 
   private static SseStream open(String topic, String query, Map<String, String> headers) {
     return SseStream.open(http.base, "/api/v1/topics/" + topic + "/stream" + query, headers);

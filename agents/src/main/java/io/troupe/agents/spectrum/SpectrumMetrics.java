@@ -21,7 +21,9 @@ public final class SpectrumMetrics implements Extension {
   public final Counter roeChecks;
   public final Counter roeViolations;
   public final Gauge activeAllocations;
-  public final BoundedLabel theaterLabel = new BoundedLabel(32);
+  /** Theaters are named by clients; the default one keeps its label however many junk names come first. */
+  public final BoundedLabel theaterLabel = new BoundedLabel(32)
+      .admitKnown(java.util.List.of(DeconflictionCoordinator.DEFAULT_THEATER));
 
   private SpectrumMetrics(CollectorRegistry registry) {
     deconflictionRequests = Counter.build()

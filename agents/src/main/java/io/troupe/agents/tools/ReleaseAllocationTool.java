@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.agents.spectrum.Spectrum;
 import io.troupe.runtime.tool.Tool;
 import io.troupe.runtime.tool.ToolContext;
+import io.troupe.runtime.governance.EndpointClass;
 import io.troupe.runtime.tool.ToolException;
+import io.troupe.runtime.tool.WriteLimits;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -21,8 +23,10 @@ final class ReleaseAllocationTool implements Tool {
 
   private final Spectrum spectrum;
   private final io.troupe.runtime.governance.security.Users users;
+  private final WriteLimits limits;
 
   ReleaseAllocationTool(ActorSystem<?> system) {
+    this.limits = new WriteLimits(system);
     this.spectrum = Spectrum.get(system);
     this.users = io.troupe.runtime.governance.security.Users.get(system);
   }
@@ -46,7 +50,9 @@ final class ReleaseAllocationTool implements Tool {
   public CompletionStage<JsonNode> call(ToolContext context, JsonNode a) {
     String id = a.get("allocationId").asText();
     // Released for the session's owner: their own allocations only, unless they are an ADMIN.
-    return users.principal(SpectrumTools.owner(context))
+    // Counted like DELETE /api/v1/allocations/{id}: a token of the deconfliction limit.
+    return limits.take(context, EndpointClass.DECONFLICTION, "releasing allocation " + id)
+        .thenCompose(allowed -> users.principal(SpectrumTools.owner(context)))
         .thenCompose(owner -> spectrum.release(id, owner))
         .thenApply(result -> {
           switch (result.outcome()) {

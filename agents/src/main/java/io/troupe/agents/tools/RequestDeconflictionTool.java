@@ -6,9 +6,11 @@ import io.troupe.agents.spectrum.DeconflictionCoordinator;
 import io.troupe.agents.spectrum.Emission;
 import io.troupe.agents.spectrum.Priority;
 import io.troupe.agents.spectrum.Spectrum;
+import io.troupe.runtime.governance.EndpointClass;
 import io.troupe.runtime.tool.Tool;
 import io.troupe.runtime.tool.ToolContext;
 import io.troupe.runtime.tool.ToolException;
+import io.troupe.runtime.tool.WriteLimits;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
@@ -41,8 +43,10 @@ final class RequestDeconflictionTool implements Tool {
   private final Spectrum spectrum;
   private final io.troupe.runtime.governance.security.Users users;
   private final java.time.Clock clock;
+  private final WriteLimits limits;
 
   RequestDeconflictionTool(ActorSystem<?> system) {
+    this.limits = new WriteLimits(system);
     this.spectrum = Spectrum.get(system);
     this.users = io.troupe.runtime.governance.security.Users.get(system);
     this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
@@ -79,8 +83,10 @@ final class RequestDeconflictionTool implements Tool {
     // The call id is the request key: a call re-run after a resume returns the first decision.
     AllocationRequest request = new AllocationRequest(a.get("assetRid").asText(), emission, purpose,
         "tool:" + context.callId());
-    // Requested for the session's owner, with their rights (deconfliction:priority for IMMEDIATE/FLASH).
-    return users.principal(SpectrumTools.owner(context))
+    // Requested for the session's owner, with their rights (deconfliction:priority for IMMEDIATE/FLASH),
+    // and counted like POST /api/v1/deconfliction/requests: a token of the deconfliction limit.
+    return limits.take(context, EndpointClass.DECONFLICTION, "a deconfliction request")
+        .thenCompose(allowed -> users.principal(SpectrumTools.owner(context)))
         .thenCompose(owner -> spectrum.request(theater, request, owner, context.timeout()))
         .thenApply(decision -> (JsonNode) SpectrumTools.JSON.valueToTree(decision));
   }

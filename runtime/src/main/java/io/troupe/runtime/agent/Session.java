@@ -14,6 +14,7 @@ import io.troupe.runtime.llm.ScriptedProvider;
 import io.troupe.runtime.llm.ToolCall;
 import io.troupe.runtime.llm.Usage;
 import io.troupe.runtime.readside.Slices;
+import io.troupe.runtime.tool.CallChain;
 import io.troupe.runtime.tool.ToolContext;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,11 +65,28 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <p>What a session holds is bounded ({@link SessionLimits}): a reply's calls beyond the bound are
  * journaled as refused, not run; tool results are cut before they are journaled; and a session
  * past its state bound ends ERROR before its next step.
+ *
+ * <p>A running session whose entity starts again (its node restarted, or its entity crashed in a
+ * step and its shard restarted it) is resumed gradually and not forever: it waits for a turn from
+ * its node's {@link ResumeGate}, journals {@link SessionResumed} and takes its step. Resumed
+ * {@link ResumeSettings#maxResumeAttempts} times in a row without a step journaled in between, it is
+ * {@link SessionParked} instead (status FAILED_RECOVERY): nothing runs until it is cancelled.
+ * What a crash is here: a handler that throws stops the entity (the typed default; the backoff
+ * below restarts it only after a failed journal write, the same instance, which is no resume), and
+ * its shard starts it again after {@code pekko.cluster.sharding.entity-restart-backoff}; an
+ * OutOfMemoryError is fatal and the JVM exits, and the node's restart brings it back. Either way
+ * the resume is journaled before the step runs, so a step that kills its node still counts.
  */
 public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Session.Command, Session.Event, SessionState> {
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Session");
   private static final Duration PASSIVATE_FINISHED_AFTER = Duration.ofMinutes(1);
+  /** A resumed session whose node's gate has too many waiting asks again after this long. */
+  private static final Duration RESUME_RETRY = Duration.ofSeconds(1);
+  /** A resumed session still waiting asks again after this long, so that nothing lost (a gate restarted) strands it. */
+  private static final Duration RESUME_REASK = Duration.ofSeconds(10);
+  /** {@link #awaiting} of a resumed session until its turn comes: no step runs meanwhile. */
+  private static final String RESUMING = "resume";
 
   public static void init(ActorSystem<?> system, SessionServices services) {
     SessionMetrics.get(system); // exported from the start, before a first session
@@ -78,13 +96,22 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   public static Behavior<Command> create(String sessionId, ActorRef<ClusterSharding.ShardCommand> shard,
                                          SessionServices services) {
-    return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> new Session(sessionId, ctx, shard, timers, services)));
+    return Behaviors.setup(ctx -> create(sessionId, shard, services, ResumeGate.get(ctx.getSystem())));
+  }
+
+  /** With the gate resumes wait at (the node's, unless a test brings its own). */
+  static Behavior<Command> create(String sessionId, ActorRef<ClusterSharding.ShardCommand> shard,
+                                  SessionServices services, ActorRef<ResumeGate.Command> gate) {
+    return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> new Session(sessionId, ctx, shard, timers, services,
+        gate)));
   }
 
   /** How the reason of a session stopped by a budget starts (SessionFailed.reason, the API's error). */
   public static final String BUDGET_EXCEEDED = "BUDGET_EXCEEDED";
   /** How the reason starts when the budgets could not be asked (the session fails closed). */
   public static final String BUDGET_UNAVAILABLE = "BUDGET_UNAVAILABLE";
+  /** How the reason of a parked session starts (SessionParked.reason, the API's error). */
+  public static final String FAILED_RECOVERY = "FAILED_RECOVERY";
   /** The user a session without one is charged to. */
   public static final String ANONYMOUS_USER = "anonymous";
 
@@ -96,13 +123,16 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Starts the session; starting one that exists already changes nothing (redelivery-safe). */
-  public record Start(String agentName, AgentDefinition definition, String input, String userId,
+  /**
+   * Starts the session; starting one that exists already changes nothing (redelivery-safe).
+   * {@code chain} is how it came to run (null: a root that no API key started).
+   */
+  public record Start(String agentName, AgentDefinition definition, String input, String userId, CallChain chain,
                       ActorRef<StatusReply<Started>> replyTo) implements Command {}
 
   public record Get(ActorRef<SessionView> replyTo) implements Command {}
 
-  /** Stops a running session; its in-flight call's result is ignored. */
+  /** Stops a running or parked session; its in-flight call's result is ignored. */
   public record Cancel(ActorRef<StatusReply<SessionView>> replyTo) implements Command {}
 
   public record Started(String sessionId, boolean alreadyStarted) implements CborSerializable {}
@@ -126,10 +156,20 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   /** Internal: a finished session woken by a read has been idle long enough to stop. */
   public record Idle() implements Command {}
 
+  /** Internal: the entity of a running session started again; park it, or ask its node's gate for a turn. */
+  public record Resume() implements Command {}
+
+  /** From the {@link ResumeGate}: this resumed session's turn to take its step. */
+  public record ResumeAdmitted() implements Command {}
+
+  /** From the {@link ResumeGate}: too many wait already; ask again later. */
+  public record ResumeDeferred() implements Command {}
+
   public sealed interface Event extends CborSerializable {}
 
+  /** {@code chain} is null in sessions journaled before chains were recorded: roots that no API key started. */
   public record SessionStarted(String agentName, AgentDefinition definition, String input, String userId,
-                               Instant startedAt) implements Event {}
+                               Instant startedAt, CallChain chain) implements Event {}
 
   public record LlmResponded(int iteration, String text, List<ToolCall> toolCalls, Usage usage, boolean cached,
                              boolean cacheable, long durationMillis, Instant at) implements Event {}
@@ -146,6 +186,15 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   public record SessionCancelled(Instant at) implements Event {}
 
   /**
+   * A running session was resumed (its entity started again) and is about to take its step;
+   * {@code attempt} counts the resumes in a row with no step journaled since (1 for the first).
+   */
+  public record SessionResumed(int attempt, Instant at) implements Event {}
+
+  /** A session resumed {@code attempts} times in a row without progress is parked: FAILED_RECOVERY. */
+  public record SessionParked(int attempts, String reason, Instant at) implements Event {}
+
+  /**
    * What live followers receive: an event with its sequence number, or a streamed token (seqNr 0).
    * Followers may be on other nodes, and {@code event} is typed by its interface, so it carries
    * its type's name (journaled events do not need one: the journal stores their class).
@@ -160,7 +209,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           @JsonSubTypes.Type(value = ToolCallCompleted.class, name = "ToolCallCompleted"),
           @JsonSubTypes.Type(value = SessionCompleted.class, name = "SessionCompleted"),
           @JsonSubTypes.Type(value = SessionFailed.class, name = "SessionFailed"),
-          @JsonSubTypes.Type(value = SessionCancelled.class, name = "SessionCancelled")})
+          @JsonSubTypes.Type(value = SessionCancelled.class, name = "SessionCancelled"),
+          @JsonSubTypes.Type(value = SessionResumed.class, name = "SessionResumed"),
+          @JsonSubTypes.Type(value = SessionParked.class, name = "SessionParked")})
       Event event,
       String token) implements CborSerializable {}
 
@@ -184,9 +235,15 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private final java.time.Clock clock;
   private SessionState measuredState;
   private long measuredBytes;
+  private final ActorRef<ResumeGate.Command> gate;
+  private final int maxResumeAttempts;
+  /** This instance recovered before: a restart by the persist-failure supervisor, not a new incarnation. */
+  private boolean recovered;
+  /** Holds a turn of the {@link ResumeGate} until its first step after resuming is journaled. */
+  private boolean holdsTurn;
 
   private Session(String sessionId, ActorContext<Command> ctx, ActorRef<ClusterSharding.ShardCommand> shard,
-                  TimerScheduler<Command> timers, SessionServices services) {
+                  TimerScheduler<Command> timers, SessionServices services, ActorRef<ResumeGate.Command> gate) {
     super(PersistenceId.of(ENTITY_KEY.name(), sessionId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.sessionId = sessionId;
@@ -199,6 +256,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     this.mediator = DistributedPubSub.get(Adapter.toClassic(ctx.getSystem())).mediator();
     this.tags = java.util.Set.of(Slices.tag(TAG, persistenceId().id(), Slices.count(ctx.getSystem())));
     this.clock = io.troupe.runtime.node.NodeClock.get(ctx.getSystem()).clock();
+    this.gate = gate;
+    this.maxResumeAttempts = io.troupe.runtime.node.RuntimeSettings.get(ctx.getSystem()).sessions().resumes()
+        .maxResumeAttempts();
   }
 
   @Override
@@ -224,6 +284,12 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           return Effect().noReply();
         })
         .onCommand(Deadline.class, this::onDeadline)
+        .onCommand(Resume.class, this::onResume)
+        .onCommand(ResumeAdmitted.class, this::onResumeAdmitted)
+        .onCommand(ResumeDeferred.class, (state, cmd) -> {
+          timers.startSingleTimer("resume", new Resume(), RESUME_RETRY);
+          return Effect().noReply();
+        })
         .build();
   }
 
@@ -243,7 +309,8 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     if (state.status() != SessionState.Status.NEW) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(new Started(sessionId, true)));
     }
-    Event started = new SessionStarted(cmd.agentName(), cmd.definition(), cmd.input(), cmd.userId(), now());
+    CallChain chain = cmd.chain() != null ? cmd.chain() : CallChain.root(sessionId, cmd.agentName());
+    Event started = new SessionStarted(cmd.agentName(), cmd.definition(), cmd.input(), cmd.userId(), now(), chain);
     return Effect().persist(started)
         .thenRun(s -> {
           announce(List.of(started));
@@ -255,8 +322,51 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new Started(sessionId, false)));
   }
 
+  /**
+   * Parks the session if it was resumed too often without progress, else asks for its turn. Cancel
+   * and Get are answered meanwhile: nothing waits for the turn but the step.
+   */
+  private ReplyEffect<Event, SessionState> onResume(SessionState state, Resume cmd) {
+    if (!state.running() || !RESUMING.equals(awaiting)) {
+      return Effect().noReply();
+    }
+    if (state.resumes() >= maxResumeAttempts) {
+      awaiting = null;
+      String reason = FAILED_RECOVERY + ": resumed " + state.resumes() + " times in a row without completing a step"
+          + " (each time its entity or node stopped during it; troupe.sessions.max-resume-attempts is "
+          + maxResumeAttempts + "); parked, nothing runs: cancel it";
+      return persistThenContinue(List.of(new SessionParked(state.resumes(), reason, now()))).thenNoReply();
+    }
+    gate.tell(new ResumeGate.Enter(ctx.getSelf())); // asking again while waiting changes nothing there
+    timers.startSingleTimer("resume", new Resume(), RESUME_REASK);
+    return Effect().noReply();
+  }
+
+  /** The turn is journaled before the step, so a step that crashes the node still counts. */
+  private ReplyEffect<Event, SessionState> onResumeAdmitted(SessionState state, ResumeAdmitted cmd) {
+    if (!state.running() || !RESUMING.equals(awaiting)) {
+      if (!holdsTurn) {
+        gate.tell(new ResumeGate.Leave(ctx.getSelf())); // ended while it waited: the turn goes to the next
+      }
+      return Effect().noReply(); // or a repeated answer for the turn it holds
+    }
+    holdsTurn = true;
+    awaiting = null;
+    timers.cancel("resume");
+    return persistThenContinue(List.of(new SessionResumed(state.resumes() + 1, now()))).thenNoReply();
+  }
+
+  private void leaveGate() {
+    if (holdsTurn) {
+      holdsTurn = false;
+      gate.tell(new ResumeGate.Leave(ctx.getSelf()));
+    }
+  }
+
   private ReplyEffect<Event, SessionState> onCancel(SessionState state, Cancel cmd) {
-    if (!state.running()) {
+    if (!state.status().cancellable()) {
+      // Again for a finished one: its children were told when it ended, but a node may have died first.
+      cancelChildren(state);
       return Effect().reply(cmd.replyTo(), StatusReply.success(SessionView.of(sessionId, state, clock.instant())));
     }
     return persistThenContinue(List.of(new SessionCancelled(now())))
@@ -477,7 +587,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       return;
     }
     ToolContext context = new ToolContext(sessionId, state.agentName(), idempotencyKey(state, call),
-        Duration.ofSeconds(def.toolTimeoutSeconds()), state.userId());
+        Duration.ofSeconds(def.toolTimeoutSeconds()), state.userId(), state.chainOf(sessionId));
     ctx.pipeToSelf(services.tools().invoke(call.name(), call.argumentsJson(), context), (outcome, failure) ->
         failure == null
             ? new ToolDone(call.id(), outcome.ok(), outcome.result(), outcome.error(), outcome.durationMillis())
@@ -490,9 +600,29 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
    * iteration too, so tools keyed on it (publish_to_topic, call_agent) do not take it for the first.
    */
   private String idempotencyKey(SessionState state, ToolCall call) {
-    boolean repeated = state.toolCalls().stream()
-        .anyMatch(c -> c.callId().equals(call.id()) && c.iteration() < state.iterations());
-    return sessionId + "/" + (repeated ? state.iterations() + "/" : "") + call.id();
+    return idempotencyKey(sessionId, state.toolCalls(), call.id(), state.iterations());
+  }
+
+  /** {@link #idempotencyKey(SessionState, ToolCall)} of the call {@code callId} of the reply {@code iteration}. */
+  static String idempotencyKey(String sessionId, List<SessionState.ToolCallRecord> calls, String callId, int iteration) {
+    boolean repeated = calls.stream().anyMatch(c -> c.callId().equals(callId) && c.iteration() < iteration);
+    return sessionId + "/" + (repeated ? iteration + "/" : "") + callId;
+  }
+
+  /**
+   * Cancels the sessions this one's {@code call_agent} calls started that may still run: the call
+   * in flight, and any that failed (a call that gave up waiting leaves its child running). Each
+   * child cancels its own children in turn, so a whole call tree stops. Completed calls are
+   * skipped: their children completed before the call did.
+   */
+  private void cancelChildren(SessionState state) {
+    for (SessionState.ToolCallRecord call : state.toolCalls()) {
+      if (CallAgentTool.NAME.equals(call.name()) && !SessionState.ToolCallRecord.OK.equals(call.outcome())) {
+        CallAgentTool.calledAgent(call.argumentsJson()).ifPresent(agent -> Sessions.get(ctx.getSystem())
+            .cancelChild(Sessions.childSessionId(agent, sessionId,
+                idempotencyKey(sessionId, state.toolCalls(), call.callId(), call.iteration()))));
+      }
+    }
   }
 
   private ReplyEffect<Event, SessionState> onToolDone(SessionState state, ToolDone done) {
@@ -525,12 +655,28 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, SessionState> persistThenContinue(List<Event> events) {
     return Effect().persist(events).thenRun(s -> {
       announce(events);
+      if (!s.running() || events.stream().anyMatch(e -> e instanceof LlmResponded || e instanceof ToolCallCompleted)) {
+        leaveGate(); // a resumed session's first step is journaled (or it ended): the next may resume
+      }
       if (s.running()) {
         ctx.getSelf().tell(new Step());
+      } else if (s.status() == SessionState.Status.FAILED_RECOVERY) {
+        parked(s);
       } else {
         finished(s);
       }
     });
+  }
+
+  private void parked(SessionState s) {
+    metrics.sessionsParked.labels(metrics.agentLabel.of(s.agentName())).inc();
+    ctx.getLog().warn("Session {} of agent {} parked (FAILED_RECOVERY) after {} resumes without progress",
+        sessionId, s.agentName(), s.resumes());
+    markActive(false);
+    timers.cancel("deadline");
+    cancelChildren(s); // nothing of it runs any more, its call_agent children neither
+    // Parked: leave the remembered set, so a restart does not bring it back; a cancel wakes it.
+    shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
   }
 
   private void finished(SessionState s) {
@@ -542,6 +688,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     }
     markActive(false);
     timers.cancel("deadline");
+    cancelChildren(s);
     // Done: leave the remembered set, so a full restart does not bring it back.
     shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
   }
@@ -602,14 +749,31 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           if (state.running()) {
             markActive(true);
             scheduleDeadline(state);
-            ctx.getSelf().tell(new Step()); // resume where the journal left off
+            if (recovered) {
+              ctx.getSelf().tell(new Step()); // the same incarnation after a failed write: go on
+            } else {
+              awaiting = RESUMING; // a new incarnation of a running session: counted, and it waits for a turn
+              ctx.getSelf().tell(new Resume());
+            }
           } else {
-            // Woken by a read (finished, or never started): do not stay in the remembered set.
+            // Woken by a read (finished, parked, or never started): do not stay in the remembered set.
             timers.startSingleTimer("passivate", new Idle(), PASSIVATE_FINISHED_AFTER);
           }
+          recovered = true;
         })
-        .onSignal(PostStop.instance(), state -> markActive(false))
+        .onSignal(PostStop.instance(), state -> markActive(false)) // the gate watches it: its turn ends too
         .build();
+  }
+
+  /**
+   * Sessions take no snapshots, so recovery asks the snapshot store for none: Pekko's snapshot
+   * store answers "no snapshot" for {@code none()} without a query, one database round trip less
+   * in every session's first step (and every resume). Long conversations that snapshot will lift this.
+   */
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.Recovery recovery() {
+    return org.apache.pekko.persistence.typed.javadsl.Recovery.withSnapshotSelectionCriteria(
+        org.apache.pekko.persistence.typed.SnapshotSelectionCriteria.none());
   }
 
   /** Base tag of session events, read by the agent_session and cost projections: "session-<slice>". */

@@ -11,8 +11,8 @@ import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
- * What {@link Session} reports: finished sessions, tool calls, sessions running, and model calls
- * (requests, latency, tokens, the response cache). Costs and budget refusals are governance
+ * What {@link Session} reports: finished sessions, tool calls, sessions running, parked and waiting
+ * to resume, and model calls (requests, latency, tokens, the response cache). Costs and budget refusals are governance
  * figures ({@code GovernanceMetrics}).
  */
 public final class SessionMetrics implements Extension {
@@ -30,7 +30,15 @@ public final class SessionMetrics implements Extension {
   public final Counter llmCacheMisses;
   /** How often a session met one of its size limits ({@link SessionLimits}). */
   public final Counter sessionLimits;
-  /** Agent names and model names are chosen by users: bounded like theaters. */
+  /** Sessions parked (FAILED_RECOVERY) after resuming repeatedly without progress, by agent. */
+  public final Counter sessionsParked;
+  /** Resumed sessions waiting on this node for their turn to take their first step ({@link ResumeGate}). */
+  public final Gauge resumesWaiting;
+  /**
+   * Agent names and model names are chosen by users: bounded like theaters. The models of the
+   * pricing table (and built-in agents, admitted by the agents module) keep their own label
+   * however many made-up names come first.
+   */
   public final BoundedLabel agentLabel = new BoundedLabel(100);
   public final BoundedLabel modelLabel = new BoundedLabel(50);
 
@@ -69,6 +77,15 @@ public final class SessionMetrics implements Extension {
         .help("Session size limits applied: tool calls not run (tool_calls_per_reply), tool results cut"
             + " (tool_result_bytes), sessions ended (state_bytes)")
         .labelNames("limit").register(registry);
+    sessionsParked = Counter.build()
+        .name("troupe_sessions_parked_total")
+        .help("Sessions parked with status FAILED_RECOVERY: resumed troupe.sessions.max-resume-attempts times in a row"
+            + " without a step journaled (each resume crashed its entity or node), by agent")
+        .labelNames("agent_name").register(registry);
+    resumesWaiting = Gauge.build()
+        .name("troupe_sessions_resume_waiting")
+        .help("Resumed sessions on this node waiting for a turn to take their first step (troupe.sessions.resume-concurrency)")
+        .register(registry);
   }
 
   /** This node's session metrics, registered on its shared registry at the first call. */
@@ -82,7 +99,10 @@ public final class SessionMetrics implements Extension {
 
     @Override
     public SessionMetrics createExtension(ActorSystem<?> system) {
-      return new SessionMetrics(Metrics.get(system).registry);
+      SessionMetrics metrics = new SessionMetrics(Metrics.get(system).registry);
+      metrics.modelLabel.admitKnown(io.troupe.runtime.node.RuntimeSettings.get(system).costs().pricing().prices()
+          .stream().map(io.troupe.runtime.governance.cost.PricingTable.Price::model).toList());
+      return metrics;
     }
   }
 }

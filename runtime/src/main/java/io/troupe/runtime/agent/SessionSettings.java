@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param defaultListLimit page size of session and agent lists when none is asked for
  * @param maxListLimit     the largest page allowed
  * @param limits           what one session may hold: tool calls per reply, bytes per tool result, state
+ * @param maxCallDepth     how many {@code call_agent} calls deep below its root a session may run
+ * @param resumes          how running sessions come back after a restart: gradually, and parked after repeated crashes
  */
 public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cacheEntries, int defaultListLimit,
-                              int maxListLimit, SessionLimits limits) {
+                              int maxListLimit, SessionLimits limits, int maxCallDepth, ResumeSettings resumes) {
 
   public static SessionSettings from(Config config) {
     return new SessionSettings(
@@ -27,7 +29,9 @@ public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cac
         new SessionLimits(
             ConfigChecks.positiveInt(config, "troupe.sessions.max-tool-calls-per-reply"),
             toolResultBytes(config, "troupe.sessions.max-tool-result-bytes"),
-            ConfigChecks.positiveBytes(config, "troupe.sessions.max-state-bytes")));
+            ConfigChecks.positiveBytes(config, "troupe.sessions.max-state-bytes")),
+        ConfigChecks.positiveInt(config, "troupe.sessions.max-call-depth"),
+        ResumeSettings.from(config));
   }
 
   /** Room for the truncation marker (about 150 bytes) and some of the result. */

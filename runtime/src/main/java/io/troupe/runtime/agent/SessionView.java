@@ -10,6 +10,8 @@ import java.util.List;
  * ({@code toolCallCount} in all; this page starts at {@code toolCallsFrom}, and {@code toolCallsNext}
  * is where the next one starts, or null on the last). {@code owner} is the API user it belongs to
  * and is charged to ({@code userId}, kept under its first name as well for existing clients).
+ * {@code rootSessionId}, {@code parentSessionId} (null for a root) and {@code callDepth} (0 for a
+ * root) place it in its {@code call_agent} call chain.
  */
 public record SessionView(
     String sessionId,
@@ -32,7 +34,10 @@ public record SessionView(
     String error,
     int toolCallCount,
     int toolCallsFrom,
-    Integer toolCallsNext) implements CborSerializable {
+    Integer toolCallsNext,
+    String rootSessionId,
+    String parentSessionId,
+    int callDepth) implements CborSerializable {
 
   /** Tool results and the input are cut at this many characters here (the journal keeps them up to its own bound). */
   static final int MAX_TEXT = 16 * 1024;
@@ -68,7 +73,9 @@ public record SessionView(
         s.iterations(),
         s.iterations(), calls, s.inputTokens(), s.outputTokens(), s.cacheHits(), s.cacheMisses(),
         s.startedAt(), s.endedAt(), duration, cut(s.output()), cut(s.error()),
-        count, start, end < count ? end : null);
+        count, start, end < count ? end : null,
+        s.status() == SessionState.Status.NEW ? null : s.chainOf(sessionId).rootSessionId(),
+        s.chain() == null ? null : s.chain().parentSessionId(), s.chain() == null ? 0 : s.chain().depth());
   }
 
   private static String cut(String text) {

@@ -10,6 +10,7 @@ import java.util.OptionalLong;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.service.Refused;
 import io.troupe.runtime.service.RetryingAsk;
+import io.troupe.runtime.tool.CallChain;
 import io.troupe.runtime.tool.ToolContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -43,6 +44,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *
  * <p><b>The owner reads and cancels.</b> Reading a session and cancelling it are checked here too,
  * as {@link Ownership} states: its owner and administrators; read-only observers may read.
+ *
+ * <p><b>Calls are bounded.</b> Every session carries its {@link CallChain}: the root session and the
+ * agents of the {@code call_agent} calls down to it. A call that would run an agent already on the
+ * chain (a cycle: A → B → A, or an agent calling itself) or go deeper than
+ * {@code troupe.sessions.max-call-depth} below the root is refused before anything starts.
  */
 public final class Sessions implements Extension {
 
@@ -68,6 +74,7 @@ public final class Sessions implements Extension {
   private final java.time.Clock clock;
   private final Quotas quotas;
   private final JournalFollower follower;
+  private final int maxCallDepth;
 
   public static Sessions get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -82,6 +89,7 @@ public final class Sessions implements Extension {
     this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
     this.quotas = Quotas.get(system);
     this.follower = new JournalFollower(system, FOLLOW_BUFFER);
+    this.maxCallDepth = io.troupe.runtime.node.RuntimeSettings.get(system).sessions().maxCallDepth();
   }
 
   /** Live events buffered per {@link #whenEnded} follow; a gap is read from the journal. */
@@ -91,11 +99,15 @@ public final class Sessions implements Extension {
   public CompletionStage<Started> start(String agentName, String input, Origin origin) {
     String owner;
     try {
+      if (origin instanceof Origin.Parent p) {
+        checkCall(agentName, p.call());
+      }
       owner = owner(agentName, origin);
     } catch (Refused refused) {
       return java.util.concurrent.CompletableFuture.failedFuture(refused);
     }
     String sessionId = sessionId(agentName, origin, clock);
+    CallChain chain = chain(agentName, origin, sessionId);
     return asks.ask(agent(agentName), Agent.Get::new).thenCompose(lookup -> {
       Agent.AgentView agent = lookup.agent();
       if (agent == null) {
@@ -119,7 +131,7 @@ public final class Sessions implements Extension {
           }))
           // Starting the same session id again changes nothing, so the start may be asked again.
           .thenCompose(token -> asks.<Session.Command, Session.Started>askWithStatus(session(sessionId),
-                  replyTo -> new Session.Start(agentName, agent.definition(), input, owner, replyTo))
+                  replyTo -> new Session.Start(agentName, agent.definition(), input, owner, chain, replyTo))
               .whenComplete((started, failed) -> {
                 if (failed != null) {
                   quotas.releaseSessionSlot(owner, sessionId);
@@ -161,6 +173,37 @@ public final class Sessions implements Extension {
         .completionTimeout(within)
         .runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), system)
         .exceptionally(timedOut -> org.apache.pekko.Done.getInstance());
+  }
+
+  /**
+   * Refuses a {@code call_agent} call of {@code agentName} from {@code call}'s session when the
+   * agent is already on the session's chain (the same agent anywhere above: a cycle, however long)
+   * or the child would be deeper than {@code troupe.sessions.max-call-depth} below the root.
+   */
+  public void checkCall(String agentName, ToolContext call) {
+    CallChain chain = call.chain() != null ? call.chain() : CallChain.root(call.sessionId(), call.agentName());
+    if (chain.contains(agentName)) {
+      throw Refused.conflict("call_agent refused: agent " + agentName + " is already running on this call chain ("
+          + chain.describe() + "); an agent may not call itself or an agent that (indirectly) called it");
+    }
+    if (chain.depth() + 1 > maxCallDepth) {
+      throw Refused.conflict("call_agent refused: the call chain " + chain.describe() + " is already "
+          + chain.depth() + " calls deep, the most allowed (troupe.sessions.max-call-depth = " + maxCallDepth
+          + "); answer without calling another agent");
+    }
+  }
+
+  /** The chain of a session started from {@code origin}: a root for a user or a message, one more link for a call. */
+  private static CallChain chain(String agentName, Origin origin, String sessionId) {
+    if (origin instanceof Origin.Parent p) {
+      CallChain parent = p.call().chain() != null ? p.call().chain()
+          : CallChain.root(p.call().sessionId(), p.call().agentName());
+      return parent.child(p.call().sessionId(), agentName);
+    }
+    if (origin instanceof Origin.Caller c) {
+      return CallChain.root(sessionId, c.principal().userId(), c.principal().keyId(), agentName);
+    }
+    return CallChain.root(sessionId, agentName);
   }
 
   /**
@@ -210,34 +253,79 @@ public final class Sessions implements Extension {
     });
   }
 
+  /** A session's journaled events in order, and the state they fold to. */
+  public record Journaled(java.util.List<io.troupe.runtime.journal.Sequenced<Session.Event>> events, SessionState state) {
+    /** The session ended (or never started): nothing more will be journaled for it. */
+    public boolean finished() {
+      return state.status() != SessionState.Status.RUNNING;
+    }
+  }
+
   /**
-   * Refuses unless {@code caller} may read the session: its owner, an administrator or a
-   * read-only observer ({@link Ownership}); an unknown id is refused (404), another user's
-   * session too (403). Reads only the session's first event, which names its owner.
+   * Every journaled event of a session {@code caller} may read, in one read of the journal: an
+   * unknown id is refused (404), another user's session too (403), as {@link Ownership} states.
+   * For a follower (the SSE door), which needs the check, the stored events and whether more
+   * will come, and would otherwise read the journal three times.
    */
-  public CompletionStage<Void> checkRead(String sessionId, Principal caller) {
-    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 1L, 1L)
-        .runWith(org.apache.pekko.stream.javadsl.Sink.headOption(), system)
-        .thenAccept(first -> {
-          if (first.isEmpty() || !(first.get().event() instanceof Session.SessionStarted started)) {
+  public CompletionStage<Journaled> journaled(String sessionId, Principal caller) {
+    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 0L, Long.MAX_VALUE)
+        .map(e -> new io.troupe.runtime.journal.Sequenced<>(e.sequenceNr(), (Session.Event) e.event()))
+        .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
+        .thenApply(events -> {
+          SessionState state = SessionState.EMPTY;
+          for (io.troupe.runtime.journal.Sequenced<Session.Event> e : events) {
+            state = state.apply(e.event());
+          }
+          if (events.isEmpty() || !(events.get(0).event() instanceof Session.SessionStarted started)) {
             throw notFound(sessionId);
           }
           Ownership.checkRead(sessionId, started.userId(), caller);
+          return new Journaled(events, state);
         });
   }
 
   /**
-   * Cancels a running session (a finished one is answered as it is) for its owner or an
-   * administrator; unknown ids are refused (404), another user's session too (403).
+   * Cancels a running or parked session (a finished one is answered as it is) for its owner or an
+   * administrator; unknown ids are refused (404), another user's session too (403). The owner is
+   * read from the first event only, so a cancel costs the same however much the session holds.
    */
   public CompletionStage<SessionView> cancel(String sessionId, Principal caller) {
-    return view(sessionId).thenCompose(v -> {
-      if ("NEW".equals(v.status())) {
-        throw notFound(sessionId);
-      }
-      Ownership.checkChange(sessionId, v.owner(), caller);
+    return started(sessionId).thenCompose(started -> {
+      Ownership.checkChange(sessionId, started.userId(), caller);
       return asks.<Session.Command, SessionView>askWithStatus(session(sessionId), Session.Cancel::new);
     });
+  }
+
+  /** The session's first event, which names its owner; refused (404) when there is none. */
+  private CompletionStage<Session.SessionStarted> started(String sessionId) {
+    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 1L, 1L)
+        .runWith(org.apache.pekko.stream.javadsl.Sink.headOption(), system)
+        .thenApply(first -> {
+          if (first.isEmpty() || !(first.get().event() instanceof Session.SessionStarted started)) {
+            throw notFound(sessionId);
+          }
+          return started;
+        });
+  }
+
+  /**
+   * Cancels a session whose parent ended (its owner's cancel, or the parent's own end): no caller
+   * to check, the parent's cancel was checked. Read from the journal first, so a child that never
+   * started (a refused call) or already ended wakes no entity; a running one is asked with the
+   * node's ask policy (bounded retries), so a child on a node that just died is still reached.
+   * Failures are only logged: the parent has ended either way.
+   */
+  void cancelChild(String sessionId) {
+    view(sessionId, 0, 0)
+        .thenCompose(v -> SessionState.Status.valueOf(v.status()).cancellable() // running, or parked
+            ? asks.<Session.Command, SessionView>askWithStatus(session(sessionId), Session.Cancel::new)
+            : java.util.concurrent.CompletableFuture.completedFuture(v))
+        .whenComplete((view, failure) -> {
+          if (failure != null) {
+            org.slf4j.LoggerFactory.getLogger(Sessions.class)
+                .warn("Could not cancel child session {}: {}", sessionId, failure.toString());
+          }
+        });
   }
 
   private static String persistenceId(String sessionId) {
@@ -262,9 +350,7 @@ public final class Sessions implements Extension {
       return c.onBehalfOf();
     }
     if (origin instanceof Origin.Parent p) {
-      if (agentName.equals(p.call().agentName())) {
-        throw Refused.conflict("an agent may not call itself");
-      }
+      // The calling session's owner, which is its root's: a whole call chain runs for, and is charged to, one user.
       return p.call().userId() != null ? p.call().userId() : Session.ANONYMOUS_USER;
     }
     // Messages journaled before publishers were recorded have none; they run as the anonymous user.
@@ -278,7 +364,7 @@ public final class Sessions implements Extension {
    */
   static String sessionId(String agentName, Origin origin, java.time.Clock clock) {
     if (origin instanceof Origin.Parent p) {
-      return childSessionId(agentName, p.call());
+      return childSessionId(agentName, p.call().sessionId(), p.call().callId());
     }
     if (origin instanceof Origin.Message m) {
       return SessionIds.forMessage(agentName, m.message().publishedAt().toEpochMilli(), m.topic(), m.message().offset());
@@ -287,12 +373,11 @@ public final class Sessions implements Extension {
   }
 
   /** Same call id, same child: "{agent}~{caller's start millis}-{16 hex of the call id's digest}". */
-  static String childSessionId(String agent, ToolContext call) {
-    String caller = call.sessionId();
+  static String childSessionId(String agent, String caller, String callId) {
     long millis = SessionIds.valid(caller)
         ? Long.parseLong(caller.substring(caller.indexOf('~') + 1, caller.indexOf('~') + 14)) : 0;
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(call.callId().getBytes(StandardCharsets.UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(callId.getBytes(StandardCharsets.UTF_8));
       return agent + "~" + String.format("%013d", millis) + "-" + HexFormat.of().formatHex(digest, 0, 8);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -19,7 +19,7 @@ public final class GovernanceMetrics implements Extension {
   public final Counter authAttempts;
   /** result: allowed, denied. */
   public final Counter permissionChecks;
-  /** Requests refused with 429 by a rate limit; the label is one of the four endpoint classes. */
+  /** Requests refused with 429, and tool calls refused, by a rate limit; the label is one of the four endpoint classes. */
   public final Counter rateLimitedRequests;
   public final Counter apiCostDollars;
   public final Counter budgetRejections;
@@ -33,7 +33,7 @@ public final class GovernanceMetrics implements Extension {
         .name("permission_checks_total").help("Permission checks of authenticated requests, by result")
         .labelNames("result").register(registry);
     rateLimitedRequests = Counter.build()
-        .name("rate_limited_requests_total").help("Requests refused by a rate limit (429), by endpoint class")
+        .name("rate_limited_requests_total").help("Requests (429) and tool calls refused by a rate limit, by endpoint class")
         .labelNames("endpoint_class").register(registry);
     apiCostDollars = Counter.build()
         .name("api_cost_dollars_total")

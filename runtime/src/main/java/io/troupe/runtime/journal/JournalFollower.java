@@ -8,10 +8,7 @@ import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.cluster.pubsub.DistributedPubSub;
-import org.apache.pekko.cluster.pubsub.DistributedPubSubMediator;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.OverflowStrategy;
@@ -22,7 +19,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * each new one as the entity announces it on a cluster pub-sub feed, without gaps or repeats,
  * until the stream is cancelled.
  *
- * <p>The stream subscribes to the feed first and only then reads the journal, so nothing falls
+ * <p>The stream joins the feed first ({@link LiveFeeds}: one subscription per feed per node, shared
+ * by its followers) and only then reads the journal, so nothing falls
  * between the two. A live event ahead of the next expected sequence number (one dropped from the
  * bounded buffer by a slow reader, or announced out of order while the entity moved between
  * nodes) makes the stream read the missing range from the journal ({@link Sequencer}).
@@ -31,14 +29,14 @@ public final class JournalFollower {
 
   private final ActorSystem<?> system;
   private final JdbcReadJournal readJournal;
-  private final org.apache.pekko.actor.ActorRef mediator;
+  private final LiveFeeds feeds;
   private final int liveBuffer;
 
   public JournalFollower(ActorSystem<?> system, int liveBuffer) {
     this.system = system;
     this.readJournal = PersistenceQuery.get(Adapter.toClassic(system))
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-    this.mediator = DistributedPubSub.get(Adapter.toClassic(system)).mediator();
+    this.feeds = LiveFeeds.get(system);
     this.liveBuffer = liveBuffer;
   }
 
@@ -52,8 +50,7 @@ public final class JournalFollower {
       Pair<org.apache.pekko.actor.ActorRef, Source<Object, NotUsed>> buffer =
           Source.<Object>actorRef(msg -> Optional.empty(), msg -> Optional.empty(), liveBuffer, OverflowStrategy.dropHead())
               .preMaterialize(system);
-      CompletionStage<Object> subscribed = Patterns.ask(mediator,
-          new DistributedPubSubMediator.Subscribe(feed, buffer.first()), Duration.ofSeconds(5));
+      CompletionStage<Object> subscribed = feeds.join(feed, buffer.first(), Duration.ofSeconds(5));
       Source<Sequenced<E>, NotUsed> stored = from.isPresent()
           ? this.<E>range(persistenceId, from.getAsLong(), Long.MAX_VALUE)
           : Source.empty();
@@ -66,7 +63,7 @@ public final class JournalFollower {
               ? Source.single(step.item())
               : this.<E>range(persistenceId, step.fillFrom(), step.fillTo()))
           .watchTermination((mat, done) -> {
-            // Stops the live buffer's actor, which unsubscribes it from the feed.
+            // Stops the live buffer's actor, which leaves the feed (the last one ends its subscription).
             done.whenComplete((d, e) -> buffer.first().tell(
                 new org.apache.pekko.actor.Status.Success(NotUsed.getInstance()), org.apache.pekko.actor.ActorRef.noSender()));
             return mat;

@@ -213,6 +213,9 @@ public final class TroupeNode implements AutoCloseable {
         RuntimeSettings.get(system).sessions().maxDuration());
     io.troupe.runtime.governance.quota.Quotas.get(system)
         .countAgentsWith(new io.troupe.runtime.readside.AgentQueries(database)::countActiveOwnedBy);
+    io.troupe.runtime.governance.security.KnownKeys.get(system).reloadEvery(system,
+        RuntimeSettings.get(system).security().knownKeysRefresh(),
+        new io.troupe.runtime.readside.UserQueries(database)::list);
     SubscriptionWorker.init(system, topicLog);
     io.troupe.runtime.governance.security.ApiUser.init(system);
     io.troupe.runtime.governance.security.AdminBootstrap.whenUp(system,

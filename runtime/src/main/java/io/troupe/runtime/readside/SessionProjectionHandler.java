@@ -51,11 +51,16 @@ public final class SessionProjectionHandler
       update(c, sessionId, seqNr, "status = ?, error = ?, ended_at = ?, duration_ms = " + DURATION,
           io.troupe.runtime.agent.SessionState.Status.of(failed).name(), failed.reason(), time(failed.at()),
           time(failed.at()));
+    } else if (event instanceof Session.SessionParked parked) {
+      update(c, sessionId, seqNr, "status = 'FAILED_RECOVERY', error = ?, ended_at = ?, duration_ms = " + DURATION,
+          parked.reason(), time(parked.at()), time(parked.at()));
     } else if (event instanceof Session.SessionCancelled cancelled) {
-      update(c, sessionId, seqNr, "status = 'CANCELLED', error = 'cancelled', ended_at = ?, duration_ms = " + DURATION,
+      // A parked session's work ended when it was parked (as in SessionState): keep that end.
+      update(c, sessionId, seqNr, "status = 'CANCELLED', error = 'cancelled', ended_at = COALESCE(ended_at, ?),"
+              + " duration_ms = COALESCE(duration_ms, " + DURATION + ")",
           time(cancelled.at()), time(cancelled.at()));
     }
-    // ToolCallCompleted changes no figure of the row.
+    // ToolCallCompleted and SessionResumed change no figure of the row.
   }
 
   private static void started(Connection c, String sessionId, long seqNr, Session.SessionStarted s) throws SQLException {

@@ -16,7 +16,7 @@ public final class BuiltInTools {
     registry.register(new PublishToTopicTool(system));
     registry.register(new ReadTopicTool(topicLog));
     if (!settings.httpGetAllowedHosts().isEmpty()) {
-      registry.register(new HttpGetTool(settings.httpGetAllowedHosts(), settings.httpGetMaxBodyBytes()));
+      registry.register(new HttpGetTool(system, settings));
     }
     return registry;
   }

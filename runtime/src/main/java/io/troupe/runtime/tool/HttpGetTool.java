@@ -2,39 +2,60 @@ package io.troupe.runtime.tool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.http.javadsl.ClientTransport;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
+import org.apache.pekko.stream.StreamTcpException;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * {@code http_get}: fetches a URL from an allow-listed host and returns status, content type and
  * (text) body. Off unless hosts are allowed: {@link BuiltInTools} registers it only then.
  *
- * <p>Only {@code http} and {@code https} URLs whose host equals an allowed host (ignoring case;
- * any port) are fetched; anything else is refused before a connection is made. Redirects are not
- * followed, since they could lead to other hosts: a 3xx comes back with its {@code location}, which
- * the model may fetch in a new call, checked again. The whole call, body included, is bounded by
+ * <p>Only {@code http} and {@code https} URLs whose host equals an allowed host (ignoring case)
+ * and whose port is allowed (80 and 443 unless configured) are fetched. The host is then resolved
+ * once, and the call refused unless one of its addresses passes {@link AddressPolicy} (no
+ * loopback, private, link-local or own address unless explicitly allowed): a name on the list may
+ * still point anywhere. The connection goes to exactly that checked address (Pekko HTTP's client
+ * with a resolver that answers it), while the Host header, TLS server name and certificate check
+ * use the host name; a second lookup, which DNS could answer differently (rebinding), is never
+ * made. Anything refused is refused before a connection is made. Redirects are not followed,
+ * since they could lead to other hosts: a 3xx comes back with its {@code location}, which the model
+ * may fetch in a new call, checked again. The whole call, lookup and body included, is bounded by
  * the call's timeout, and the body is cut after a configured number of bytes.
  */
 public final class HttpGetTool implements Tool {
 
   public static final String NAME = "http_get";
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+  private static final Duration MAX_CONNECTING = Duration.ofSeconds(10);
 
   private static final JsonNode PARAMETERS = ToolJson.parse("""
       {
@@ -48,24 +69,27 @@ public final class HttpGetTool implements Tool {
       }
       """);
 
-  private final Set<String> allowedHosts;
-  private final int maxBodyBytes;
-  private final HttpClient client;
+  /** Where a call goes: the URL, its port, and the one address it connects to. */
+  private record Target(URI uri, String host, int port, InetAddress address) {}
 
-  /** {@code allowedHosts}: host names or IP addresses, matched exactly, ignoring case. */
-  public HttpGetTool(Set<String> allowedHosts, int maxBodyBytes) {
-    if (allowedHosts.isEmpty()) {
+  private final ActorSystem system;
+  private final ToolSettings settings;
+  private final Set<String> allowedHosts;
+  private final AddressPolicy addresses;
+  private final Executor lookups;
+
+  /** The http-get part of {@code settings}; {@code allowedHosts} matched exactly, ignoring case. */
+  public HttpGetTool(ClassicActorSystemProvider system, ToolSettings settings) {
+    if (settings.httpGetAllowedHosts().isEmpty()) {
       throw new IllegalArgumentException("http_get needs at least one allowed host");
     }
-    if (maxBodyBytes < 1) {
-      throw new IllegalArgumentException("maxBodyBytes must be positive: " + maxBodyBytes);
-    }
-    this.allowedHosts = allowedHosts.stream().map(HttpGetTool::normalize).collect(Collectors.toUnmodifiableSet());
-    this.maxBodyBytes = maxBodyBytes;
-    this.client = HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(Duration.ofSeconds(10))
-        .build();
+    this.system = system.classicSystem();
+    this.settings = settings;
+    this.allowedHosts = settings.httpGetAllowedHosts().stream().map(HttpGetTool::normalize)
+        .collect(Collectors.toUnmodifiableSet());
+    this.addresses = new AddressPolicy(settings.httpGetAllowedAddresses());
+    // DNS lookups block a thread: never on the dispatcher that runs actors.
+    this.lookups = this.system.dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
   }
 
   public Set<String> allowedHosts() {
@@ -80,7 +104,8 @@ public final class HttpGetTool implements Tool {
   @Override
   public String description() {
     return "Fetch a web resource with HTTP GET. Only these hosts are reachable: "
-        + String.join(", ", allowedHosts.stream().sorted().toList())
+        + String.join(", ", allowedHosts.stream().sorted().toList()) + ", on ports "
+        + settings.httpGetAllowedPorts().stream().map(Object::toString).collect(Collectors.joining(", "))
         + ". Redirects are not followed. Returns status, contentType and body (long bodies are cut).";
   }
 
@@ -98,22 +123,19 @@ public final class HttpGetTool implements Tool {
       return CompletableFuture.failedFuture(e);
     }
     Duration timeout = context.timeout();
-    HttpRequest request = HttpRequest.newBuilder(uri).GET().timeout(timeout).header("Accept", "*/*").build();
-    CappedBody body = new CappedBody(maxBodyBytes);
-    CompletableFuture<HttpResponse<CappedBody.Bytes>> exchange = client.sendAsync(request, info -> body);
-    return exchange
+    long deadline = System.nanoTime() + timeout.toNanos();
+    return CompletableFuture.supplyAsync(() -> resolve(uri), lookups)
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((response, error) -> {
+        .thenCompose(target -> fetch(target, deadline))
+        .handle((result, error) -> {
           if (error != null) {
-            exchange.cancel(true);
-            body.cancel();
             throw explain(uri, timeout, error);
           }
-          return result(response);
+          return result;
         });
   }
 
-  /** The URL as a URI, when its scheme is http(s) and its host is allowed; else why not. */
+  /** The URL as a URI, when its scheme is http(s) and its host and port are allowed; else why not. */
   URI allowed(String url) {
     URI uri;
     try {
@@ -132,38 +154,110 @@ public final class HttpGetTool implements Tool {
       throw new ToolException("host " + uri.getHost() + " is not allowed; allowed hosts: "
           + String.join(", ", allowedHosts.stream().sorted().toList()));
     }
+    int port = port(uri);
+    if (!settings.portAllowed(port)) {
+      throw new ToolException("port " + port + " is not allowed; allowed ports: "
+          + settings.httpGetAllowedPorts().stream().map(Object::toString).collect(Collectors.joining(", ")));
+    }
     return uri;
   }
 
-  private JsonNode result(HttpResponse<CappedBody.Bytes> response) {
+  /** The one lookup of this call: the first address the policy lets through, or why none. */
+  private Target resolve(URI uri) {
+    String host = normalize(uri.getHost());
+    InetAddress[] all;
+    try {
+      all = InetAddress.getAllByName(host);
+    } catch (UnknownHostException e) {
+      throw new ToolException("host " + uri.getHost() + " could not be resolved");
+    }
+    String firstRefusal = null;
+    for (InetAddress address : all) {
+      Optional<String> refusal = addresses.refusal(address);
+      if (refusal.isEmpty()) {
+        return new Target(uri, host, port(uri), address);
+      }
+      if (firstRefusal == null) {
+        firstRefusal = "address " + address.getHostAddress() + " is " + refusal.get();
+      }
+    }
+    throw new ToolException("host " + uri.getHost() + " is not fetched from: its " + firstRefusal
+        + ", which http_get may not reach");
+  }
+
+  private CompletionStage<JsonNode> fetch(Target target, long deadline) {
+    Duration remaining = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+    InetSocketAddress pinned = new InetSocketAddress(target.address(), target.port());
+    ClientConnectionSettings connection = ClientConnectionSettings.create(system)
+        .withConnectingTimeout(remaining.compareTo(MAX_CONNECTING) < 0 ? remaining : MAX_CONNECTING)
+        .withTransport(ClientTransport.withCustomResolver((host, port) -> CompletableFuture.completedFuture(pinned)));
+    var builder = Http.get(system).connectionTo(target.host()).toPort(target.port())
+        .withClientConnectionSettings(connection);
+    var flow = target.uri().getScheme().equalsIgnoreCase("https") ? builder.https() : builder.http();
+    HttpRequest request = HttpRequest.GET(pathAndQuery(target.uri())).addHeader(HttpHeader.parse("Accept", "*/*"));
+    // The body is read after the response arrives, outside the request's stream: cutting it
+    // cancels the connection, which must not fail the (already finished) request stream.
+    return Source.single(request).via(flow)
+        .completionTimeout(remaining)
+        .runWith(Sink.head(), system)
+        .thenCompose(response -> read(response, Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))));
+  }
+
+  /** The response, its body read up to the cap; reading stops there (the connection closes). */
+  private CompletionStage<JsonNode> read(HttpResponse response, Duration remaining) {
+    int max = settings.httpGetMaxBodyBytes();
+    long[] seen = {0};
+    return response.entity().withoutSizeLimit().getDataBytes()
+        .takeWhile(chunk -> (seen[0] += chunk.size()) <= max, true)
+        .completionTimeout(remaining)
+        .runFold(ByteString.emptyByteString(), ByteString::concat, system)
+        .thenApply(bytes -> result(response, bytes.size() > max ? bytes.take(max) : bytes, bytes.size() > max));
+  }
+
+  private JsonNode result(HttpResponse response, ByteString bytes, boolean truncated) {
     ObjectNode result = ToolJson.MAPPER.createObjectNode();
-    result.put("status", response.statusCode());
-    String contentType = response.headers().firstValue("Content-Type").orElse(null);
+    result.put("status", response.status().intValue());
+    ContentType type = response.entity().getContentType();
+    String contentType = type.equals(ContentTypes.NO_CONTENT_TYPE) ? null : type.toString();
     result.put("contentType", contentType);
-    response.headers().firstValue("Location").ifPresent(location -> result.put("location", location));
-    CappedBody.Bytes bytes = response.body();
+    response.getHeader("Location").ifPresent(location -> result.put("location", location.value()));
     if (isText(contentType)) {
-      String text = new String(bytes.data(), charset(contentType));
-      result.put("body", bytes.truncated()
-          ? text + "\n[truncated: the body is longer than " + maxBodyBytes + " bytes]"
+      String text = bytes.decodeString(charset(contentType));
+      result.put("body", truncated
+          ? text + "\n[truncated: the body is longer than " + settings.httpGetMaxBodyBytes() + " bytes]"
           : text);
     } else {
       result.putNull("body");
       result.put("note", "binary content (" + contentType + ") is not shown");
     }
-    result.put("truncated", bytes.truncated());
+    result.put("truncated", truncated);
     return result;
   }
 
   private static ToolException explain(URI uri, Duration timeout, Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof HttpTimeoutException || cause instanceof TimeoutException) {
+    Throwable cause = error;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof ToolException refused) {
+      return refused;
+    }
+    if (cause instanceof TimeoutException) {
       return new ToolException("no complete response from " + uri.getHost() + " within " + timeout.toMillis() + " ms");
     }
-    if (cause instanceof ConnectException) {
-      return new ToolException("could not connect to " + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : ""));
+    if (cause instanceof StreamTcpException) {
+      return new ToolException("could not connect to " + uri.getHost() + ":" + port(uri));
     }
     return new ToolException("GET " + uri + " failed: " + cause, cause);
+  }
+
+  private static int port(URI uri) {
+    return uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+  }
+
+  private static String pathAndQuery(URI uri) {
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
   }
 
   private static boolean isText(String contentType) {

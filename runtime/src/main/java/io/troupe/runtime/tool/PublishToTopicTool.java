@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.broker.TopicNames;
 import io.troupe.runtime.broker.Topics;
+import io.troupe.runtime.governance.EndpointClass;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,6 +22,9 @@ import org.apache.pekko.pattern.StatusReply;
  * retried with the same id (the session resumed after a crash, on any node) finds the topic
  * remembers the key and answers with the original offset instead of appending again (see
  * {@link Topic.Publish}; the topic remembers its last {@value Topic#REMEMBERED_KEYS} keys).
+ *
+ * <p>Each call takes a token from the same rate limit as {@code POST /api/v1/topics/{topic}/messages}
+ * ({@link WriteLimits}); a refused one is an error for the model and publishes nothing.
  *
  * <p>It publishes through {@link Topics}, for the calling session's owner. An ask the topic does
  * not answer in time is sent again with the same key (a command sent to a node that died is
@@ -51,9 +55,11 @@ public final class PublishToTopicTool implements Tool {
       """);
 
   private final Topics topics;
+  private final WriteLimits limits;
 
   public PublishToTopicTool(ActorSystem<?> system) {
     this.topics = Topics.get(system);
+    this.limits = new WriteLimits(system);
   }
 
   @Override
@@ -84,7 +90,9 @@ public final class PublishToTopicTool implements Tool {
       return CompletableFuture.failedFuture(new ToolException("content is too large: " + contentJson.length()
           + " characters of JSON, at most " + MAX_CONTENT_CHARS + " allowed"));
     }
-    return publish(context, topic, arguments, contentJson);
+    // Counted like POST /api/v1/topics/{topic}/messages: a token of the reads limit (RouteTable).
+    return limits.take(context, EndpointClass.READS, "publishing to topic " + topic)
+        .thenCompose(allowed -> publish(context, topic, arguments, contentJson));
   }
 
   private CompletionStage<JsonNode> publish(ToolContext context, String topic, JsonNode arguments, String contentJson) {

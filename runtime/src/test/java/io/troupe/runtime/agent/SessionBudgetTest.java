@@ -72,7 +72,7 @@ class SessionBudgetTest {
 
   private static void start(SessionHarness session, String agent, String user) {
     TestProbe<StatusReply<Session.Started>> probe = fixture.testKit.createTestProbe();
-    session.ref().tell(new Session.Start(agent, gpt4o("rec"), "what does it cost?", user, probe.getRef()));
+    session.ref().tell(new Session.Start(agent, gpt4o("rec"), "what does it cost?", user, null, probe.getRef()));
     assertTrue(probe.receiveMessage(TIMEOUT).isSuccess());
   }
 

@@ -38,13 +38,20 @@ final class SessionHarness {
   final TestProbe<ClusterSharding.ShardCommand> shard;
   private final NodeFixture fixture;
   private final SessionServices services;
+  private final ActorRef<ResumeGate.Command> gate;
   private ActorRef<Session.Command> ref;
 
   SessionHarness(NodeFixture fixture, SessionServices services) {
+    this(fixture, services, ResumeGate.get(fixture.node.system()));
+  }
+
+  /** Resumes wait for their turn at {@code gate} instead of the node's. */
+  SessionHarness(NodeFixture fixture, SessionServices services, ActorRef<ResumeGate.Command> gate) {
     this.fixture = fixture;
     this.services = services;
+    this.gate = gate;
     this.shard = fixture.testKit.createTestProbe();
-    this.ref = fixture.testKit.spawn(Session.create(sessionId, shard.getRef(), services));
+    this.ref = fixture.testKit.spawn(Session.create(sessionId, shard.getRef(), services, gate));
   }
 
   static SessionServices services(List<LlmProvider> providers, List<Tool> tools, Duration maxDuration) {
@@ -69,7 +76,7 @@ final class SessionHarness {
 
   Session.Started start(AgentDefinition definition, String input) {
     TestProbe<StatusReply<Session.Started>> probe = fixture.testKit.createTestProbe();
-    ref.tell(new Session.Start("tester", definition, input, "user-1", probe.getRef()));
+    ref.tell(new Session.Start("tester", definition, input, "user-1", null, probe.getRef()));
     StatusReply<Session.Started> reply = probe.receiveMessage(TIMEOUT);
     assertTrue(reply.isSuccess(), () -> "start failed: " + reply);
     return reply.getValue();
@@ -103,6 +110,16 @@ final class SessionHarness {
     return awaitFinished(TIMEOUT);
   }
 
+  /** Waits until the session's status is {@code status} (e.g. FAILED_RECOVERY, which is not finished). */
+  SessionView awaitStatus(String status) {
+    TestProbe<Object> waiter = fixture.testKit.createTestProbe();
+    return waiter.awaitAssert(TIMEOUT, () -> {
+      SessionView v = view();
+      assertEquals(status, v.status(), v::toString);
+      return v;
+    });
+  }
+
   /** Waits until {@code condition} holds, failing after {@link #TIMEOUT}. */
   void await(String what, BooleanSupplier condition) {
     TestProbe<Object> waiter = fixture.testKit.createTestProbe();
@@ -121,7 +138,7 @@ final class SessionHarness {
   /** Stops the entity and spawns it again with the same id: it recovers from the journal. */
   void restart() {
     fixture.testKit.stop(ref, TIMEOUT);
-    ref = fixture.testKit.spawn(Session.create(sessionId, shard.getRef(), services));
+    ref = fixture.testKit.spawn(Session.create(sessionId, shard.getRef(), services, gate));
   }
 
   /** The session's events as stored in PostgreSQL, in order. */
@@ -132,6 +149,12 @@ final class SessionHarness {
     return journal.currentEventsByPersistenceId(persistenceId, 0, Long.MAX_VALUE)
         .map(e -> (Session.Event) e.event())
         .runWith(Sink.seq(), fixture.node.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** The attempt of each stored {@link Session.SessionResumed}, in order. */
+  List<Integer> resumeAttempts() throws Exception {
+    return journal().stream().filter(e -> e instanceof Session.SessionResumed)
+        .map(e -> ((Session.SessionResumed) e).attempt()).toList();
   }
 
   /** The simple names of the stored events, e.g. [SessionStarted, LlmResponded, SessionCompleted]. */

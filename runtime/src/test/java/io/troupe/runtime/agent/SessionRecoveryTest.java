@@ -7,6 +7,7 @@ import static io.troupe.runtime.agent.SessionTestDoubles.answer;
 import static io.troupe.runtime.agent.SessionTestDoubles.call;
 import static io.troupe.runtime.agent.SessionTestDoubles.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,20 +18,34 @@ import io.troupe.runtime.TroupeNodeTest;
 import io.troupe.runtime.agent.SessionState.ToolCallRecord;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingProvider;
 import io.troupe.runtime.agent.SessionTestDoubles.RecordingTool;
+import io.troupe.runtime.governance.Principal;
+import io.troupe.runtime.governance.Role;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.Test;
 
 /**
  * A session whose entity stops at any step (its node died) resumes from its journal when it is
  * spawned again, by itself: a model call in flight is asked again, a tool call that had started
  * runs again with the same call id, a completed tool call never runs again, a finished session
- * stays finished.
+ * stays finished. Not forever: resumed troupe.sessions.max-resume-attempts (3) times in a row
+ * without a step journaled, it is parked (FAILED_RECOVERY) and waits for a cancel; and resumes
+ * wait for a turn at their node's {@link ResumeGate}.
  */
-@TroupeNodeTest
+@TroupeNodeTest(config = {
+    // A sharded session whose entity crashed is started again after this long (10 s by default).
+    "pekko.cluster.sharding.entity-restart-backoff = 200ms"})
 class SessionRecoveryTest {
+
+  private static final int MAX_RESUME_ATTEMPTS = ResumeSettings.DEFAULT.maxResumeAttempts();
+  private static final Principal ADMIN = new Principal("admin", "k-admin", Role.ADMIN);
 
   /** The node's clock: a session's maximum duration passes when it is moved. */
   @FromNode private static MovableClock CLOCK;
@@ -57,8 +72,8 @@ class SessionRecoveryTest {
     assertEquals(2, done.iterations());
     assertEquals(Map.of(session.callId("call_1_1"), 1), count.runsByCallId());
     assertEquals(3, model.requests().size());
-    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "ToolCallCompleted",
-        "LlmResponded", "SessionCompleted");
+    assertJournal(session, "SessionStarted", "SessionResumed", "LlmResponded", "ToolCallStarted",
+        "ToolCallCompleted", "LlmResponded", "SessionCompleted");
     session.expectPassivated();
   }
 
@@ -84,8 +99,8 @@ class SessionRecoveryTest {
     assertEquals(List.of(new ToolCallRecord("call_1_1", "slow", "{\"n\":1}", 1, ToolCallRecord.OK,
         "{\"slept\":true}", null, done.toolCalls().get(0).durationMillis())), done.toolCalls());
     assertEquals(2, model.requests().size(), "the model's reply was not asked for again");
-    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "ToolCallCompleted",
-        "LlmResponded", "SessionCompleted");
+    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "SessionResumed",
+        "ToolCallCompleted", "LlmResponded", "SessionCompleted");
     session.expectPassivated();
   }
 
@@ -110,7 +125,7 @@ class SessionRecoveryTest {
     assertEquals("done", done.output());
     assertEquals(Map.of(session.callId("call_1_1"), 1), count.runsByCallId());
     assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "ToolCallCompleted",
-        "LlmResponded", "SessionCompleted");
+        "SessionResumed", "LlmResponded", "SessionCompleted");
     session.expectPassivated();
   }
 
@@ -136,7 +151,7 @@ class SessionRecoveryTest {
     assertEquals(List.of(ToolCallRecord.OK, ToolCallRecord.OK),
         done.toolCalls().stream().map(ToolCallRecord::outcome).toList());
     assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "ToolCallCompleted",
-        "ToolCallStarted", "ToolCallCompleted", "LlmResponded", "SessionCompleted");
+        "ToolCallStarted", "SessionResumed", "ToolCallCompleted", "LlmResponded", "SessionCompleted");
   }
 
   @Test
@@ -182,7 +197,215 @@ class SessionRecoveryTest {
     long tookMillis = done.durationMillis();
     assertTrue(tookMillis >= 2000 && tookMillis < 6000, () -> "ended after " + tookMillis + " ms");
     assertEquals(2, slow.runs(session.callId("call_1_1")));
-    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "SessionFailed");
+    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "SessionResumed", "SessionFailed");
     session.expectPassivated();
   }
+
+  @Test
+  void aSessionResumedTooOftenWithoutProgressIsParkedVisiblyAndCanBeCancelled() throws Exception {
+    RecordingProvider model = RecordingProvider.scripted("test", call("stuck"), answer("never"));
+    RecordingTool stuck = RecordingTool.neverCompleting("stuck");
+    SessionHarness session = new SessionHarness(fixture, services(model, stuck));
+    double parkedBefore = parkedCount("tester");
+
+    session.start(agent("test", "stuck"), "go");
+    String callId = session.callId("call_1_1");
+    session.await("the tool to start", () -> stuck.runs(callId) == 1);
+    for (int resume = 1; resume <= MAX_RESUME_ATTEMPTS; resume++) {
+      session.restart(); // as if its node died in the call, each time
+      int runs = resume + 1;
+      session.await("resume " + resume + " to run the call again", () -> stuck.runs(callId) == runs);
+    }
+    session.restart();
+
+    SessionView parked = session.awaitStatus("FAILED_RECOVERY");
+    assertTrue(parked.error().startsWith(Session.FAILED_RECOVERY + ": resumed 3 times in a row without completing"
+        + " a step"), parked::error);
+    assertTrue(parked.error().contains("troupe.sessions.max-resume-attempts"), parked::error);
+    assertNotNull(parked.endedAt());
+    session.expectPassivated(); // out of the remembered set: a restart of its node does not bring it back
+    assertEquals(1 + MAX_RESUME_ATTEMPTS, stuck.runs(callId), "parked: the call is not run again");
+    assertEquals(List.of(1, 2, 3), session.resumeAttempts());
+    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "SessionResumed", "SessionResumed",
+        "SessionResumed", "SessionParked");
+    assertEquals(parkedBefore + 1, parkedCount("tester"));
+
+    session.restart(); // woken again (a read): stays parked, runs nothing
+    assertEquals("FAILED_RECOVERY", session.view().status());
+    SessionView cancelled = session.cancel();
+    assertEquals("CANCELLED", cancelled.status());
+    assertEquals(parked.endedAt(), cancelled.endedAt(), "its work ended when it was parked");
+    assertEquals(1 + MAX_RESUME_ATTEMPTS, stuck.runs(callId));
+    assertJournal(session, "SessionStarted", "LlmResponded", "ToolCallStarted", "SessionResumed", "SessionResumed",
+        "SessionResumed", "SessionParked", "SessionCancelled");
+    session.expectPassivated();
+  }
+
+  @Test
+  void aStepJournaledBetweenResumesStartsTheCountAgain() throws Exception {
+    RecordingProvider model = RecordingProvider.scripted("test", call("first"), call("second"), answer("done"));
+    CompletableFuture<JsonNode> firstGate = new CompletableFuture<>();
+    CompletableFuture<JsonNode> secondGate = new CompletableFuture<>();
+    RecordingTool first = RecordingTool.gated("first", firstGate);
+    RecordingTool second = RecordingTool.gated("second", secondGate);
+    SessionHarness session = new SessionHarness(fixture, services(model, first, second));
+
+    session.start(agent("test", "first", "second"), "go");
+    resumeTwice(session, first, session.callId("call_1_1"));
+    firstGate.complete(json("{\"ok\":1}")); // progress: a completed tool call
+    session.await("the second tool to start", () -> second.runs(session.callId("call_2_1")) == 1);
+    resumeTwice(session, second, session.callId("call_2_1"));
+    secondGate.complete(json("{\"ok\":2}"));
+
+    SessionView done = session.awaitFinished();
+    assertEquals("COMPLETED", done.status(), "four resumes, never three in a row without progress");
+    assertEquals(List.of(1, 2, 1, 2), session.resumeAttempts());
+  }
+
+  private static void resumeTwice(SessionHarness session, RecordingTool tool, String callId) {
+    session.await("the tool to start", () -> tool.runs(callId) == 1);
+    session.restart();
+    session.await("the first resume", () -> tool.runs(callId) == 2);
+    session.restart();
+    session.await("the second resume", () -> tool.runs(callId) == 3);
+  }
+
+  /**
+   * A tool that throws an Error on the entity's thread (as a step that exhausts the heap would)
+   * takes the entity down in the middle of its step, every time; its shard starts it again, and
+   * after max-resume-attempts resumes it is parked instead, for good.
+   */
+  @Test
+  void aShardedSessionWhoseStepCrashesItsEntityEveryTimeEndsParkedNotInARestartLoop() throws Exception {
+    RecordingTool crash = new RecordingTool("crash_the_step", (ctx, args) -> {
+      throw new Error("the step took its entity down");
+    });
+    fixture.node.tools().register(crash);
+    AgentDefinition definition = new AgentDefinition("a crasher", null, "scripted", "script", 0, 8, 30,
+        List.of("crash_the_step"), List.of(), List.of(
+            new AgentDefinition.ScriptedReply(null, List.of(new AgentDefinition.ScriptedToolCall("crash_the_step", "{}"))),
+            new AgentDefinition.ScriptedReply("never", List.of())));
+    String sessionId = SessionIds.next("crasher");
+    String callId = sessionId + "/call_1_1";
+
+    ClusterSharding.get(fixture.node.system()).entityRefFor(Session.ENTITY_KEY, sessionId)
+        .<Session.Started>askWithStatus(r -> new Session.Start("crasher", definition, "go", "u-crash", null, r), TIMEOUT)
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    Sessions sessions = Sessions.get(fixture.node.system());
+    TestProbe<Object> waiter = fixture.testKit.createTestProbe();
+    SessionView parked = waiter.awaitAssert(Duration.ofSeconds(30), () -> {
+      SessionView v = sessions.view(sessionId).toCompletableFuture().get(5, TimeUnit.SECONDS);
+      assertEquals("FAILED_RECOVERY", v.status(), v::toString);
+      return v;
+    });
+    assertEquals(1 + MAX_RESUME_ATTEMPTS, crash.runs(callId), "the first run and one per resume");
+    assertTrue(parked.error().startsWith(Session.FAILED_RECOVERY), parked::error);
+    waiter.expectNoMessage(Duration.ofSeconds(1)); // five times the restart backoff: time to loop, if it did
+    assertEquals(1 + MAX_RESUME_ATTEMPTS, crash.runs(callId), "no restart loop");
+
+    SessionView cancelled = sessions.cancel(sessionId, ADMIN).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals("CANCELLED", cancelled.status());
+    assertEquals(1 + MAX_RESUME_ATTEMPTS, crash.runs(callId));
+  }
+
+  /**
+   * Resumes take their turn at the gate: with one turn, one resumed session runs its step while the
+   * others wait (RUNNING, and cancellable at once); the next goes when the first journals its step.
+   */
+  @Test
+  void resumedSessionsWaitForATurnAtTheirNodesGate() throws Exception {
+    ActorRef<ResumeGate.Command> gate = fixture.testKit.spawn(
+        ResumeGate.create(1, Duration.ofMinutes(1), SessionMetrics.get(fixture.node.system())));
+    List<CompletableFuture<JsonNode>> gates = new ArrayList<>();
+    List<RecordingTool> tools = new ArrayList<>();
+    List<SessionHarness> sessions = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      CompletableFuture<JsonNode> toolGate = new CompletableFuture<>();
+      RecordingTool slow = RecordingTool.gated("slow", toolGate);
+      SessionHarness session = new SessionHarness(fixture, services(RecordingProvider.scripted("test", call("slow"),
+          answer("done " + i)), slow), gate);
+      session.start(agent("test", "slow"), "go");
+      session.await("the tool to start", () -> slow.runs(session.callId("call_1_1")) == 1);
+      gates.add(toolGate);
+      tools.add(slow);
+      sessions.add(session);
+    }
+
+    sessions.forEach(SessionHarness::restart); // all three come back at once
+    sessions.get(0).await("one resumed session runs its step", () -> resumedRuns(tools, sessions) == 1);
+    sessions.get(0).shard.expectNoMessage(Duration.ofMillis(500)); // time for a second one, if the gate let it
+    assertEquals(1, resumedRuns(tools, sessions), "one turn: the others wait");
+    sessions.get(0).await("the other two queued at the gate",
+        () -> SessionMetrics.get(fixture.node.system()).resumesWaiting.get() == 2.0);
+    int first = resumedIndex(tools, sessions);
+    int waitingOne = (first + 1) % 3;
+    int waitingTwo = (first + 2) % 3;
+    assertEquals("RUNNING", sessions.get(waitingOne).view().status());
+
+    long cancelStart = System.nanoTime();
+    assertEquals("CANCELLED", sessions.get(waitingOne).cancel().status(), "a waiting session is cancelled at once");
+    assertTrue(System.nanoTime() - cancelStart < Duration.ofSeconds(1).toNanos());
+
+    gates.get(first).complete(json("{\"ok\":true}")); // its step is journaled: its turn ends
+    assertEquals("COMPLETED", sessions.get(first).awaitFinished().status());
+    SessionHarness last = sessions.get(waitingTwo);
+    last.await("the next resumed session runs its step", () -> tools.get(waitingTwo).runs(last.callId("call_1_1")) == 2);
+    gates.get(waitingTwo).complete(json("{\"ok\":true}"));
+    assertEquals("COMPLETED", last.awaitFinished().status());
+    assertEquals(1, tools.get(waitingOne).runs(sessions.get(waitingOne).callId("call_1_1")), "cancelled: never resumed");
+    assertEquals(List.of(1), last.resumeAttempts());
+  }
+
+  /**
+   * A turn is not held forever: a resumed step that takes long lets the next session go after the
+   * turn timeout; and a session the gate has no room to queue asks again a second later.
+   */
+  @Test
+  void aLongResumedStepGivesUpItsTurnAfterTheTimeoutAndAFullGateDefers() throws Exception {
+    ActorRef<ResumeGate.Command> gate = fixture.testKit.spawn(
+        ResumeGate.create(1, Duration.ofMillis(300), 0, SessionMetrics.get(fixture.node.system())));
+    List<RecordingTool> tools = new ArrayList<>();
+    List<SessionHarness> sessions = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      RecordingTool stuck = RecordingTool.neverCompleting("stuck");
+      SessionHarness session = new SessionHarness(fixture, services(RecordingProvider.scripted("test", call("stuck"),
+          answer("never")), stuck), gate);
+      session.start(agent("test", "stuck"), "go");
+      session.await("the tool to start", () -> stuck.runs(session.callId("call_1_1")) == 1);
+      tools.add(stuck);
+      sessions.add(session);
+    }
+
+    sessions.forEach(SessionHarness::restart);
+    // One gets the turn; the other, with no room to wait, is deferred and asks again after a
+    // second, by when the first's turn (300 ms) has timed out although its call never returns.
+    sessions.get(0).await("both resumed", () -> resumedRuns(tools, sessions) == 2);
+    sessions.forEach(session -> assertEquals("RUNNING", session.view().status()));
+    sessions.forEach(SessionHarness::cancel);
+  }
+
+  private static int resumedRuns(List<RecordingTool> tools, List<SessionHarness> sessions) {
+    int resumed = 0;
+    for (int i = 0; i < tools.size(); i++) {
+      resumed += tools.get(i).runs(sessions.get(i).callId("call_1_1")) - 1;
+    }
+    return resumed;
+  }
+
+  private static int resumedIndex(List<RecordingTool> tools, List<SessionHarness> sessions) {
+    for (int i = 0; i < tools.size(); i++) {
+      if (tools.get(i).runs(sessions.get(i).callId("call_1_1")) == 2) {
+        return i;
+      }
+    }
+    throw new AssertionError("no session resumed");
+  }
+
+  private static double parkedCount(String agent) {
+    Double value = SessionMetrics.get(fixture.node.system()).sessionsParked.labels(agent).get();
+    return value == null ? 0 : value;
+  }
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
 }

@@ -25,16 +25,21 @@ import org.junit.jupiter.api.Test;
 /**
  * A session running when the whole cluster stops (here: its only node) is not left hanging:
  * when the cluster starts again the session starts by itself, with no request touching it,
- * runs the interrupted tool call again with the same call id, and completes.
+ * runs the interrupted tool call again with the same call id, and completes. The sessions that
+ * come back are admitted one at a time here (troupe.sessions.resume-concurrency = 1): their
+ * interrupted calls run again one after the other, not all at once.
  */
 class SessionRestartTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, AtomicInteger> ATTEMPTS = new ConcurrentHashMap<>();
-  private static final CompletableFuture<Void> FIRST_ATTEMPT_STARTED = new CompletableFuture<>();
+  private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
+  /** The most attempts after the first in flight at once. */
+  private static final AtomicInteger MOST_RESUMED_AT_ONCE = new AtomicInteger();
+  private static final int SESSIONS = 3;
 
-  /** Slow (3 s); counts attempts per call id. */
+  /** Slow (3 s the first time, 1 s when run again); counts attempts per call id. */
   static final class Slow implements Tool {
     @Override
     public String name() {
@@ -53,16 +58,22 @@ class SessionRestartTest {
 
     @Override
     public CompletionStage<JsonNode> call(ToolContext context, JsonNode arguments) {
-      ATTEMPTS.computeIfAbsent(context.callId(), k -> new AtomicInteger()).incrementAndGet();
-      FIRST_ATTEMPT_STARTED.complete(null);
-      return CompletableFuture.supplyAsync(() -> (JsonNode) JSON.createObjectNode().put("ok", true),
-          CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS));
+      int attempt = ATTEMPTS.computeIfAbsent(context.callId(), k -> new AtomicInteger()).incrementAndGet();
+      if (attempt == 1) {
+        return CompletableFuture.supplyAsync(() -> (JsonNode) JSON.createObjectNode().put("ok", true),
+            CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS));
+      }
+      MOST_RESUMED_AT_ONCE.accumulateAndGet(IN_FLIGHT.incrementAndGet(), Math::max);
+      return CompletableFuture.supplyAsync(() -> {
+        IN_FLIGHT.decrementAndGet();
+        return (JsonNode) JSON.createObjectNode().put("ok", true);
+      }, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS));
     }
   }
 
   private static TroupeNode start(DatabaseTarget db) throws Exception {
-    return TroupeNode.start(TestNodes.config(db, TestNodes.Ports.free(), List.of(), Map.of()), List.of(),
-        List.of(system -> new Slow()));
+    return TroupeNode.start(TestNodes.config(db, TestNodes.Ports.free(), List.of(),
+        Map.of("troupe.sessions.resume-concurrency", 1)), List.of(), List.of(system -> new Slow()));
   }
 
   @Test
@@ -72,26 +83,40 @@ class SessionRestartTest {
         List.of("slow"), List.of(), List.of(
             new AgentDefinition.ScriptedReply(null, List.of(new AgentDefinition.ScriptedToolCall("slow", "{}"))),
             new AgentDefinition.ScriptedReply("finished after the restart", List.of())));
-    String sessionId = SessionIds.next("patient");
+    List<String> sessionIds = new java.util.ArrayList<>();
+    for (int i = 0; i < SESSIONS; i++) {
+      sessionIds.add(SessionIds.next("patient"));
+    }
+    String sessionId = sessionIds.get(0);
 
     TroupeNode first = start(db);
     try {
-      ClusterSharding.get(first.system()).entityRefFor(Session.ENTITY_KEY, sessionId)
-          .<Session.Started>askWithStatus(r -> new Session.Start("patient", definition, "wait for it", null, r), TIMEOUT)
-          .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      FIRST_ATTEMPT_STARTED.get(30, TimeUnit.SECONDS);
+      for (String id : sessionIds) {
+        ClusterSharding.get(first.system()).entityRefFor(Session.ENTITY_KEY, id)
+            // The first waits for the fresh node to be Up and its shard allocated: slow on a busy machine.
+            .<Session.Started>askWithStatus(r -> new Session.Start("patient", definition, "wait for it", null, null, r),
+                Duration.ofSeconds(30))
+            .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+      Instant started = Instant.now().plusSeconds(30);
+      while (sessionIds.stream().anyMatch(id -> !ATTEMPTS.containsKey(id + "/call_1_1")) && Instant.now().isBefore(started)) {
+        Thread.sleep(20);
+      }
     } finally {
-      first.close(); // mid-call: the tool's answer is lost with the node
+      first.close(); // mid-call: the tools' answers are lost with the node
     }
 
     TroupeNode second = start(db);
     try {
-      String callId = sessionId + "/call_1_1";
       Instant deadline = Instant.now().plusSeconds(60);
-      while (ATTEMPTS.getOrDefault(callId, new AtomicInteger()).get() < 2 && Instant.now().isBefore(deadline)) {
-        Thread.sleep(100); // nothing asks for the session: it must come back by itself
+      for (String id : sessionIds) {
+        String callId = id + "/call_1_1";
+        while (ATTEMPTS.getOrDefault(callId, new AtomicInteger()).get() < 2 && Instant.now().isBefore(deadline)) {
+          Thread.sleep(100); // nothing asks for the sessions: they must come back by themselves
+        }
+        assertEquals(2, ATTEMPTS.get(callId).get(), "the interrupted call ran again by itself, same call id");
       }
-      assertEquals(2, ATTEMPTS.get(callId).get(), "the interrupted call ran again by itself, same call id");
+      assertEquals(1, MOST_RESUMED_AT_ONCE.get(), "resumed one at a time (resume-concurrency 1)");
       SessionView view = null;
       while (Instant.now().isBefore(deadline)) {
         view = ClusterSharding.get(second.system()).entityRefFor(Session.ENTITY_KEY, sessionId)

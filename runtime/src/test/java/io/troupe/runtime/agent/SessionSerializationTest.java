@@ -43,8 +43,8 @@ class SessionSerializationTest {
 
   private static List<Session.Event> events() {
     return List.of(
-        new Session.SessionStarted("scout", DEFINITION, "find it", "user-1", AT),
-        new Session.SessionStarted("scout", DEFINITION, "find it", null, AT),
+        new Session.SessionStarted("scout", DEFINITION, "find it", "user-1", AT, null),
+        new Session.SessionStarted("scout", DEFINITION, "find it", null, AT, null),
         new Session.LlmResponded(1, "thinking", List.of(CALL), new Usage(12, 3), false, true, 250, AT),
         new Session.LlmResponded(2, "", List.of(), Usage.NONE, true, true, 0, AT),
         new Session.ToolCallStarted("call_1_1", "count", "{\"n\":1}", AT),
@@ -53,7 +53,9 @@ class SessionSerializationTest {
         new Session.SessionCompleted("found it", AT),
         new Session.SessionFailed(true, "the session exceeded its maximum duration of 900 s", AT),
         new Session.SessionFailed(false, "model call failed: x", AT),
-        new Session.SessionCancelled(AT));
+        new Session.SessionCancelled(AT),
+        new Session.SessionResumed(2, AT),
+        new Session.SessionParked(3, Session.FAILED_RECOVERY + ": resumed 3 times in a row", AT));
   }
 
   @Test
@@ -68,7 +70,7 @@ class SessionSerializationTest {
     TestProbe<Object> probe = testKit.createTestProbe();
     SessionState state = running();
     List<Object> messages = List.of(
-        new Session.Start("scout", DEFINITION, "find it", "user-1", probe.getRef().unsafeUpcast()),
+        new Session.Start("scout", DEFINITION, "find it", "user-1", null, probe.getRef().unsafeUpcast()),
         new Session.Get(probe.getRef().unsafeUpcast()),
         new Session.Cancel(probe.getRef().unsafeUpcast()),
         new Session.Step(),
@@ -82,6 +84,9 @@ class SessionSerializationTest {
         new Session.ToolDone("call_1_1", false, null, "boom", 17),
         new Session.Deadline(),
         new Session.Idle(),
+        new Session.Resume(),
+        new Session.ResumeAdmitted(),
+        new Session.ResumeDeferred(),
         new Session.Started("scout~1764000000000-0123abcd", false),
         SessionView.of("scout~1764000000000-0123abcd", state),
         SessionView.of("scout~1764000000000-0123abcd", SessionState.EMPTY));
@@ -112,6 +117,8 @@ class SessionSerializationTest {
         null, 5, AT)), true);
     serialization.verifySerialization(running().apply(new Session.SessionCompleted("found it", AT)), true);
     serialization.verifySerialization(running().apply(new Session.SessionCancelled(AT)), true);
+    serialization.verifySerialization(running().apply(new Session.SessionResumed(1, AT)), true);
+    serialization.verifySerialization(running().apply(new Session.SessionParked(3, "parked", AT)), true);
   }
 
   @Test
@@ -128,7 +135,7 @@ class SessionSerializationTest {
   private static SessionState running() {
     ToolCall second = new ToolCall("call_1_2", "count", "{\"n\":2}");
     SessionState s = SessionState.EMPTY
-        .apply(new Session.SessionStarted("scout", DEFINITION, "find it", "user-1", AT))
+        .apply(new Session.SessionStarted("scout", DEFINITION, "find it", "user-1", AT, null))
         .apply(new Session.LlmResponded(1, "thinking", List.of(CALL, second), new Usage(12, 3), false, true, 250, AT))
         .apply(new Session.ToolCallStarted("call_1_1", "count", "{\"n\":1}", AT))
         .apply(new Session.ToolCallCompleted("call_1_1", "count", false, null, "bad \"n\"\n", 17, AT))

@@ -20,12 +20,16 @@ class SessionSettingsTest {
     SessionLimits limits = SessionSettings.from(DEFAULTS).limits();
     assertEquals(new SessionLimits(16, 64 * 1024, 4L * 1024 * 1024), limits);
     assertEquals(SessionLimits.DEFAULT, limits, "sessions built without a configuration get the same");
+    assertEquals(4, SessionSettings.from(DEFAULTS).maxCallDepth());
+    assertEquals(new ResumeSettings(3, 8, java.time.Duration.ofSeconds(5)), SessionSettings.from(DEFAULTS).resumes());
+    assertEquals(ResumeSettings.DEFAULT, SessionSettings.from(DEFAULTS).resumes());
   }
 
   @Test
   void aBadBoundStopsTheStartNamingItsKey() {
     for (String[] bad : new String[][] {{"max-tool-calls-per-reply", "0"}, {"max-tool-result-bytes", "100"},
-        {"max-state-bytes", "0"}, {"max-state-bytes", "lots"}}) {
+        {"max-state-bytes", "0"}, {"max-state-bytes", "lots"}, {"max-call-depth", "0"}, {"max-call-depth", "deep"},
+        {"max-resume-attempts", "0"}, {"resume-concurrency", "0"}, {"resume-turn-timeout", "0s"}}) {
       String key = "troupe.sessions." + bad[0];
       Config config = DEFAULTS.withValue(key, ConfigValueFactory.fromAnyRef(bad[1]));
       ConfigException e = assertThrows(ConfigException.class, () -> SessionSettings.from(config), key);

@@ -15,6 +15,7 @@ import io.troupe.runtime.governance.cost.BudgetState;
 import io.troupe.runtime.governance.security.ApiUser;
 import io.troupe.runtime.llm.ToolCall;
 import io.troupe.runtime.llm.Usage;
+import io.troupe.runtime.tool.CallChain;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,18 +68,30 @@ class EventFixturesTest {
   /**
    * Subscriber positions record who acknowledged (issue 13, point 6): the first is the owner. An
    * ADMIN grants a user permissions beyond the role (point 7). Agents record their owner and
-   * whether they are shared (point 4).
+   * whether they are shared (point 4). Sessions record their resumes and are parked after too
+   * many without progress (point 2).
    */
   private static Map<String, Object> v2() {
     AgentDefinition privateScout = new AgentDefinition("a private scout", "You scout alone.", "scripted", "gpt-test",
         0.5, 4, 20, List.of("count"), List.of("inbox"), List.of(new AgentDefinition.ScriptedReply("alone", List.of())));
-    return EventFixtures.samples(new Subscriber.OffsetAcked(4, AT, "u-alice"),
+    Map<String, Object> v2 = EventFixtures.samples(new Subscriber.OffsetAcked(4, AT, "u-alice"),
         new ApiUser.PermissionGranted(io.troupe.runtime.governance.Permission.DECONFLICTION_PRIORITY, AT),
         new ApiUser.PermissionRevoked(io.troupe.runtime.governance.Permission.DECONFLICTION_PRIORITY, LATER),
         new Agent.AgentDefined(privateScout, LATER, "u-5b1e9c0d7a3f2e81", false),
+        // Sessions record their call chain (issue 13, point 11): a child two calls below its root.
+        new Session.SessionStarted("helper", privateScout, "look again", "u-5b1e9c0d7a3f2e81", LATER,
+            new CallChain("planner~0001764932130123-1a2b", "scout~0001764932130456-3c4d5e6f7a8b9c0d",
+                "u-5b1e9c0d7a3f2e81", "k-7f3a",
+                List.of("planner", "scout", "helper"))),
+        new Session.SessionResumed(2, AT),
+        new Session.SessionParked(3, "FAILED_RECOVERY: resumed 3 times in a row without completing a step", LATER),
         // An ADMIN set a user's own quotas; unset ones (null) stay the defaults (point 13).
         new ApiUser.QuotasSet(new io.troupe.runtime.governance.quota.UserQuotas(5, 2, null, 40), AT),
         new ApiUser.TopicClaimed("orders", LATER));
+    // A root a topic message started: no parent, no API key.
+    v2.put("Session.SessionStarted.root", new Session.SessionStarted("scout", privateScout, "a message", "u-alice", AT,
+        CallChain.root("scout~0001764932130123-0000000000000009", "scout")));
+    return v2;
   }
 
   private static Map<String, Object> v1() {
@@ -98,7 +111,7 @@ class EventFixturesTest {
         // Stored before owners were recorded: the administrator's, and shared.
         new Agent.AgentDefined(definition, AT, Agent.SYSTEM_OWNER, true),
         new Agent.AgentRetired(LATER),
-        new Session.SessionStarted("scout", definition, "find it", "user-1", AT),
+        new Session.SessionStarted("scout", definition, "find it", "user-1", AT, null),
         new Session.LlmResponded(2, "thinking", List.of(new ToolCall("call_2_1", "count", "{\"n\":1}"),
             new ToolCall("call_2_2", "call_agent", "{\"agent\":\"helper\",\"input\":\"x\"}")),
             new Usage(1200, 34), true, true, 250, AT),
@@ -125,7 +138,7 @@ class EventFixturesTest {
     // Second samples where null is what old journals hold: no recipient, no idempotency key, no
     // user; a failed tool call with no result.
     v1.put("Topic.MessagePublished.bare", new Topic.MessagePublished(3, "s", null, "note", "\"text\"", AT, null));
-    v1.put("Session.SessionStarted.anonymous", new Session.SessionStarted("scout", definition, "find it", null, AT));
+    v1.put("Session.SessionStarted.anonymous", new Session.SessionStarted("scout", definition, "find it", null, AT, null));
     v1.put("Session.ToolCallCompleted.failed",
         new Session.ToolCallCompleted("call_2_2", "call_agent", false, null, "agent helper is retired", 3, LATER));
     return v1;

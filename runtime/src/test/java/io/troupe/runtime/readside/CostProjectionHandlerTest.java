@@ -73,10 +73,10 @@ class CostProjectionHandlerTest {
   @Test
   void eachModelCallBecomesOnePricedRowAndReplaysChangeNothing() throws Exception {
     List<EventEnvelope<Session.Event>> events = List.of(
-        envelope("a~1", 1, new Session.SessionStarted("a", on("gpt-4o-2024-08-06"), "go", "u1", T0)),
+        envelope("a~1", 1, new Session.SessionStarted("a", on("gpt-4o-2024-08-06"), "go", "u1", T0, null)),
         envelope("a~1", 2, new Session.LlmResponded(1, "", List.of(), new Usage(1000, 100), false, true, 40, T0)),
         envelope("a~1", 3, new Session.LlmResponded(2, "done", List.of(), new Usage(1000, 100), true, true, 0, T0)),
-        envelope("b~1", 1, new Session.SessionStarted("b", on("llama-3"), "go", null, T0)),
+        envelope("b~1", 1, new Session.SessionStarted("b", on("llama-3"), "go", null, T0, null)),
         envelope("b~1", 2, new Session.LlmResponded(1, "x", List.of(), new Usage(50, 5), false, false, 40, T0)));
     process(events.subList(0, 2));
     process(events.subList(2, 5)); // the attribution of a~1 comes from the table in a later group

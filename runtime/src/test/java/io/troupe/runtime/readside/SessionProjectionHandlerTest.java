@@ -48,7 +48,7 @@ class SessionProjectionHandlerTest {
     ToolCall read = new ToolCall("c1", "read_topic", "{}");
     ToolCall again = new ToolCall("c2", "read_topic", "{}");
     return List.of(
-        envelope(id, 1, new Session.SessionStarted("analyst", DEFINITION, "go", "u1", T0)),
+        envelope(id, 1, new Session.SessionStarted("analyst", DEFINITION, "go", "u1", T0, null)),
         envelope(id, 2, new Session.LlmResponded(1, null, List.of(read, again), new Usage(10, 5), false, true, 40, T0)),
         envelope(id, 3, new Session.ToolCallStarted("c1", "read_topic", "{}", T0)),
         envelope(id, 4, new Session.ToolCallCompleted("c1", "read_topic", true, "[]", null, 3, T0)),
@@ -107,13 +107,13 @@ class SessionProjectionHandlerTest {
   @Test
   void failuresTimeoutsAndCancellationsAreRecordedWithTheirReason() throws Exception {
     process(List.of(
-        envelope("a~f", 1, new Session.SessionStarted("a", DEFINITION, "x", null, T0)),
+        envelope("a~f", 1, new Session.SessionStarted("a", DEFINITION, "x", null, T0, null)),
         envelope("a~f", 2, new Session.SessionFailed(false, "model call failed: boom", T0.plusSeconds(2))),
-        envelope("a~t", 1, new Session.SessionStarted("a", DEFINITION, "x", null, T0)),
+        envelope("a~t", 1, new Session.SessionStarted("a", DEFINITION, "x", null, T0, null)),
         envelope("a~t", 2, new Session.SessionFailed(true, "too long", T0.plusSeconds(3))),
-        envelope("a~c", 1, new Session.SessionStarted("a", DEFINITION, "x", null, T0)),
+        envelope("a~c", 1, new Session.SessionStarted("a", DEFINITION, "x", null, T0, null)),
         envelope("a~c", 2, new Session.SessionCancelled(T0.plusSeconds(1))),
-        envelope("a~r", 1, new Session.SessionStarted("a", DEFINITION, "x", null, T0))));
+        envelope("a~r", 1, new Session.SessionStarted("a", DEFINITION, "x", null, T0, null))));
     assertEquals("ERROR", row("a~f").get("status"));
     assertEquals("model call failed: boom", row("a~f").get("error"));
     assertEquals(2000L, row("a~f").get("duration_ms"));
@@ -122,6 +122,24 @@ class SessionProjectionHandlerTest {
     assertEquals("RUNNING", row("a~r").get("status"));
     assertNull(row("a~r").get("ended_at"));
     assertEquals(4, count());
+  }
+
+  @Test
+  void aParkedSessionIsListedFailedRecoveryWithItsReasonUntilItIsCancelled() throws Exception {
+    String reason = "FAILED_RECOVERY: resumed 3 times in a row without completing a step";
+    process(List.of(
+        envelope("a~p", 1, new Session.SessionStarted("a", DEFINITION, "x", "u1", T0, null)),
+        envelope("a~p", 2, new Session.SessionResumed(1, T0.plusSeconds(1))),
+        envelope("a~p", 3, new Session.SessionResumed(2, T0.plusSeconds(2))),
+        envelope("a~p", 4, new Session.SessionResumed(3, T0.plusSeconds(3))),
+        envelope("a~p", 5, new Session.SessionParked(3, reason, T0.plusSeconds(4)))));
+    assertEquals("FAILED_RECOVERY", row("a~p").get("status"));
+    assertEquals(reason, row("a~p").get("error"));
+    assertEquals(4000L, row("a~p").get("duration_ms"));
+
+    process(List.of(envelope("a~p", 6, new Session.SessionCancelled(T0.plusSeconds(60)))));
+    assertEquals("CANCELLED", row("a~p").get("status"));
+    assertEquals(4000L, row("a~p").get("duration_ms"), "its work ended when it was parked");
   }
 
   private Map<String, Object> row(String sessionId) throws Exception {

@@ -41,6 +41,7 @@ public final class Authenticator implements Extension {
   private record Cached(ApiUser.Credentials credentials, long expiresAtNanos) {}
 
   private final ClusterSharding sharding;
+  private final KnownKeys knownKeys;
   private final Duration ttl;
   private final Duration askTimeout;
   private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
@@ -53,6 +54,7 @@ public final class Authenticator implements Extension {
   private Authenticator(ActorSystem<?> system) {
     var settings = io.troupe.runtime.node.RuntimeSettings.get(system);
     this.sharding = ClusterSharding.get(system);
+    this.knownKeys = KnownKeys.get(system);
     this.ttl = settings.security().credentialsCacheTtl();
     this.askTimeout = settings.ask().timeout();
     var listener = system.systemActorOf(Behaviors.<Object>receiveMessage(m -> {
@@ -79,10 +81,20 @@ public final class Authenticator implements Extension {
       String stored = c.role() == null ? null : c.keyDigests().get(ref.keyId());
       // Digest either way, compare in constant time: timing tells nothing about stored keys.
       boolean match = ApiKeys.sameDigest(digest, stored == null ? "" : stored);
-      return match && stored != null
-          ? new Result(new Principal(ref.userId(), ref.keyId(), c.role(), c.grants()), null)
-          : new Result(null, INVALID);
+      if (!match || stored == null) {
+        return new Result(null, INVALID);
+      }
+      knownKeys.authenticated(presented, ref);
+      return new Result(new Principal(ref.userId(), ref.keyId(), c.role(), c.grants()), null);
     });
+  }
+
+  /**
+   * Whether {@code presented} names a user and key id this node knows were issued ({@link
+   * KnownKeys}): answered from memory, without any lookup, and says nothing about the secret.
+   */
+  public boolean knows(String presented) {
+    return knownKeys.knows(presented);
   }
 
   /** Forgets a user's cached credentials on this node (the API does so after its own changes). */

@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param protectMetrics        whether /metrics needs a key with metrics:read
  * @param credentialsCacheTtl   how long a node trusts a user's cached role and key digests
  * @param authFailuresPerMinute invalid keys one client address may present per minute (0: no limit)
+ * @param knownKeysRefresh      how often a node reloads the ids of issued keys ({@link KnownKeys})
  * @param auditQueueCapacity    audit lines queued behind the requests before further ones are dropped
  * @param auditBatchSize        audit lines written per batch
  * @param auditFlushInterval    how often queued audit lines are written
@@ -18,8 +19,8 @@ import java.time.Duration;
  * @param auditMaxLimit         the largest page allowed
  */
 public record SecuritySettings(String adminToken, boolean protectMetrics, Duration credentialsCacheTtl,
-                               int authFailuresPerMinute, int auditQueueCapacity, int auditBatchSize,
-                               Duration auditFlushInterval, int auditDefaultLimit, int auditMaxLimit) {
+                               int authFailuresPerMinute, Duration knownKeysRefresh, int auditQueueCapacity,
+                               int auditBatchSize, Duration auditFlushInterval, int auditDefaultLimit, int auditMaxLimit) {
 
   public static SecuritySettings from(Config config) {
     return new SecuritySettings(
@@ -27,6 +28,7 @@ public record SecuritySettings(String adminToken, boolean protectMetrics, Durati
         config.getBoolean("troupe.security.protect-metrics"),
         ConfigChecks.positiveDuration(config, "troupe.security.credentials-cache-ttl"),
         ConfigChecks.atLeast(config, "troupe.security.auth-failures-per-minute", 0),
+        ConfigChecks.positiveDuration(config, "troupe.security.known-keys-refresh"),
         ConfigChecks.positiveInt(config, "troupe.security.audit.queue-capacity"),
         ConfigChecks.positiveInt(config, "troupe.security.audit.batch-size"),
         ConfigChecks.positiveDuration(config, "troupe.security.audit.flush-interval"),

@@ -27,6 +27,7 @@ public final class Users implements Extension {
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
   private final Authenticator authenticator;
+  private final KnownKeys knownKeys;
   private final java.time.Duration askTimeout;
 
   public static Users get(ActorSystem<?> system) {
@@ -39,6 +40,7 @@ public final class Users implements Extension {
     this.askTimeout = ask.timeout();
     this.asks = ask.retrying();
     this.authenticator = Authenticator.get(system);
+    this.knownKeys = KnownKeys.get(system);
   }
 
   /** A new user with a generated id. */
@@ -125,7 +127,13 @@ public final class Users implements Extension {
     String key = ApiKeys.generate(id, keyId);
     return get(id).thenCompose(known -> asks.<ApiUser.Command, ApiUser.KeyView>askWithStatus(user(id),
             r -> new ApiUser.IssueKey(keyId, label, ApiKeys.digest(key), r)))
-        .thenApply(view -> new IssuedKey(id, view.keyId(), view.label(), view.createdAt(), key));
+        .thenApply(view -> {
+          // Cached credentials predate the key: without this, the new key would be refused here
+          // until the cache entry expired.
+          authenticator.forget(id);
+          knownKeys.add(id, view.keyId());
+          return new IssuedKey(id, view.keyId(), view.label(), view.createdAt(), key);
+        });
   }
 
   /** Revokes one of an existing user's keys; an unknown key is refused as not found. */
