@@ -106,6 +106,33 @@ public abstract class EdgeDirectives extends HttpMetricsDirectives {
         .orElseThrow(() -> new IllegalStateException("route reached without the guard"))));
   }
 
+  /**
+   * Takes one of this node's SSE stream slots for the caller ({@link StreamSlots}: node, key, and
+   * the user's sseStreams quota), or answers the refusal; {@code inner} gets the slot's release,
+   * to run once when the stream ends (running it again does nothing).
+   */
+  protected Route streamSlot(Function<Runnable, Route> inner) {
+    return principal(caller -> extractMaterializer(mat -> {
+      var system = Adapter.toTyped(mat.system());
+      return onComplete(io.troupe.runtime.governance.quota.Quotas.get(system).of(caller.userId()), limits -> {
+        if (limits.isFailure()) {
+          return complete(ProblemHandlers.toResponse(limits.failed().get()));
+        }
+        StreamSlots slots = StreamSlots.get(system);
+        Optional<Problem> refused = slots.take(caller, limits.get().sseStreams());
+        if (refused.isPresent()) {
+          return problem(refused.get());
+        }
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        return inner.apply(() -> {
+          if (released.compareAndSet(false, true)) {
+            slots.release(caller);
+          }
+        });
+      });
+    }));
+  }
+
   static Problem tooLarge(long limit) {
     return Problem.of(StatusCodes.PAYLOAD_TOO_LARGE, "request body is larger than the limit of " + limit + " bytes");
   }

@@ -63,11 +63,16 @@ public final class ProblemHandlers {
       if (refused.field() != null) {
         return Problem.invalid(refused.field(), refused.getMessage()).toResponse();
       }
+      if (refused.reason() == io.troupe.runtime.service.Refused.Reason.TOO_MANY) {
+        return Problem.of(StatusCodes.TOO_MANY_REQUESTS, refused.getMessage()).toResponse()
+            .addHeader(RetryAfter.create(refused.retryAfterSeconds()));
+      }
       return Problem.of(switch (refused.reason()) {
         case NOT_FOUND -> StatusCodes.NOT_FOUND;
         case CONFLICT -> StatusCodes.CONFLICT;
         case FORBIDDEN -> StatusCodes.FORBIDDEN;
         case INVALID -> StatusCodes.BAD_REQUEST;
+        case TOO_MANY -> StatusCodes.TOO_MANY_REQUESTS;
       }, refused.getMessage()).toResponse();
     }
     if (cause instanceof StatusReply.ErrorMessage error) {

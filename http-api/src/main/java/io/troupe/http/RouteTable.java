@@ -76,6 +76,8 @@ public final class RouteTable {
       rule("DELETE", "/api/v1/security/users/{id}/api-keys/{keyId}", Permission.SECURITY_ADMIN, ADMIN),
       rule("PUT", "/api/v1/security/users/{id}/grants/{permission}", Permission.SECURITY_ADMIN, ADMIN),
       rule("DELETE", "/api/v1/security/users/{id}/grants/{permission}", Permission.SECURITY_ADMIN, ADMIN),
+      rule("GET", "/api/v1/security/users/{id}/quotas", Permission.SECURITY_ADMIN, ADMIN),
+      rule("PUT", "/api/v1/security/users/{id}/quotas", Permission.SECURITY_ADMIN, ADMIN),
       rule("GET", "/api/v1/security/stats", Permission.SECURITY_ADMIN, ADMIN),
       rule("GET", "/api/v1/security/audit", Permission.SECURITY_ADMIN, ADMIN));
 

@@ -52,6 +52,7 @@ public final class SecurityRoutes extends EdgeDirectives {
   private final UserQueries userList;
   private final AuditLog audit;
   private final Users users;
+  private final QuotaRoutes quotas;
   private final int defaultLimit;
   private final int maxLimit;
   private final int auditDefaultLimit;
@@ -63,6 +64,8 @@ public final class SecurityRoutes extends EdgeDirectives {
     this.userList = new UserQueries(node.database());
     this.audit = node.auditLog();
     this.users = Users.get(node.system());
+    this.quotas = new QuotaRoutes(users, io.troupe.runtime.governance.quota.Quotas.get(node.system()),
+        StreamSlots.get(node.system()), maxBodyBytes);
     this.defaultLimit = settings.sessions().defaultListLimit();
     this.maxLimit = settings.sessions().maxListLimit();
     this.auditDefaultLimit = settings.security().auditDefaultLimit();
@@ -88,6 +91,7 @@ public final class SecurityRoutes extends EdgeDirectives {
             pathEnd(() -> template("/api/v1/security/users/{id}/api-keys", () -> post(() -> issueKey(id)))),
             path(segment(), keyId -> template("/api/v1/security/users/{id}/api-keys/{keyId}",
                 () -> delete(() -> revokeKey(id, keyId)))))),
+        path("quotas", () -> quotas.route(id)),
         path(segment("grants").slash(segment()), permission -> template("/api/v1/security/users/{id}/grants/{permission}",
             () -> concat(put(() -> setGrant(id, permission, true)), delete(() -> setGrant(id, permission, false))))));
   }

@@ -21,8 +21,6 @@ public final class SessionRoutes extends EdgeDirectives {
   private final SessionLists lists;
   private final SessionEvents events;
   private final Duration keepAlive;
-  private final io.troupe.runtime.broker.BrokerMetrics metrics;
-  private final int maxStreams;
   private final int defaultToolCalls;
   private final int maxToolCalls;
 
@@ -33,8 +31,6 @@ public final class SessionRoutes extends EdgeDirectives {
     this.lists = new SessionLists(node, maxBodyBytes);
     this.events = new SessionEvents(node);
     this.keepAlive = broker.streamKeepAlive();
-    this.metrics = io.troupe.runtime.broker.BrokerMetrics.get(node.system());
-    this.maxStreams = broker.maxStreams();
     var settings = io.troupe.runtime.node.RuntimeSettings.get(node.system()).sessions();
     this.defaultToolCalls = settings.defaultListLimit();
     this.maxToolCalls = settings.maxListLimit();
@@ -90,21 +86,17 @@ public final class SessionRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      if (metrics.brokerLiveStreams.get() >= maxStreams) {
-        return problem(Problem.of(StatusCodes.SERVICE_UNAVAILABLE,
-            "this node already serves " + maxStreams + " streams; try another node or later"));
-      }
       return onComplete(events.open(id, start, caller), opened -> {
         if (opened.isFailure()) {
           return complete(ProblemHandlers.toResponse(opened.failed().get()));
         }
-        return completeOK(opened.get()
+        // Session streams share the node's stream slots with topic streams.
+        return streamSlot(release -> completeOK(opened.get()
             .keepAlive(keepAlive, org.apache.pekko.http.javadsl.model.sse.ServerSentEvent::heartbeat)
             .watchTermination((mat, done) -> {
-              metrics.brokerLiveStreams.inc(); // session streams share the node's stream limit
-              done.whenComplete((d, e) -> metrics.brokerLiveStreams.dec());
+              done.whenComplete((d, e) -> release.run());
               return mat;
-            }), EventStreamMarshalling.toEventStream());
+            }), EventStreamMarshalling.toEventStream()));
       });
     }));
   }

@@ -44,7 +44,6 @@ public final class TopicRoutes extends EdgeDirectives {
   private final int defaultLimit;
   private final int maxLimit;
   private final Duration keepAlive;
-  private final int maxStreams;
 
   public TopicRoutes(ActorSystem<?> system, TopicLog log, long maxBodyBytes) {
     super(maxBodyBytes);
@@ -55,7 +54,6 @@ public final class TopicRoutes extends EdgeDirectives {
     this.defaultLimit = settings.broker().defaultReadLimit();
     this.maxLimit = settings.broker().maxReadLimit();
     this.keepAlive = settings.broker().streamKeepAlive();
-    this.maxStreams = settings.broker().maxStreams();
   }
 
   public Route route() {
@@ -157,20 +155,18 @@ public final class TopicRoutes extends EdgeDirectives {
       if (errors.any()) {
         return problem(errors.problem());
       }
-      if (metrics.brokerLiveStreams.get() >= maxStreams) {
-        return problem(Problem.of(StatusCodes.SERVICE_UNAVAILABLE,
-            "this node already serves " + maxStreams + " streams; try another node or later"));
-      }
-      var events = log.follow(topic, start)
-          .map(m -> ServerSentEvent.create(new String(Json.bytes(MessageView.of(m)), java.nio.charset.StandardCharsets.UTF_8),
-              "message", Long.toString(m.offset())))
-          .keepAlive(keepAlive, ServerSentEvent::heartbeat)
-          .watchTermination((mat, done) -> {
-            metrics.brokerLiveStreams.inc(); // SSE streams of this node, the limit above counts them
-            done.whenComplete((d, e) -> metrics.brokerLiveStreams.dec());
-            return mat;
-          });
-      return completeOK(events, EventStreamMarshalling.toEventStream());
+      OptionalLong first = start;
+      return streamSlot(release -> {
+        var events = log.follow(topic, first)
+            .map(m -> ServerSentEvent.create(new String(Json.bytes(MessageView.of(m)), java.nio.charset.StandardCharsets.UTF_8),
+                "message", Long.toString(m.offset())))
+            .keepAlive(keepAlive, ServerSentEvent::heartbeat)
+            .watchTermination((mat, done) -> {
+              done.whenComplete((d, e) -> release.run()); // the slot streamSlot took (node, key, user)
+              return mat;
+            });
+        return completeOK(events, EventStreamMarshalling.toEventStream());
+      });
     }));
   }
 

@@ -256,4 +256,35 @@ class AgentRoutesTest {
     return out;
   }
 
+
+  /**
+   * Issue 13, point 13: a user may own as many agents as their agents quota; one more is 403 naming
+   * the quota and changes nothing; redefining one they own is not one more, and retiring one makes room.
+   */
+  @Test
+  void aUsersAgentsQuotaRefusesANewAgentUntilOneIsRetired() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(http, "agent quota", "USER");
+    String quotas = "/api/v1/security/users/" + user.userId() + "/quotas";
+    assertEquals(200, http.send("PUT", quotas, Map.of("Content-Type", "application/json"), "{\"agents\": 2}").status());
+    HttpClientForTests as = http.as(user.key());
+    String first = uniqueName("quota-a");
+    String second = uniqueName("quota-b");
+    String third = uniqueName("quota-c");
+    define(as, first, answering("one"), 201);
+    define(as, second, answering("two"), 201);
+    Eventually.holds("the agent table shows both", () ->
+        assertEquals(2, http.get(quotas).json().get("use").get("agents").asInt()));
+
+    HttpClientForTests.Answer refused = AgentCalls.put(as, third, answering("three").toString());
+    assertEquals(403, refused.status(), refused::body);
+    assertEquals("quota exceeded: user " + user.userId() + " owns 2 agents, its agents quota is 2; retire one first",
+        refused.json().get("detail").asText());
+    assertEquals(404, http.get(agentPath(third)).status(), "nothing was defined");
+    define(as, first, answering("one, again"), 200); // a new version of an agent they own
+
+    assertEquals(200, as.send("DELETE", agentPath(second), Map.of(), null).status());
+    Eventually.holds("the agent table shows one retired", () ->
+        assertEquals(1, http.get(quotas).json().get("use").get("agents").asInt()));
+    define(as, third, answering("three"), 201);
+  }
 }

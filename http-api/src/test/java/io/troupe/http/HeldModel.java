@@ -50,6 +50,11 @@ final class HeldModel implements AutoCloseable {
     }
   }
 
+  /** Whether a(nother) model request arrives within {@code wait}; one that does counts as awaited. */
+  boolean requestArrivesWithin(java.time.Duration wait) throws InterruptedException {
+    return arrived.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** Lets one held (or the next) request answer. */
   void releaseOne() {
     releases.release();

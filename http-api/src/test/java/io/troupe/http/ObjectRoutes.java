@@ -5,6 +5,7 @@ import static io.troupe.http.AgentCalls.awaitStatus;
 import static io.troupe.http.AgentCalls.define;
 import static io.troupe.http.AgentCalls.uniqueName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.http.ObjectPermissionTest.Who;
 import java.util.List;
@@ -203,6 +204,24 @@ final class ObjectRoutes {
               assertEquals(200, c.admin().as(spare.key()).get("/api/v1/topics").status(), "revoked anyway");
             }
           };
+        }),
+        new Row("GET /api/v1/security/users/{id}/quotas", ADMIN_ONLY, false, c -> {
+          String path = userPath(c) + "/quotas";
+          return as -> as.get(path);
+        }),
+        new Row("PUT /api/v1/security/users/{id}/quotas", ADMIN_ONLY, true, c -> new Case() {
+          public HttpClientForTests.Answer call(HttpClientForTests as) {
+            return as.send("PUT", userPath(c) + "/quotas", Map.of("Content-Type", "application/json"), "{\"agents\":7}");
+          }
+
+          public void unchanged() {
+            assertTrue(c.admin().get(userPath(c) + "/quotas").json().get("own").get("agents").isNull(), "set anyway");
+          }
+
+          public void cleanUp() {
+            assertEquals(200, c.admin().send("PUT", userPath(c) + "/quotas", Map.of("Content-Type", "application/json"),
+                "{}").status());
+          }
         }),
         new Row("PUT /api/v1/security/users/{id}/grants/{permission}", ADMIN_ONLY, true, c -> new Case() {
           public HttpClientForTests.Answer call(HttpClientForTests as) {

@@ -40,8 +40,9 @@ class RateLimitDirectivesTest {
     RateLimits limits = RateLimits.get(system);
     RateLimitDirectives d = new RateLimitDirectives();
     Route route = d.concat(
-        d.path("reads", () -> d.parameter("key", key ->
-            d.rateLimited(limits, new Principal("user-1", key, Role.USER), EndpointClass.READS, () -> d.complete("ok")))),
+        d.path("reads", () -> d.parameter("key", key -> d.parameterOptional("user", user ->
+            d.rateLimited(limits, new Principal(user.orElse("user-1"), key, Role.USER), EndpointClass.READS,
+                () -> d.complete("ok"))))),
         d.path("runs", () -> d.parameter("key", key ->
             d.rateLimited(limits, new Principal("user-1", key, Role.USER), EndpointClass.MODEL_RUNNING,
                 () -> d.complete("ran")))));
@@ -56,6 +57,7 @@ class RateLimitDirectivesTest {
 
   @Test
   void overTheLimitAnswers429WithRetryAfterAndAProblemNamingTheLimit() {
+    double readsRefusedBefore = GovernanceMetrics.get(system).rateLimitedRequests.labels("reads").get();
     for (int i = 0; i < 3; i++) {
       var ok = http.get("/reads?key=k1");
       assertEquals(200, ok.status(), ok.body());
@@ -72,12 +74,30 @@ class RateLimitDirectivesTest {
         problem.get("detail").asText());
     assertEquals("reads", problem.get("endpointClass").asText());
     assertEquals(retryAfter, problem.get("retryAfterSeconds").asLong());
-    assertEquals(1.0, GovernanceMetrics.get(system).rateLimitedRequests.labels("reads").get());
+    assertEquals(readsRefusedBefore + 1, GovernanceMetrics.get(system).rateLimitedRequests.labels("reads").get());
     assertEquals(0.0, GovernanceMetrics.get(system).rateLimitedRequests.labels("model_running").get());
 
-    // Another key, and the same key in another class, have their own allowance.
-    assertEquals(200, http.get("/reads?key=k2").status());
+    // Another user's key, and the same key in another class, have their own allowance.
+    assertEquals(200, http.get("/reads?key=k2&user=user-2").status());
     assertEquals(200, http.get("/runs?key=k1").status());
+  }
+
+  /** Issue 13: two keys of one user doubled the user's limit; now they share the user's buckets. */
+  @Test
+  void twoKeysOfOneUserShareTheUsersLimit() {
+    assertEquals(200, http.get("/reads?key=a&user=user-3").status());
+    assertEquals(200, http.get("/reads?key=b&user=user-3").status());
+    assertEquals(200, http.get("/reads?key=a&user=user-3").status());
+    var refused = http.get("/reads?key=b&user=user-3"); // key b took only 1 of its own 3
+    assertEquals(429, refused.status(), refused.body());
+    assertTrue(refused.header("Retry-After") != null, "Retry-After");
+    JsonNode problem = refused.json();
+    assertEquals("user", problem.get("limitScope").asText());
+    assertTrue(problem.get("detail").asText().startsWith(
+        "rate limit exceeded: 3 per 1 minute for reads across all API keys of user user-3; retry in "),
+        problem.get("detail").asText());
+    // Another user's keys are not held back by user-3's.
+    assertEquals(200, http.get("/reads?key=a&user=user-4").status());
   }
 
   @Test

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** Users, roles, keys, permission checks and the audit log over HTTP, on a real node. */
-@RunningNodeTest
+// Few stream slots (6, the last 1 kept for administrators; 3 per key), so that filling them takes a
+// test only a few streams; keep-alives every second, so a closed stream frees its slot soon.
+@RunningNodeTest(config = {"troupe.broker.max-streams = 6", "troupe.broker.admin-reserved-streams = 1",
+    "troupe.broker.max-streams-per-key = 3", "troupe.broker.stream-keep-alive = 1s"})
 class SecurityRoutesTest {
 
   @FromNode private static HttpClientForTests admin;
@@ -259,5 +262,127 @@ class SecurityRoutesTest {
         assertFalse(line.contains(key.substring(key.lastIndexOf('.') + 1)), line);
       }
     }
+  }
+
+  private static String quotasPath(String userId) {
+    return "/api/v1/security/users/" + userId + "/quotas";
+  }
+
+  @Test
+  void anAdministratorSetsAUsersQuotasAndGetShowsThemWithTheDefaultsAndUse() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(admin, "quota holder", "USER");
+    HttpClientForTests.Answer initial = admin.get(quotasPath(user.userId()));
+    assertEquals(200, initial.status(), initial::body);
+    JsonNode defaults = initial.json().get("defaults");
+    assertEquals(100, defaults.get("agents").asInt());
+    assertEquals(50, defaults.get("concurrentSessions").asInt());
+    assertEquals(20, defaults.get("sseStreams").asInt());
+    assertEquals(1000, defaults.get("topics").asInt());
+    assertEquals(defaults, initial.json().get("quotas"), "no own quotas: the defaults");
+    assertEquals(0, initial.json().get("use").get("concurrentSessions").asInt());
+
+    HttpClientForTests.Answer set = admin.send("PUT", quotasPath(user.userId()), Map.of("Content-Type", "application/json"),
+        "{\"concurrentSessions\": 3, \"sseStreams\": 2}");
+    assertEquals(200, set.status(), set::body);
+    assertEquals(3, set.json().get("quotas").get("concurrentSessions").asInt());
+    assertEquals(2, set.json().get("quotas").get("sseStreams").asInt());
+    assertEquals(100, set.json().get("quotas").get("agents").asInt(), "not set: the default");
+    assertTrue(set.json().get("own").get("agents").isNull());
+    assertEquals(set.json().get("quotas"), admin.get(quotasPath(user.userId())).json().get("quotas"), "kept");
+
+    // Bad input: 400 naming the field, and nothing changes.
+    for (String bad : List.of("{\"sseStreams\": 0}", "{\"agents\": \"many\"}", "{\"agents\": 1.5}",
+        "{\"streams\": 4}", "{\"agents\": 99999999999}", "{\"topics\": -1}")) {
+      HttpClientForTests.Answer refused = admin.send("PUT", quotasPath(user.userId()),
+          Map.of("Content-Type", "application/json"), bad);
+      assertEquals(400, refused.status(), bad + " -> " + refused.body());
+      assertEquals("application/problem+json", refused.contentType());
+    }
+    assertEquals(set.json().get("quotas"), admin.get(quotasPath(user.userId())).json().get("quotas"), "unchanged");
+    // Only administrators; an unknown user is 404.
+    assertEquals(403, admin.as(user.key()).get(quotasPath(user.userId())).status());
+    assertEquals(403, admin.as(user.key()).send("PUT", quotasPath(user.userId()),
+        Map.of("Content-Type", "application/json"), "{\"sseStreams\": 100}").status());
+    assertEquals(404, admin.get(quotasPath("u-nobody")).status());
+  }
+
+  @Test
+  void aUsersSseStreamsQuotaLimitsTheirOpenStreams() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(admin, "one stream", "USER");
+    assertEquals(200, admin.send("PUT", quotasPath(user.userId()), Map.of("Content-Type", "application/json"),
+        "{\"sseStreams\": 1}").status());
+    HttpClientForTests as = admin.as(user.key());
+    try (SseStream first = SseStream.open(admin.base, "/api/v1/topics/quota-stream/stream",
+        Map.of("Authorization", "Bearer " + user.key()))) {
+      HttpClientForTests.Answer second = as.get("/api/v1/topics/quota-stream/stream");
+      assertEquals(429, second.status(), second::body);
+      assertEquals("quota exceeded: user " + user.userId() + " already has 1 streams open on this node, its"
+          + " sseStreams quota is 1; close one first", second.json().get("detail").asText());
+      assertEquals(1, admin.get(quotasPath(user.userId())).json().get("use").get("sseStreams").asInt());
+    }
+    awaitNoStreams(user.userId());
+  }
+
+  /**
+   * Issue 13: one key took all 1,000 stream slots of a node, locking the admin out. Now a key may
+   * hold only max-streams-per-key, and the last admin-reserved-streams slots are administrators'.
+   */
+  @Test
+  void oneKeyCannotTakeEveryStreamSlotAndTheAdministratorCanStillOpenOne() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(admin, "stream hog", "USER");
+    SecurityCalls.UserKey second = SecurityCalls.newKey(admin, user.userId());
+    List<SseStream> open = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        open.add(SseStream.open(admin.base, "/api/v1/topics/hog/stream", Map.of("Authorization", "Bearer " + user.key())));
+      }
+      HttpClientForTests.Answer fourth = admin.as(user.key()).get("/api/v1/topics/hog/stream");
+      assertEquals(429, fourth.status(), fourth::body);
+      assertTrue(fourth.json().get("detail").asText().contains("max-streams-per-key = 3"), fourth.body());
+      // Another key of the same user fills the node up to the administrators' slot: then 503.
+      for (int i = 0; i < 2; i++) {
+        open.add(SseStream.open(admin.base, "/api/v1/topics/hog/stream",
+            Map.of("Authorization", "Bearer " + second.key())));
+      }
+      HttpClientForTests.Answer full = admin.as(second.key()).get("/api/v1/topics/hog/stream");
+      assertEquals(503, full.status(), full::body);
+      assertTrue(full.json().get("detail").asText().contains("kept for administrators"), full.body());
+      // The administrator still gets a stream.
+      open.add(SseStream.open(admin.base, "/api/v1/topics/hog/stream", Map.of()));
+    } finally {
+      open.forEach(SseStream::close);
+    }
+    awaitNoStreams(user.userId());
+    awaitNoStreams(io.troupe.runtime.governance.security.ApiUser.ADMIN_ID);
+  }
+
+  /** Closed streams free their slots once the node notices (at the next keep-alive). */
+  private static void awaitNoStreams(String userId) {
+    Eventually.await(Duration.ofSeconds(20), "streams of " + userId + " closed", () ->
+        admin.get(quotasPath(userId)).json().get("use").get("sseStreams").asInt() == 0
+            ? java.util.Optional.of(true) : java.util.Optional.empty());
+  }
+
+  /** A user creates topics (publishes their first message) up to the topics quota; 403 then, appending nothing. */
+  @Test
+  void aUsersTopicsQuotaRefusesANewTopicButNotOnesThatExist() {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(admin, "topic maker", "USER");
+    assertEquals(200, admin.send("PUT", quotasPath(user.userId()), Map.of("Content-Type", "application/json"),
+        "{\"topics\": 2}").status());
+    HttpClientForTests as = admin.as(user.key());
+    String prefix = "quota-topic-" + user.userId();
+    BrokerCalls.publish(as, prefix + "-a", "1");
+    BrokerCalls.publish(as, prefix + "-b", "2");
+    BrokerCalls.publish(as, prefix + "-a", "3"); // exists: creates nothing
+    BrokerCalls.publish(admin, prefix + "-other", "4"); // another user's topic
+    BrokerCalls.publish(as, prefix + "-other", "5");
+
+    HttpClientForTests.Answer refused = as.postJson(BrokerCalls.messagesPath(prefix + "-c"),
+        BrokerCalls.body("s", null, "note", "6"));
+    assertEquals(403, refused.status(), refused::body);
+    assertEquals("quota exceeded: user " + user.userId() + " created 2 topics, its topics quota is 2; publish to a"
+        + " topic that exists", refused.json().get("detail").asText());
+    assertEquals(0, BrokerCalls.messages(admin, prefix + "-c", "").get("messages").size(), "nothing appended");
+    assertEquals(2, admin.get(quotasPath(user.userId())).json().get("use").get("topics").asInt());
   }
 }

@@ -13,6 +13,7 @@ import static io.troupe.http.AgentCalls.types;
 import static io.troupe.http.AgentCalls.uniqueName;
 import static io.troupe.http.BrokerCalls.assertInvalid;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,7 +47,10 @@ class SessionStreamTest {
   /** The node's OpenAI-compatible model is the held stand-in, started here, before the node. */
   static Map<String, Object> nodeConfig() throws IOException {
     model = new HeldModel();
-    return Map.of("troupe.llm.openai.base-url", model.baseUrl(), "troupe.llm.max-attempts", 1);
+    // Per user, model_running allows the 30 subscription starts of the fan-out test at once.
+    return Map.of("troupe.llm.openai.base-url", model.baseUrl(), "troupe.llm.max-attempts", 1,
+        "troupe.rate-limits.per-user.model_running.per-minute", 1000,
+        "troupe.rate-limits.per-user.model_running.per-hour", 10000);
   }
 
   @BeforeAll
@@ -138,10 +142,95 @@ class SessionStreamTest {
 
   private static String heldAgent() {
     String name = uniqueName("held");
-    ObjectNode definition = Json.MAPPER.createObjectNode().put("role", "Slow").put("provider", "openai")
-        .put("model", "held-model");
-    define(http, name, definition);
+    define(http, name, heldDefinition());
     return name;
+  }
+
+  private static ObjectNode heldDefinition() {
+    return Json.MAPPER.createObjectNode().put("role", "Slow").put("provider", "openai").put("model", "held-model");
+  }
+
+  /**
+   * Issue 13, point 10: a subscriber agent's fan-out is bounded. 30 messages at once start 8
+   * sessions (troupe.sessions.max-concurrent-per-subscriber-agent); each that ends lets the next
+   * message start, in offset order, until all 30 ran.
+   */
+  @Test
+  void aSubscribingAgentRunsAtMostEightSessionsAtOnceAndEveryMessageInOrder() throws Exception {
+    String topic = uniqueName("fan-out");
+    String name = uniqueName("fan-out-held");
+    ObjectNode definition = heldDefinition();
+    definition.putArray("subscriptions").add(topic);
+    define(http, name, definition);
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 1; i <= 30; i++) {
+      JsonNode published = BrokerCalls.publish(http, topic, "{\"n\":" + i + "}");
+      ids.add(io.troupe.runtime.agent.SessionIds.forMessage(name,
+          java.time.Instant.parse(published.get("publishedAt").asText()).toEpochMilli(), topic,
+          published.get("offset").asLong()));
+    }
+    for (int i = 0; i < 8; i++) {
+      model.awaitRequest();
+    }
+    assertFalse(model.requestArrivesWithin(Duration.ofSeconds(2)), "a 9th session ran while 8 did");
+    for (int i = 8; i < 30; i++) {
+      model.releaseOne();
+      model.awaitRequest(); // one ended, so one more started
+    }
+    for (int i = 0; i < 8; i++) {
+      model.releaseOne();
+    }
+    java.time.Instant previous = java.time.Instant.EPOCH;
+    for (String id : ids) {
+      JsonNode view = awaitStatus(http, id, "COMPLETED");
+      java.time.Instant startedAt = java.time.Instant.parse(view.get("startedAt").asText());
+      assertFalse(startedAt.isBefore(previous), "started in offset order: " + id);
+      previous = startedAt;
+    }
+    assertFalse(model.requestArrivesWithin(Duration.ofMillis(300)), "30 messages, 30 sessions");
+  }
+
+  /**
+   * Issue 13, point 13: a user's concurrent sessions are bounded by their quota; the next start is
+   * 429 naming the quota (and starts nothing) until one of theirs has ended.
+   */
+  @Test
+  void aUsersConcurrentSessionsQuotaRefusesTheNextStartUntilOneEnds() throws Exception {
+    SecurityCalls.UserKey user = SecurityCalls.userWithKey(http, "two at once", "USER");
+    String quotas = "/api/v1/security/users/" + user.userId() + "/quotas";
+    assertEquals(200, http.send("PUT", quotas, Map.of("Content-Type", "application/json"),
+        "{\"concurrentSessions\": 2}").status());
+    String name = uniqueName("held-shared");
+    define(http, name, heldDefinition().put("shared", true));
+    HttpClientForTests as = http.as(user.key());
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      HttpClientForTests.Answer started = AgentCalls.startRaw(as, name, "{\"input\": \"quota " + i + "\"}");
+      assertEquals(202, started.status(), started::body);
+      ids.add(started.json().get("sessionId").asText());
+      model.awaitRequest();
+    }
+    HttpClientForTests.Answer third = AgentCalls.startRaw(as, name, "{\"input\": \"quota 2\"}");
+    assertEquals(429, third.status(), third::body);
+    assertEquals("application/problem+json", third.contentType());
+    assertTrue(third.json().get("detail").asText().contains("its concurrentSessions quota is 2"), third.body());
+    assertTrue(third.header("Retry-After") != null, "Retry-After");
+    assertFalse(model.requestArrivesWithin(Duration.ofMillis(500)), "the refused start ran nothing");
+    assertEquals(2, http.get(quotas).json().get("use").get("concurrentSessions").asInt());
+
+    model.releaseOne();
+    Eventually.await(END_TIMEOUT, "a slot freed", () ->
+        http.get(quotas).json().get("use").get("concurrentSessions").asInt() == 1
+            ? java.util.Optional.of(true) : java.util.Optional.empty());
+    HttpClientForTests.Answer now = AgentCalls.startRaw(as, name, "{\"input\": \"quota 3\"}");
+    assertEquals(202, now.status(), now::body);
+    ids.add(now.json().get("sessionId").asText());
+    model.awaitRequest();
+    model.releaseOne();
+    model.releaseOne();
+    for (String id : ids) {
+      awaitStatus(http, id, "COMPLETED");
+    }
   }
 
   @Test

@@ -20,12 +20,14 @@ public final class Agents implements Extension {
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
   private final java.time.Duration askTimeout;
+  private final ActorSystem<?> system;
 
   public static Agents get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
   }
 
   Agents(ActorSystem<?> system) {
+    this.system = system;
     this.sharding = ClusterSharding.get(system);
     var ask = io.troupe.runtime.node.RuntimeSettings.get(system).ask();
     this.asks = ask.retrying();
@@ -34,13 +36,19 @@ public final class Agents implements Extension {
 
   /**
    * Defines the agent, owned by {@code caller}, or replaces its definition (version 1 when it is
-   * new) when the caller owns it or is an administrator; otherwise refused (403). Asked once:
+   * new) when the caller owns it or is an administrator; otherwise refused (403). A new agent is
+   * refused (403) when the caller's {@code agents} quota is taken. Asked once:
    * every Define is a new version, so a repeat after a late answer would journal it twice.
    */
   public CompletionStage<Agent.AgentView> define(String name, AgentDefinition definition, boolean shared,
                                                  Principal caller) {
-    return refusedAsForbidden(agent(name).askWithStatus(
-        replyTo -> new Agent.Define(definition, shared, caller.userId(), caller.isAdmin(), replyTo), askTimeout));
+    // A new agent (or a retired one defined again) counts against the caller's agents quota.
+    return asks.<Agent.Command, Agent.AgentLookup>ask(agent(name), Agent.Get::new)
+        .thenCompose(lookup -> lookup.agent() == null || lookup.agent().status() == Agent.Status.RETIRED
+            ? io.troupe.runtime.governance.quota.Quotas.get(system).roomForAgent(caller.userId())
+            : java.util.concurrent.CompletableFuture.<Void>completedFuture(null))
+        .thenCompose(room -> refusedAsForbidden(agent(name).askWithStatus(
+            replyTo -> new Agent.Define(definition, shared, caller.userId(), caller.isAdmin(), replyTo), askTimeout)));
   }
 
   /** The runtime's own definition (built-in agents): the administrator's, and shared. */

@@ -1,6 +1,12 @@
 package io.troupe.runtime.agent;
 
 import io.troupe.runtime.broker.Topic;
+import io.troupe.runtime.governance.EndpointClass;
+import io.troupe.runtime.governance.quota.Quotas;
+import io.troupe.runtime.governance.ratelimit.RateLimits;
+import io.troupe.runtime.journal.JournalFollower;
+import io.troupe.runtime.journal.Sequenced;
+import java.util.OptionalLong;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.service.Refused;
 import io.troupe.runtime.service.RetryingAsk;
@@ -30,6 +36,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  * for an administrator only, the user named in the request); for {@code call_agent} the calling
  * session's owner; for a topic subscription the user whose key published the triggering message.
  * Budgets and costs are charged to the owner, so no door is a way around a user's budget.
+ *
+ * <p><b>The owner's quota.</b> Every start takes one of the owner's concurrent-session slots
+ * ({@link Quotas}, refused with 429 when the user's {@code concurrentSessions} are all running), and
+ * a start from a topic message also a {@code model_running} token of the owner's per-user rate
+ * limit (the API's starts take theirs at the edge).
  *
  * <p><b>The owner reads and cancels.</b> Reading a session and cancelling it are checked here too,
  * as {@link Ownership} states: its owner and administrators; read-only observers may read.
@@ -61,6 +72,8 @@ public final class Sessions implements Extension {
   private final RetryingAsk asks;
   private final JdbcReadJournal journal;
   private final java.time.Clock clock;
+  private final Quotas quotas;
+  private final JournalFollower follower;
   private final int maxCallDepth;
 
   public static Sessions get(ActorSystem<?> system) {
@@ -74,8 +87,13 @@ public final class Sessions implements Extension {
     this.sharding = ClusterSharding.get(system);
     this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
     this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
+    this.quotas = Quotas.get(system);
+    this.follower = new JournalFollower(system, FOLLOW_BUFFER);
     this.maxCallDepth = io.troupe.runtime.node.RuntimeSettings.get(system).sessions().maxCallDepth();
   }
+
+  /** Live events buffered per {@link #whenEnded} follow; a gap is read from the journal. */
+  private static final int FOLLOW_BUFFER = 16;
 
   /** Starts a session of {@code agentName} with {@code input}; fails with {@link Refused} when it may not. */
   public CompletionStage<Started> start(String agentName, String input, Origin origin) {
@@ -104,12 +122,57 @@ public final class Sessions implements Extension {
       if (origin instanceof Origin.Caller c && !Ownership.mayRun(agent, c.principal())) {
         throw Ownership.mayNotRun(agentName);
       }
-      return mayBeCalled(agent, origin, owner).thenCompose(allowed ->
+      return mayBeCalled(agent, origin, owner)
+          .thenCompose(allowed -> quotas.takeSessionSlot(owner, sessionId))
+          .thenCompose(slot -> modelRunningToken(owner, origin).whenComplete((token, refused) -> {
+            if (refused != null) {
+              quotas.releaseSessionSlot(owner, sessionId);
+            }
+          }))
           // Starting the same session id again changes nothing, so the start may be asked again.
-          asks.<Session.Command, Session.Started>askWithStatus(session(sessionId),
+          .thenCompose(token -> asks.<Session.Command, Session.Started>askWithStatus(session(sessionId),
                   replyTo -> new Session.Start(agentName, agent.definition(), input, owner, chain, replyTo))
-              .thenApply(started -> new Started(sessionId, owner, started.alreadyStarted())));
+              .whenComplete((started, failed) -> {
+                if (failed != null) {
+                  quotas.releaseSessionSlot(owner, sessionId);
+                }
+              }))
+          .thenApply(started -> new Started(sessionId, owner, started.alreadyStarted()));
     });
+  }
+
+  /**
+   * A message's session takes a model_running token from its owner's per-user buckets, as a start
+   * through the API does at the edge (with the key's): refused (429) when they are empty. Other
+   * doors were charged where they came in.
+   */
+  private CompletionStage<Void> modelRunningToken(String owner, Origin origin) {
+    if (!(origin instanceof Origin.Message)) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    return RateLimits.get(system).acquire(RateLimits.userSubject(owner), EndpointClass.MODEL_RUNNING).thenAccept(decision -> {
+      if (!decision.allowed()) {
+        throw Refused.tooMany("rate limit exceeded: " + decision.description() + " for model_running across all"
+            + " sessions of user " + owner + "; retry in " + decision.retryAfterSeconds() + " s",
+            decision.retryAfterSeconds());
+      }
+    });
+  }
+
+  /**
+   * Completes when the session has ended (completed, failed, timed out, cancelled), at the latest
+   * after {@code within}: it follows the session's events, stored then live.
+   */
+  public CompletionStage<org.apache.pekko.Done> whenEnded(String sessionId, java.time.Duration within) {
+    return follower.<Session.Event>follow(persistenceId(sessionId), Session.liveFeed(sessionId), OptionalLong.of(1),
+            msg -> msg instanceof Session.Announced a && a.event() != null
+                ? java.util.Optional.of(new Sequenced<>(a.seqNr(), a.event())) : java.util.Optional.empty())
+        .filter(e -> e.event() instanceof Session.SessionCompleted || e.event() instanceof Session.SessionFailed
+            || e.event() instanceof Session.SessionCancelled)
+        .take(1)
+        .completionTimeout(within)
+        .runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), system)
+        .exceptionally(timedOut -> org.apache.pekko.Done.getInstance());
   }
 
   /**

@@ -25,6 +25,15 @@ public final class BrokerMetrics implements Extension {
    * on this node.
    */
   public final Gauge brokerSubscriberLag;
+  /**
+   * Messages whose session a subscription could not start yet, by why: the publisher's
+   * model_running rate limit ({@code rate_limited}) or concurrent-sessions quota
+   * ({@code concurrent_sessions}). Each is tried again later, in order; none is dropped.
+   */
+  public final Counter brokerDeliveriesDeferred;
+
+  /** The {@code reason} label values of {@link #brokerDeliveriesDeferred}. */
+  public static final java.util.List<String> DEFERRED_REASONS = java.util.List.of("rate_limited", "concurrent_sessions");
 
   private BrokerMetrics(CollectorRegistry registry) {
     brokerMessagesPublished = Counter.build()
@@ -42,6 +51,12 @@ public final class BrokerMetrics implements Extension {
         .help("Messages of subscribed topics not yet delivered to the subscribing agents whose workers run on this node"
             + " (summed; each worker's figure as of its last acknowledgement)")
         .register(registry);
+    brokerDeliveriesDeferred = Counter.build()
+        .name("troupe_broker_deliveries_deferred_total")
+        .help("Subscription deliveries whose session was refused for now (publisher's rate limit or session quota)"
+            + " and will be tried again, in order")
+        .labelNames("reason").register(registry);
+    DEFERRED_REASONS.forEach(r -> brokerDeliveriesDeferred.labels(r));
   }
 
   /** This node's broker metrics, registered on its shared registry at the first call. */

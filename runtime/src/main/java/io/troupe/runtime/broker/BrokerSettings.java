@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param streamLiveBuffer live messages buffered per SSE stream
  * @param maxStreams       SSE streams open at once on a node
  * @param snapshotEvery    a topic snapshots its offset every this many messages
+ * @param maxStreamsPerKey SSE streams one API key may have open at once on a node
+ * @param adminStreams     of maxStreams, how many only administrators may open
  */
 public record BrokerSettings(int defaultReadLimit, int maxReadLimit, Duration streamKeepAlive, int streamLiveBuffer,
-                             int maxStreams, int snapshotEvery) {
+                             int maxStreams, int snapshotEvery, int maxStreamsPerKey, int adminStreams) {
 
   public static BrokerSettings from(Config config) {
     return new BrokerSettings(
@@ -24,6 +26,18 @@ public record BrokerSettings(int defaultReadLimit, int maxReadLimit, Duration st
         ConfigChecks.positiveDuration(config, "troupe.broker.stream-keep-alive"),
         ConfigChecks.positiveInt(config, "troupe.broker.stream-live-buffer"),
         ConfigChecks.positiveInt(config, "troupe.broker.max-streams"),
-        ConfigChecks.positiveInt(config, "troupe.broker.snapshot-every"));
+        ConfigChecks.positiveInt(config, "troupe.broker.snapshot-every"),
+        ConfigChecks.positiveInt(config, "troupe.broker.max-streams-per-key"),
+        adminStreams(config));
+  }
+
+  /** At least 0, and fewer than max-streams: others must be able to open some. */
+  private static int adminStreams(Config config) {
+    int value = ConfigChecks.atLeast(config, "troupe.broker.admin-reserved-streams", 0);
+    if (value >= config.getInt("troupe.broker.max-streams")) {
+      throw ConfigChecks.bad(config, "troupe.broker.admin-reserved-streams", "must be below troupe.broker.max-streams ("
+          + config.getInt("troupe.broker.max-streams") + "), was " + value);
+    }
+    return value;
   }
 }

@@ -36,6 +36,16 @@ public final class Topics implements Extension {
 
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
+  private final io.troupe.runtime.governance.quota.Quotas quotas;
+  /** Topics known to have messages (so not new), most recently used kept; bounded. */
+  private final java.util.Map<String, Boolean> knownTopics = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
+          return size() > KNOWN_TOPICS;
+        }
+      });
+  private static final int KNOWN_TOPICS = 10_000;
 
   public static Topics get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -44,6 +54,7 @@ public final class Topics implements Extension {
   Topics(ActorSystem<?> system) {
     this.sharding = ClusterSharding.get(system);
     this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
+    this.quotas = io.troupe.runtime.governance.quota.Quotas.get(system);
   }
 
   /**
@@ -55,7 +66,26 @@ public final class Topics implements Extension {
       return java.util.concurrent.CompletableFuture.failedFuture(io.troupe.runtime.service.Refused.invalid("sender",
           "senders starting '" + AGENT_SENDER_PREFIX + "' are reserved for the runtime's agents"));
     }
-    return asks.askWithStatus(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(p, replyTo));
+    return claimIfNew(p).thenCompose(claimed ->
+        asks.askWithStatus(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(p, replyTo)));
+  }
+
+  /**
+   * A publish to a topic without messages creates it: counted against the publisher's topics
+   * quota (refused, 403, when it is taken). Topics this node saw with messages are remembered (a
+   * bounded set), so a publish to a known topic costs no extra ask.
+   */
+  private CompletionStage<Void> claimIfNew(Publication p) {
+    if (p.publishedBy() == null || knownTopics.containsKey(p.topic())) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    return info(p.topic()).thenCompose(info -> {
+      if (info.lastOffset() > 0) {
+        knownTopics.put(p.topic(), Boolean.TRUE);
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+      }
+      return quotas.claimTopic(p.publishedBy(), p.topic());
+    });
   }
 
   /**
@@ -65,8 +95,8 @@ public final class Topics implements Extension {
   public CompletionStage<Topic.Published> publishAsAgent(String agentName, Publication p, Duration within) {
     Publication asAgent = new Publication(p.topic(), AGENT_SENDER_PREFIX + agentName, p.recipient(), p.messageType(),
         p.contentJson(), p.idempotencyKey(), p.publishedBy());
-    return asks.askWithStatusWithin(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()),
-        replyTo -> command(asAgent, replyTo), within);
+    return claimIfNew(asAgent).thenCompose(claimed -> asks.askWithStatusWithin(
+        sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(asAgent, replyTo), within));
   }
 
   /** A named subscriber's acknowledged position in a topic. */

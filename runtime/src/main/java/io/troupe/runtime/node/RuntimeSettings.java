@@ -5,6 +5,7 @@ import io.troupe.runtime.agent.SessionSettings;
 import io.troupe.runtime.broker.BrokerSettings;
 import io.troupe.runtime.db.DatabaseTarget;
 import io.troupe.runtime.governance.cost.CostSettings;
+import io.troupe.runtime.governance.quota.QuotaSettings;
 import io.troupe.runtime.governance.ratelimit.RateLimitSettings;
 import io.troupe.runtime.governance.security.SecuritySettings;
 import io.troupe.runtime.llm.LlmSettings;
@@ -23,11 +24,12 @@ import org.apache.pekko.actor.typed.ExtensionId;
  * apart.)
  *
  * @param journalDatabase the database the node journals to (troupe.db.jdbc-url, set by the node at start)
+ * @param quotas          per-user quota defaults (troupe.quotas) and the subscriber fan-out bound
  */
 public record RuntimeSettings(AskSettings ask, BrokerSettings broker, SessionSettings sessions,
                               SecuritySettings security, CostSettings costs, RateLimitSettings rateLimits,
                               ReadSideSettings readSide, ToolSettings tools, LlmSettings llm,
-                              DatabaseTarget journalDatabase) implements Extension {
+                              DatabaseTarget journalDatabase, QuotaSettings quotas) implements Extension {
 
   public static RuntimeSettings get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -38,7 +40,7 @@ public record RuntimeSettings(AskSettings ask, BrokerSettings broker, SessionSet
         SecuritySettings.from(config), CostSettings.from(config), RateLimitSettings.from(config),
         ReadSideSettings.from(config), ToolSettings.from(config), LlmSettings.from(config),
         new DatabaseTarget(config.getString("troupe.db.jdbc-url"), config.getString("troupe.db.user"),
-            config.getString("troupe.db.password")));
+            config.getString("troupe.db.password")), QuotaSettings.from(config));
   }
 
   /** Extension id: one {@link RuntimeSettings} per ActorSystem. */

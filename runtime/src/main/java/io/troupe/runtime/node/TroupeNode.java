@@ -59,7 +59,7 @@ public final class TroupeNode implements AutoCloseable {
   public static final List<EntityTypeKey<?>> RUNTIME_ENTITY_TYPES =
       List.of(Topic.ENTITY_KEY, Subscriber.ENTITY_KEY, Agent.ENTITY_KEY, Session.ENTITY_KEY, SubscriptionWorker.ENTITY_KEY,
           io.troupe.runtime.governance.security.ApiUser.ENTITY_KEY, RateLimiter.ENTITY_KEY,
-          io.troupe.runtime.governance.cost.Budget.ENTITY_KEY);
+          io.troupe.runtime.governance.cost.Budget.ENTITY_KEY, io.troupe.runtime.governance.quota.SessionSlots.ENTITY_KEY);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   private final ActorSystem<Void> system;
@@ -209,6 +209,11 @@ public final class TroupeNode implements AutoCloseable {
     io.troupe.runtime.readside.CostProjection.init(system, costs.pricing());
     io.troupe.runtime.readside.AgentProjection.init(system);
     io.troupe.runtime.readside.UserProjection.init(system);
+    io.troupe.runtime.governance.quota.SessionSlots.init(system,
+        (sessionId, within) -> io.troupe.runtime.agent.Sessions.get(system).whenEnded(sessionId, within),
+        RuntimeSettings.get(system).sessions().maxDuration());
+    io.troupe.runtime.governance.quota.Quotas.get(system)
+        .countAgentsWith(new io.troupe.runtime.readside.AgentQueries(database)::countActiveOwnedBy);
     io.troupe.runtime.governance.security.KnownKeys.get(system).reloadEvery(system,
         RuntimeSettings.get(system).security().knownKeysRefresh(),
         new io.troupe.runtime.readside.UserQueries(database)::list);

@@ -35,6 +35,16 @@ public final class AgentQueries {
     });
   }
 
+  /** Agents {@code owner} owns and has not retired, as the read table holds them now. */
+  public CompletionStage<Integer> countActiveOwnedBy(String owner) {
+    return database.query(c -> {
+      try (ResultSet rs = Sql.select(c, "SELECT count(*) FROM agent WHERE owner = ? AND status = 'ACTIVE'", owner)) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    });
+  }
+
   private static AgentDefinition read(String json) {
     try {
       return AgentProjectionHandler.JSON.readValue(json, AgentDefinition.class);

@@ -8,25 +8,41 @@ package io.troupe.runtime.service;
 public final class Refused extends RuntimeException {
 
   /** Why, in the terms every door maps from. */
-  public enum Reason { NOT_FOUND, CONFLICT, FORBIDDEN, INVALID }
+  public enum Reason {
+    NOT_FOUND, CONFLICT, FORBIDDEN, INVALID,
+    /** Over a limit that frees up by itself (a quota of things running at once): retry later (HTTP 429). */
+    TOO_MANY
+  }
 
   private final Reason reason;
   /** The input field at fault, for INVALID (null when the refusal is about no single field). */
   private final String field;
+  /** For TOO_MANY: whole seconds after which trying again may succeed. */
+  private final long retryAfterSeconds;
 
   public Refused(Reason reason, String message) {
-    this(reason, null, message);
+    this(reason, null, message, 0);
   }
 
-  private Refused(Reason reason, String field, String message) {
+  private Refused(Reason reason, String field, String message, long retryAfterSeconds) {
     super(message, null, false, false); // an answer, not a fault: no stack trace
     this.reason = reason;
     this.field = field;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** Over a limit that frees up by itself; {@code retryAfterSeconds} (at least 1) says when to try again. */
+  public static Refused tooMany(String message, long retryAfterSeconds) {
+    return new Refused(Reason.TOO_MANY, null, message, Math.max(1, retryAfterSeconds));
+  }
+
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   /** A field's value the service cannot take, e.g. an offset past the end of a topic. */
   public static Refused invalid(String field, String message) {
-    return new Refused(Reason.INVALID, field, message);
+    return new Refused(Reason.INVALID, field, message, 0);
   }
 
   public String field() {

@@ -84,7 +84,10 @@ class EventFixturesTest {
                 "u-5b1e9c0d7a3f2e81", "k-7f3a",
                 List.of("planner", "scout", "helper"))),
         new Session.SessionResumed(2, AT),
-        new Session.SessionParked(3, "FAILED_RECOVERY: resumed 3 times in a row without completing a step", LATER));
+        new Session.SessionParked(3, "FAILED_RECOVERY: resumed 3 times in a row without completing a step", LATER),
+        // An ADMIN set a user's own quotas; unset ones (null) stay the defaults (point 13).
+        new ApiUser.QuotasSet(new io.troupe.runtime.governance.quota.UserQuotas(5, 2, null, 40), AT),
+        new ApiUser.TopicClaimed("orders", LATER));
     // A root a topic message started: no parent, no API key.
     v2.put("Session.SessionStarted.root", new Session.SessionStarted("scout", privateScout, "a message", "u-alice", AT,
         CallChain.root("scout~0001764932130123-0000000000000009", "scout")));

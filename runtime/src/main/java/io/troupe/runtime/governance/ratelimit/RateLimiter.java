@@ -16,8 +16,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * The cluster-wide token buckets of one API key and endpoint class: one sharded entity per
- * (key id, class), so however the key's requests spread over nodes they all draw from the same
+ * The cluster-wide token buckets of one API key (or one user, all of whose keys share them) and
+ * endpoint class: one sharded entity per (key id or user, class), so however the key's requests spread over nodes they all draw from the same
  * buckets. Nodes do not ask per request: {@link RateLimits} leases small batches of tokens and
  * gives back what it did not use.
  *
@@ -45,7 +45,10 @@ public final class RateLimiter {
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
 
-  /** The entity id of a key's limiter for one class: {@code <class label>:<key id>}. */
+  /**
+   * The entity id of a subject's limiter for one class: {@code <class label>:<subject>}, the
+   * subject a key id, or {@code user:<user id>} for the buckets all of a user's keys share.
+   */
   public static String entityId(String keyId, EndpointClass cls) {
     return cls.label() + ":" + keyId;
   }
@@ -55,9 +58,13 @@ public final class RateLimiter {
     return EndpointClass.valueOf(label.toUpperCase(java.util.Locale.ROOT));
   }
 
+  static String subjectOf(String entityId) {
+    return entityId.substring(entityId.indexOf(':') + 1);
+  }
+
   public static Behavior<Command> create(String entityId, RateLimitSettings settings,
                                          ActorRef<ClusterSharding.ShardCommand> shard) {
-    List<Limit> limits = settings.limitsOf(classOf(entityId));
+    List<Limit> limits = settings.limitsOf(subjectOf(entityId), classOf(entityId));
     return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
       timers.startTimerWithFixedDelay(CheckIdle.INSTANCE, IDLE_CHECK);
       Clock clock = NodeClock.get(ctx.getSystem()).clock();

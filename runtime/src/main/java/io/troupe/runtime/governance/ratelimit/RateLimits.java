@@ -104,19 +104,25 @@ public final class RateLimits implements Extension {
     return system;
   }
 
+  /** The subject whose buckets all of a user's keys share (limits: {@code troupe.rate-limits.per-user}). */
+  public static String userSubject(String userId) {
+    return RateLimitSettings.USER_PREFIX + userId;
+  }
+
   /**
-   * Takes one request of {@code keyId} in class {@code cls} from the key's cluster-wide buckets.
+   * Takes one request of {@code keyId} in class {@code cls} from the key's cluster-wide buckets
+   * ({@code keyId} may also be a {@link #userSubject}: then from the user's).
    * Completes at once when this node holds leased tokens, remembers a refusal, is falling back,
    * or the class is unlimited; otherwise after at most two lease requests, each bounded by
    * {@code ask-timeout}. Never completes exceptionally.
    */
   public CompletionStage<RateDecision> acquire(String keyId, EndpointClass cls) {
-    if (settings.limitsOf(cls).isEmpty()) {
+    if (settings.limitsOf(keyId, cls).isEmpty()) {
       return CompletableFuture.completedFuture(RateDecision.ALLOWED);
     }
     String id = RateLimiter.entityId(keyId, cls);
     while (true) {
-      Local local = locals.computeIfAbsent(id, i -> new Local(i, cls));
+      Local local = locals.computeIfAbsent(id, i -> new Local(i, cls, settings.limitsOf(keyId, cls)));
       CompletableFuture<RateDecision> decision = new CompletableFuture<>();
       int ask;
       synchronized (local) {
@@ -235,7 +241,7 @@ public final class RateLimits implements Extension {
   /** One key and class on this node. Every field is guarded by the instance's lock. */
   private final class Local {
     final String entityId;
-    final EndpointClass cls;
+    final List<Limit> limits;
     final int leaseSize;
     final ArrayDeque<CompletableFuture<RateDecision>> waiting = new ArrayDeque<>();
     int leased;
@@ -248,10 +254,10 @@ public final class RateLimits implements Extension {
     boolean dropped;
     long lastUsedNanos;
 
-    Local(String entityId, EndpointClass cls) {
+    Local(String entityId, EndpointClass cls, List<Limit> limits) {
       this.entityId = entityId;
-      this.cls = cls;
-      this.leaseSize = settings.leaseSizeOf(cls);
+      this.limits = limits;
+      this.leaseSize = settings.leaseSizeOf(limits);
       long now = now();
       this.refusedUntilNanos = now;
       this.fallbackUntilNanos = now;
@@ -271,14 +277,14 @@ public final class RateLimits implements Extension {
         Buckets.Taken taken = fallback.take(1, now);
         fallback = taken.next();
         return taken.granted() == 1 ? RateDecision.ALLOWED
-            : RateDecision.refused(taken.retryAfterNanos(), settings.limitsOf(cls).get(taken.refusedBy()));
+            : RateDecision.refused(taken.retryAfterNanos(), limits.get(taken.refusedBy()));
       }
       if (now - refusedUntilNanos < 0) {
         return RateDecision.refused(refusedUntilNanos - now, refusedBy);
       }
       if (waiting.size() >= settings.maxWaiting()) {
         // Bounded queue: this key already has max-waiting requests waiting here.
-        return RateDecision.refused(0, settings.limitsOf(cls).get(0));
+        return RateDecision.refused(0, limits.get(0));
       }
       return null;
     }
@@ -295,7 +301,7 @@ public final class RateLimits implements Extension {
     void startFallback(long now, Throwable failure) {
       int members = upMembers();
       if (fallback == null) { // kept across fallbacks: starting it full each time would multiply the share
-        fallback = Buckets.full(settings.limitsOf(cls).stream().map(l -> l.shareOf(members)).toList(), now);
+        fallback = Buckets.full(limits.stream().map(l -> l.shareOf(members)).toList(), now);
       }
       fallbackUntilNanos = now + settings.fallbackFor().toNanos();
       log.warn("Rate limiter {} did not answer within {} ({}); this node applies its share of the limits"

@@ -3,6 +3,7 @@ package io.troupe.runtime.governance.security;
 import io.troupe.runtime.CborSerializable;
 import io.troupe.runtime.governance.Permission;
 import io.troupe.runtime.governance.Role;
+import io.troupe.runtime.governance.quota.UserQuotas;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -83,6 +84,16 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
       implements Command {}
 
   /**
+   * Records that the user creates {@code topic}, unless they created {@code limit} topics already
+   * (then an error naming the quota); the same topic again changes nothing. Replies the count.
+   * A user that does not exist has no count: 0, nothing recorded.
+   */
+  public record ClaimTopic(String topic, int limit, ActorRef<StatusReply<Integer>> replyTo) implements Command {}
+
+  /** Sets the user's own quotas (a null field: the default); asking again changes nothing. */
+  public record SetQuotas(UserQuotas quotas, ActorRef<StatusReply<UserView>> replyTo) implements Command {}
+
+  /**
    * Creates the admin user with the bootstrap key when there is none. With {@code replace} (the
    * operator set the token) an existing bootstrap key with another digest is replaced.
    */
@@ -97,13 +108,14 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
   }
 
   /**
-   * {@code grants}: permission ids granted beyond the role, in permission order (null in lists,
-   * which come from the read table and do not hold them).
+   * {@code grants}: permission ids granted beyond the role, in permission order; {@code quotas}: the
+   * quotas an administrator set for this user (null fields: the defaults). Both null in lists,
+   * which come from the read table and do not hold them.
    */
   public record UserView(String id, String name, Role role, Instant createdAt, List<KeyView> apiKeys,
-                         List<String> grants) implements CborSerializable {
+                         List<String> grants, UserQuotas quotas, Integer topicsCreated) implements CborSerializable {
     public UserView(String id, String name, Role role, Instant createdAt, List<KeyView> apiKeys) {
-      this(id, name, role, createdAt, apiKeys, null);
+      this(id, name, role, createdAt, apiKeys, null, null, null);
     }
   }
 
@@ -136,16 +148,25 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
   /** An ADMIN withdrew a granted permission. */
   public record PermissionRevoked(Permission permission, Instant at) implements Event {}
 
+  /** The user created a topic (published its first message), counted against the topics quota. */
+  public record TopicClaimed(String topic, Instant at) implements Event {}
+
+  /** An ADMIN set the user's own quotas (each null field: the default of troupe.quotas). */
+  public record QuotasSet(UserQuotas quotas, Instant at) implements Event {}
+
   /** Replaces the bootstrap key's digest (the operator changed TROUPE_ADMIN_TOKEN). */
   public record BootstrapKeyReplaced(String digestHex, Instant at) implements Event {}
 
   record StoredKey(String keyId, String label, String digestHex, Instant createdAt, Instant revokedAt)
       implements CborSerializable {}
 
-  /** {@code name} is null until the user is created. Keys in issue order; grants beyond the role. */
-  public record State(String name, Role role, Instant createdAt, Map<String, StoredKey> keys, Set<Permission> grants)
-      implements CborSerializable {
-    static final State EMPTY = new State(null, null, null, Map.of(), Set.of());
+  /**
+   * {@code name} is null until the user is created. Keys in issue order; grants beyond the role;
+   * the quotas an administrator set; the topics the user created.
+   */
+  public record State(String name, Role role, Instant createdAt, Map<String, StoredKey> keys, Set<Permission> grants,
+                      UserQuotas quotas, Set<String> topics) implements CborSerializable {
+    static final State EMPTY = new State(null, null, null, Map.of(), Set.of(), UserQuotas.DEFAULTS, Set.of());
 
     boolean exists() {
       return name != null;
@@ -153,20 +174,28 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
 
     State apply(Event event) {
       if (event instanceof UserCreated c) {
-        return new State(c.name(), c.role(), c.at(), keys, grants);
+        return new State(c.name(), c.role(), c.at(), keys, grants, quotas, topics);
       }
       if (event instanceof RoleChanged r) {
-        return new State(name, r.role(), createdAt, keys, grants);
+        return new State(name, r.role(), createdAt, keys, grants, quotas, topics);
+      }
+      if (event instanceof QuotasSet q) {
+        return new State(name, role, createdAt, keys, grants, q.quotas(), topics);
+      }
+      if (event instanceof TopicClaimed t) {
+        java.util.Set<String> next = new java.util.HashSet<>(topics);
+        next.add(t.topic());
+        return new State(name, role, createdAt, keys, grants, quotas, java.util.Set.copyOf(next));
       }
       if (event instanceof PermissionGranted g) {
         EnumSet<Permission> next = grants.isEmpty() ? EnumSet.noneOf(Permission.class) : EnumSet.copyOf(grants);
         next.add(g.permission());
-        return new State(name, role, createdAt, keys, Set.copyOf(next));
+        return new State(name, role, createdAt, keys, Set.copyOf(next), quotas, topics);
       }
       if (event instanceof PermissionRevoked r) {
         EnumSet<Permission> next = grants.isEmpty() ? EnumSet.noneOf(Permission.class) : EnumSet.copyOf(grants);
         next.remove(r.permission());
-        return new State(name, role, createdAt, keys, Set.copyOf(next));
+        return new State(name, role, createdAt, keys, Set.copyOf(next), quotas, topics);
       }
       Map<String, StoredKey> next = new LinkedHashMap<>(keys);
       if (event instanceof KeyIssued k) {
@@ -178,7 +207,7 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
         BootstrapKeyReplaced b = (BootstrapKeyReplaced) event;
         next.put(BOOTSTRAP_KEY_ID, new StoredKey(BOOTSTRAP_KEY_ID, "bootstrap", b.digestHex(), b.at(), null));
       }
-      return new State(name, role, createdAt, next, grants);
+      return new State(name, role, createdAt, next, grants, quotas, topics);
     }
   }
 
@@ -219,6 +248,8 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
         .onCommand(IssueKey.class, this::onIssueKey)
         .onCommand(RevokeKey.class, this::onRevokeKey)
         .onCommand(SetGrant.class, this::onSetGrant)
+        .onCommand(SetQuotas.class, this::onSetQuotas)
+        .onCommand(ClaimTopic.class, this::onClaimTopic)
         .onCommand(EnsureAdmin.class, this::onEnsureAdmin)
         .build();
   }
@@ -286,6 +317,32 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
         .thenReply(c.replyTo(), after -> StatusReply.success(view(after)));
   }
 
+  private ReplyEffect<Event, State> onSetQuotas(State s, SetQuotas c) {
+    if (!s.exists()) {
+      return Effect().reply(c.replyTo(), StatusReply.error(notFound()));
+    }
+    if (s.quotas().equals(c.quotas())) {
+      return Effect().reply(c.replyTo(), StatusReply.success(view(s)));
+    }
+    return Effect().persist(new QuotasSet(c.quotas(), now()))
+        .thenReply(c.replyTo(), after -> StatusReply.success(view(after)));
+  }
+
+  private ReplyEffect<Event, State> onClaimTopic(State s, ClaimTopic c) {
+    if (!s.exists()) {
+      return Effect().reply(c.replyTo(), StatusReply.success(0));
+    }
+    if (s.topics().contains(c.topic())) {
+      return Effect().reply(c.replyTo(), StatusReply.success(s.topics().size()));
+    }
+    if (s.topics().size() >= c.limit()) {
+      return Effect().reply(c.replyTo(), StatusReply.error("quota exceeded: user " + userId + " created "
+          + s.topics().size() + " topics, its topics quota is " + c.limit() + "; publish to a topic that exists"));
+    }
+    return Effect().persist(new TopicClaimed(c.topic(), now()))
+        .thenReply(c.replyTo(), after -> StatusReply.success(after.topics().size()));
+  }
+
   private ReplyEffect<Event, State> onEnsureAdmin(State s, EnsureAdmin c) {
     if (!s.exists()) {
       Instant at = now();
@@ -327,7 +384,7 @@ public final class ApiUser extends EventSourcedBehaviorWithEnforcedReplies<ApiUs
     List<KeyView> keys = s.keys().values().stream().map(ApiUser::keyView)
         .sorted(Comparator.comparing(KeyView::createdAt)).toList();
     List<String> grants = s.grants().stream().sorted().map(Permission::id).toList();
-    return new UserView(userId, s.name(), s.role(), s.createdAt(), keys, grants);
+    return new UserView(userId, s.name(), s.role(), s.createdAt(), keys, grants, s.quotas(), s.topics().size());
   }
 
   private static KeyView keyView(StoredKey k) {

@@ -93,6 +93,15 @@ public final class Users implements Extension {
         });
   }
 
+  /**
+   * Sets an existing user's own quotas (a null field: the default of troupe.quotas); each set value
+   * must be at least 1. Takes effect at the user's next start, definition or stream.
+   */
+  public CompletionStage<ApiUser.UserView> setQuotas(String id, io.troupe.runtime.governance.quota.UserQuotas quotas) {
+    return get(id).thenCompose(known -> asks.<ApiUser.Command, ApiUser.UserView>askWithStatus(user(id),
+        r -> new ApiUser.SetQuotas(quotas, r)));
+  }
+
   /** The permissions a user view says were granted beyond the role. */
   public static java.util.Set<Permission> grants(ApiUser.UserView user) {
     if (user.grants() == null) {

@@ -46,6 +46,18 @@ class RateLimitSettingsTest {
   }
 
   @Test
+  void perUserLimitsTakeThePerKeyOnesUnlessSet() {
+    RateLimitSettings s = load(Map.of("troupe.rate-limits.per-user.model_running.per-minute", 5,
+        "troupe.rate-limits.classes.reads.per-minute", 40));
+    assertEquals(List.of(new Limit(5, Limit.MINUTE), new Limit(300, Limit.HOUR)),
+        s.userLimitsOf(EndpointClass.MODEL_RUNNING));
+    assertEquals(List.of(new Limit(40, Limit.MINUTE), new Limit(18000, Limit.HOUR)), s.userLimitsOf(EndpointClass.READS));
+    assertEquals(s.limitsOf(EndpointClass.DECONFLICTION), s.userLimitsOf(EndpointClass.DECONFLICTION));
+    assertEquals(s.userLimitsOf(EndpointClass.MODEL_RUNNING), s.limitsOf(RateLimits.userSubject("u-1"), EndpointClass.MODEL_RUNNING));
+    assertEquals(s.limitsOf(EndpointClass.MODEL_RUNNING), s.limitsOf("u-1.k-1", EndpointClass.MODEL_RUNNING));
+  }
+
+  @Test
   void zeroOrOffMeansNoLimitForThatWindow() {
     RateLimitSettings s = load(Map.of("troupe.rate-limits.classes.reads.per-minute", "off",
         "troupe.rate-limits.classes.reads.per-hour", 0,
