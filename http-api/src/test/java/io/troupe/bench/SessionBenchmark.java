@@ -160,7 +160,11 @@ public final class SessionBenchmark {
       Probe.Window inProcess;
       List<HttpPhase> overHttp = new java.util.ArrayList<>();
       // Open streams are bounded per node (troupe.broker.max-streams); the 1,000-session phase needs more.
-      Map<String, Object> settings = Map.of("troupe.broker.max-streams", 4 * Math.max(httpInflight, 1000));
+      // The benchmark's one user (the admin) runs every session and stream: its quotas lifted.
+      int streams = 4 * Math.max(httpInflight, 1000);
+      Map<String, Object> settings = Map.of("troupe.broker.max-streams", streams,
+          "troupe.broker.max-streams-per-key", streams, "troupe.quotas.sse-streams", streams,
+          "troupe.quotas.concurrent-sessions", streams);
       try (TroupeNode node = TroupeNode.start(TestNodes.config(target, ports, List.of(), settings),
           io.troupe.agents.DomainEntities.ALL, tools())) {
         io.troupe.http.TroupeServer.start(node);

@@ -70,7 +70,8 @@ public final class StreamBenchmark {
         Probe.loadAverage());
     // The node's heap as deployed by default would be the JVM's; 1 GB keeps the run comparable.
     List<String> jvm = List.of("-Xmx1g", "-XX:+UseParallelGC", "-Dpekko.http.server.max-connections=" + (streams + 1000),
-        "-Dtroupe.broker.max-streams=" + (streams + 1000));
+        "-Dtroupe.broker.max-streams=" + (streams + 1000), "-Dtroupe.broker.max-streams-per-key=" + (streams + 1000),
+        "-Dtroupe.quotas.sse-streams=" + (streams + 1000), "-Dtroupe.quotas.topics=" + (topics + 1000));
     try (NodeProcess node = NodeProcess.start(work.resolve("data"), ports, Map.of(), work.resolve("node.log"), jvm)) {
       node.awaitReady(Duration.ofSeconds(120));
       long pid = node.process.pid();
