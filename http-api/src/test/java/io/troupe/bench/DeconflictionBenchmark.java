@@ -41,26 +41,7 @@ public final class DeconflictionBenchmark {
   private DeconflictionBenchmark() {}
 
   public static void main(String[] args) {
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(Duration.ofMinutes(Integer.getInteger("bench.limit.minutes", 50)).toMillis());
-        System.err.println("benchmark: still running after the time limit; exiting");
-        Runtime.getRuntime().halt(3);
-      } catch (InterruptedException e) {
-        // done in time
-      }
-    }, "bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-    int code = 1;
-    try {
-      run();
-      code = 0;
-    } catch (Throwable t) {
-      t.printStackTrace();
-    }
-    System.out.flush();
-    System.exit(code);
+    BenchMain.run(Duration.ofMinutes(Integer.getInteger("bench.limit.minutes", 50)), () -> run());
   }
 
   private static void run() throws Exception {

@@ -30,12 +30,15 @@ import org.apache.pekko.cluster.typed.Cluster;
  * Runtime overhead per session step: one in-process node (embedded PostgreSQL, fsync on) runs
  * sessions of a scripted agent whose script is one call of a no-op tool, then a final text, so
  * each session journals 6 events in 5 persists. A bounded number of sessions is in flight; each
- * is followed through its live feed (see {@link SessionDriver}). Then the raw journal-shaped JDBC
+ * is followed through its live feed (see {@link SessionDriver}). Then the same sessions over the
+ * node's HTTP edge with {@code bench.http.clients} clients each (default 200 and 1,000; see
+ * {@link HttpSessionDriver}), as ratios of the in-process rate. Then the raw journal-shaped JDBC
  * insert rate of the same PostgreSQL ({@link RawJdbcInsertBenchmark}), for the ratio. Not a test:
  * run it with {@code bench/session-benchmark.sh} (see BENCHMARKS.md); it exits by itself.
  *
  * <p>System properties: {@code bench.seconds} (measured window, 20), {@code bench.warmup} (10),
- * {@code bench.inflight} (sessions in flight, 200), {@code bench.raw.connections} (4),
+ * {@code bench.inflight} (sessions in flight, 200), {@code bench.http.clients} ("200,1000"),
+ * {@code bench.raw.connections} (4),
  * {@code bench.raw.batch} (400).
  */
 public final class SessionBenchmark {
@@ -48,27 +51,10 @@ public final class SessionBenchmark {
   public static void main(String[] args) {
     int seconds = Integer.getInteger("bench.seconds", 20);
     int warmup = Integer.getInteger("bench.warmup", 10);
-    long limitSeconds = 2L * (warmup + seconds) + 300;
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(limitSeconds * 1000);
-        System.err.println("benchmark: still running after " + limitSeconds + " s; exiting");
-        Runtime.getRuntime().halt(3);
-      } catch (InterruptedException e) {
-        // done in time
-      }
-    }, "bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-    int code = 1;
-    try {
-      run(Duration.ofSeconds(seconds), Duration.ofSeconds(warmup));
-      code = 0;
-    } catch (Throwable t) {
-      t.printStackTrace();
-    }
-    System.out.flush();
-    System.exit(code);
+    // Four phases (in process, two over HTTP, raw JDBC), each with a bounded drain.
+    long limitSeconds = 6L * (warmup + seconds) + 300;
+    BenchMain.run(Duration.ofSeconds(limitSeconds),
+        () -> run(Duration.ofSeconds(seconds), Duration.ofSeconds(warmup)));
   }
 
   /** The agent: reply 1 calls noop, reply 2 is the final text. */

@@ -37,26 +37,7 @@ public final class StreamBenchmark {
   private StreamBenchmark() {}
 
   public static void main(String[] args) {
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(Duration.ofMinutes(10).toMillis());
-        System.err.println("benchmark: still running after 10 minutes; exiting");
-        Runtime.getRuntime().halt(3);
-      } catch (InterruptedException e) {
-        // done in time
-      }
-    }, "bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-    int code = 1;
-    try {
-      run();
-      code = 0;
-    } catch (Throwable t) {
-      t.printStackTrace();
-    }
-    System.out.flush();
-    System.exit(code);
+    BenchMain.run(Duration.ofMinutes(10), () -> run());
   }
 
   private static void run() throws Exception {

@@ -40,26 +40,8 @@ public final class TopicBenchmark {
     int httpSeconds = intProp("bench.http.seconds", 20);
     // The program ends by itself whatever happens: a watchdog well past the planned duration.
     long limitSeconds = 3L * warmup + 2L * seconds + httpSeconds + 300;
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(limitSeconds * 1000);
-        System.err.println("benchmark: still running after " + limitSeconds + " s; exiting");
-        Runtime.getRuntime().halt(3);
-      } catch (InterruptedException e) {
-        // done in time
-      }
-    }, "bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-    int code = 1;
-    try {
-      run(Duration.ofSeconds(seconds), Duration.ofSeconds(warmup), Duration.ofSeconds(httpSeconds));
-      code = 0;
-    } catch (Throwable t) {
-      t.printStackTrace();
-    }
-    System.out.flush();
-    System.exit(code);
+    BenchMain.run(Duration.ofSeconds(limitSeconds),
+        () -> run(Duration.ofSeconds(seconds), Duration.ofSeconds(warmup), Duration.ofSeconds(httpSeconds)));
   }
 
   private static void run(Duration measure, Duration warmup, Duration httpMeasure) throws Exception {
