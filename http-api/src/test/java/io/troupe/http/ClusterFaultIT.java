@@ -46,7 +46,11 @@ class ClusterFaultIT {
     AtomicInteger slowHits = new AtomicInteger();
     ExecutorService slowThreads = Executors.newFixedThreadPool(32);
     HttpServer slow = slowServer(slowHits, slowThreads);
-    ExecutorService probes = Executors.newFixedThreadPool(FaultLoad.TOPICS + 3);
+    ExecutorService probes = Executors.newFixedThreadPool(FaultLoad.TOPICS + 2);
+    // The probes' requests: one per probe every 200 ms while earlier ones wait (at most the edge's
+    // 15 s each), so up to ~75 per probe at once; bounded, a request that finds it full fails.
+    ExecutorService attempts = new java.util.concurrent.ThreadPoolExecutor(0, 1000, 10, TimeUnit.SECONDS,
+        new java.util.concurrent.SynchronousQueue<>());
     try (FaultCluster cluster = new FaultCluster(work, Map.of("TROUPE_HTTP_GET_ALLOWED_HOSTS", "127.0.0.1",
         // The slow server is on loopback, at a random port: both are refused unless allowed.
         "TROUPE_HTTP_GET_ALLOWED_ADDRESSES", "127.0.0.0/8", "TROUPE_HTTP_GET_ALLOWED_PORTS", "1-65535"))) {
@@ -77,32 +81,43 @@ class ClusterFaultIT {
       System.out.printf("[fault] SIGKILL node2 at %.1f s of load%n", (killAt - start) / 1e9);
 
       List<FaultLoad.Target> survivors = List.of(targets.get(0), targets.get(2));
-      List<Future<Double>> answered = new ArrayList<>();
+      List<Future<FailoverProbe.Answering>> answered = new ArrayList<>();
       for (int t = 0; t < FaultLoad.TOPICS; t++) {
         String topic = FaultLoad.topic(t);
         int first = t;
-        answered.add(probes.submit(() -> untilAnswered(killAt, () -> {
+        answered.add(probes.submit(() -> FailoverProbe.run(killAt, () -> {
           FaultLoad.Ack ack = load.publish(topic, survivors, first);
           return ack == null ? null : ack.endNanos();
-        })));
+        }, attempts, PHASE_LIMIT)));
       }
-      answered.add(probes.submit(() -> untilAnswered(killAt, () -> load.decide(survivors) ? System.nanoTime() : null)));
-      answered.add(probes.submit(() -> untilAnswered(killAt, () -> load.startSession(survivors) ? System.nanoTime() : null)));
+      answered.add(probes.submit(() -> FailoverProbe.run(killAt,
+          () -> load.decide(survivors) ? System.nanoTime() : null, attempts, PHASE_LIMIT)));
+      answered.add(probes.submit(() -> FailoverProbe.run(killAt,
+          () -> load.startSession(survivors) ? System.nanoTime() : null, attempts, PHASE_LIMIT)));
       double downed = Eventually.await(PHASE_LIMIT, "node2 downed by the Split Brain Resolver", () -> {
         String status = cluster.membership(0).status().get(cluster.ports[KILLED].cluster());
         return status == null || status.equals("Down") || status.equals("Removed")
             ? Optional.of((System.nanoTime() - killAt) / 1e9) : Optional.empty();
       });
       double allAnswering = 0;
-      Map<String, Double> each = new java.util.TreeMap<>();
+      double allSent = 0;
+      Map<String, String> each = new java.util.TreeMap<>();
       for (int i = 0; i < answered.size(); i++) {
-        double s = answered.get(i).get(PHASE_LIMIT.toSeconds() + 60, TimeUnit.SECONDS);
-        each.merge(i < FaultLoad.TOPICS ? "topics" : i == FaultLoad.TOPICS ? "theater" : "agent", s, Math::max);
-        allAnswering = Math.max(allAnswering, s);
+        FailoverProbe.Answering a = answered.get(i).get(PHASE_LIMIT.toSeconds() + 60, TimeUnit.SECONDS);
+        String kind = i < FaultLoad.TOPICS ? "topic" + i : i == FaultLoad.TOPICS ? "theater" : "agent";
+        each.put(kind, String.format("%.1f (sent %.1f; %d failed, slowest answer %.1f)", a.answeredAfter(),
+            a.sentAfter(), a.failedBefore(), a.slowest()));
+        allAnswering = Math.max(allAnswering, a.answeredAfter());
+        if (a.answeredAfter() > 5) { // the aim: what kept this one, request by request (sent: latency, x failed)
+          System.out.println("[fault]   " + kind + " until its run: " + a.timeline());
+        }
+        allSent = Math.max(allSent, a.sentAfter());
       }
-      each.replaceAll((k, v) -> Math.round(v * 10) / 10.0);
-      System.out.println("[fault] first 2xx after the kill, slowest per kind (s): " + each);
-      System.out.printf("[fault] failover: downed after %.1f s, all shards answering after %.1f s%n", downed, allAnswering);
+      System.out.println("[fault] per probe, seconds from the kill until requests are served by their first ask"
+          + " again (the first of " + FailoverProbe.RUN + " in a row served within " + FailoverProbe.PROMPT.toSeconds()
+          + " s): " + each);
+      System.out.printf("[fault] failover: downed after %.1f s, all shards answering after %.1f s"
+          + " (requests sent from %.1f s on)%n", downed, allAnswering, allSent);
       cluster.awaitUpMembers(2, PHASE_LIMIT);
 
       sleepUntil(start, loadSeconds * 2 / 3.0);
@@ -133,27 +148,17 @@ class ClusterFaultIT {
       report(load, killAt, start, loadDuration, checks);
 
       assertTrue(checks.failures.isEmpty(), () -> checks.failures.size() + " failures:\n  " + String.join("\n  ", checks.failures));
-      assertTrue(allAnswering < 30, "every shard answers again within 30 s of the kill (measured ~12 s), took " + allAnswering);
+      // The loopback settings aim at 5 s (BENCHMARKS.md has the measured figures); the bound leaves
+      // room for a slow CI machine, where a late answer is a slower failover, not lost work.
+      assertTrue(allAnswering < 15, "every shard answers again within 15 s of the kill (aim: 5 s), took " + allAnswering);
       assertEquals(0, checks.counts.get("publishes unresolved after retries"));
       assertTrue(checks.counts.get("sessions COMPLETED") > 0, "sessions ran");
     } finally {
       probes.shutdownNow();
+      attempts.shutdownNow();
       slow.stop(0);
       slowThreads.shutdownNow();
     }
-  }
-
-  /** Repeats {@code probe} (which answers the nanoTime of its 2xx, or null) until it succeeds; seconds since the kill. */
-  private static double untilAnswered(long killAt, java.util.concurrent.Callable<Long> probe) throws Exception {
-    long deadline = System.nanoTime() + PHASE_LIMIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      Long at = probe.call();
-      if (at != null) {
-        return (at - killAt) / 1e9;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("not answering within " + PHASE_LIMIT + " of the kill");
   }
 
   private static void defineAgent(HttpClientForTests http, String name, int slowPort) {

@@ -36,7 +36,7 @@ class ConfigurationTest {
   /** The modules that have settings, each with its reference.conf. */
   private static final List<String> MODULES = List.of("runtime", "agents", "http-api");
   /** Cluster-config's files that read TROUPE_* variables for Pekko's own settings. */
-  private static final List<String> CLUSTER_CONFIG_FILES = List.of("cluster.conf", "production.conf");
+  private static final List<String> CLUSTER_CONFIG_FILES = List.of("cluster.conf", "production.conf", "loopback.conf");
 
   /** Variables the README names that no configuration reads, by design, with where they are read. */
   private static final Map<String, String> NOT_CONFIG_KEYS = Map.of(

@@ -31,6 +31,12 @@ final class FaultCluster implements AutoCloseable {
   final TestNodes.Ports[] ports = new TestNodes.Ports[SIZE];
   final NodeProcess[] nodes = new NodeProcess[SIZE];
   private final Map<String, String> env = new HashMap<>();
+  /**
+   * The loopback cluster's failover settings, as -D options: cluster-config's loopback.conf (which
+   * says why they are what they are) is the one place they are written.
+   */
+  static final java.util.List<String> LOOPBACK = com.typesafe.config.ConfigFactory.parseResources("loopback.conf").resolve()
+      .entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue().unwrapped()).sorted().toList();
   private Process database;
   private Path databaseDir;
   private Process nginx;
@@ -55,8 +61,8 @@ final class FaultCluster implements AutoCloseable {
     env.put("TROUPE_DB_URL", url);
     env.put("TROUPE_DB_USER", "postgres");
     env.put("TROUPE_SEED_NODES", "127.0.0.1:" + ports[0].cluster());
-    env.put("TROUPE_SBR_STABLE_AFTER", "4s");
-    env.put("TROUPE_DOWN_REMOVAL_MARGIN", "1s"); // loopback: no partition to wait out (see cluster.conf)
+    // Quotas are per user and the load runs as one: its probes start sessions every 200 ms.
+    env.put("TROUPE_QUOTA_CONCURRENT_SESSIONS", "1000");
     for (int i = 0; i < SIZE; i++) {
       nodes[i] = startNode(i);
     }
@@ -70,7 +76,7 @@ final class FaultCluster implements AutoCloseable {
     Path dataDir = work.resolve("node" + (i + 1));
     Path log = work.resolve("node" + (i + 1) + (restarts == 0 ? "" : "-restart" + restarts) + ".log");
     // The JVM's own defaults, as deployed: this test's load and failover figures go in BENCHMARKS.md.
-    return NodeProcess.start(dataDir, ports[i], env, log, java.util.List.of());
+    return NodeProcess.start(dataDir, ports[i], env, log, LOOPBACK);
   }
 
   private String startDatabase() throws Exception {
