@@ -40,6 +40,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -72,10 +73,23 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * {@link ResumeSettings#maxResumeAttempts} times in a row without a step journaled in between, it is
  * {@link SessionParked} instead (status FAILED_RECOVERY): nothing runs until it is cancelled.
  * What a crash is here: a handler that throws stops the entity (the typed default; the backoff
- * below restarts it only after a failed journal write, the same instance, which is no resume), and
+ * below restarts it only after a failed journal write or replay, the same instance, which is no
+ * resume, and at most max-resume-attempts - 1 times in a row: then it stops too), and
  * its shard starts it again after {@code pekko.cluster.sharding.entity-restart-backoff}; an
  * OutOfMemoryError is fatal and the JVM exits, and the node's restart brings it back. Either way
  * the resume is journaled before the step runs, so a step that kills its node still counts.
+ *
+ * <p>A journal that can no longer be replayed (an event that no longer deserializes after a
+ * deploy, or one {@link SessionState#apply} throws on) fails the entity's recovery. Each failure is
+ * counted on its node ({@link SessionRecoveryFailures}; a journal that cannot be reached is not
+ * counted, so a database outage parks nothing) and the backoff restarts it in place; at the
+ * max-resume-attempts-th failure in a row it stops, its shard starts it again, and that incarnation,
+ * seeing the count, does not replay ({@code Recovery.disabled()}, which still reads the highest
+ * sequence number: its events follow the last one). It reads what can be read of its journal
+ * ({@link SessionJournal}: the unreadable events skipped) and journals {@link SessionParked}, a
+ * reason starting {@value #FAILED_RECOVERY} that says the journal could not be replayed, unless
+ * those events show it parked or ended already; it answers Get and Cancel from that read state (a
+ * cancel journals {@link SessionCancelled}), and runs nothing.
  */
 public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Session.Command, Session.Event, SessionState> {
 
@@ -102,8 +116,16 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   /** With the gate resumes wait at (the node's, unless a test brings its own). */
   static Behavior<Command> create(String sessionId, ActorRef<ClusterSharding.ShardCommand> shard,
                                   SessionServices services, ActorRef<ResumeGate.Command> gate) {
-    return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> new Session(sessionId, ctx, shard, timers, services,
-        gate)));
+    return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
+      // Decided per incarnation: a journal that failed its replay too often here is not replayed again.
+      SessionRecoveryFailures.Failures failures = SessionRecoveryFailures.get(ctx.getSystem()).of(sessionId);
+      boolean unreplayable = failures.count() >= maxResumeAttempts(ctx.getSystem());
+      return new Session(sessionId, ctx, shard, timers, services, gate, unreplayable ? failures : null);
+    }));
+  }
+
+  private static int maxResumeAttempts(ActorSystem<?> system) {
+    return io.troupe.runtime.node.RuntimeSettings.get(system).sessions().resumes().maxResumeAttempts();
   }
 
   /** How the reason of a session stopped by a budget starts (SessionFailed.reason, the API's error). */
@@ -155,6 +177,12 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   /** Internal: a finished session woken by a read has been idle long enough to stop. */
   public record Idle() implements Command {}
+
+  /**
+   * Internal: the journal of a session started without replay (its replay failed too often), read
+   * past its unreadable events; {@code read} is null when it could not be read ({@code error}).
+   */
+  public record JournalRead(SessionJournal.Read read, String error) implements Command {}
 
   /** Internal: the entity of a running session started again; park it, or ask its node's gate for a turn. */
   public record Resume() implements Command {}
@@ -241,11 +269,27 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private boolean recovered;
   /** Holds a turn of the {@link ResumeGate} until its first step after resuming is journaled. */
   private boolean holdsTurn;
+  /**
+   * Not null when this incarnation was started without replay, its replay having failed this
+   * often on this node: it parks the session and answers from {@link #readState}.
+   */
+  private final SessionRecoveryFailures.Failures unreplayable;
+  /**
+   * The state of an unreplayable session, as read past its unreadable events (null until read):
+   * the entity's own state is empty, having replayed nothing, so reads and cancels use this one.
+   */
+  private SessionState readState;
 
   private Session(String sessionId, ActorContext<Command> ctx, ActorRef<ClusterSharding.ShardCommand> shard,
-                  TimerScheduler<Command> timers, SessionServices services, ActorRef<ResumeGate.Command> gate) {
+                  TimerScheduler<Command> timers, SessionServices services, ActorRef<ResumeGate.Command> gate,
+                  SessionRecoveryFailures.Failures unreplayable) {
+    // A failed journal write, or a failed replay, restarts this instance in place, with backoff; at
+    // the max-resume-attempts-th of those in a row it stops instead, and its shard starts a new
+    // incarnation, which (its replays having failed that often) starts without replay and parks it.
     super(PersistenceId.of(ENTITY_KEY.name(), sessionId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)
+            .withMaxRestarts(maxResumeAttempts(ctx.getSystem()) - 1));
+    this.unreplayable = unreplayable;
     this.sessionId = sessionId;
     this.ctx = ctx;
     this.shard = shard;
@@ -268,6 +312,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   @Override
   public CommandHandlerWithReply<Command, Event, SessionState> commandHandler() {
+    if (unreplayable != null) {
+      return unreplayableCommandHandler();
+    }
     return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Start.class, this::onStart)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), SessionView.of(sessionId, state, clock.instant())))
@@ -291,6 +338,60 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           return Effect().noReply();
         })
         .build();
+  }
+
+  /**
+   * The commands of an incarnation started without replay ({@link #unreplayable}): it reads its
+   * journal past the unreadable events first (commands wait meanwhile), parks the session unless
+   * it is parked or has ended already, and from then on answers reads and a cancel from that
+   * state. Nothing runs.
+   */
+  private CommandHandlerWithReply<Command, Event, SessionState> unreplayableCommandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(JournalRead.class, (state, cmd) -> onJournalRead(cmd))
+        .onCommand(Get.class, (state, cmd) -> readState == null ? Effect().stash()
+            : Effect().reply(cmd.replyTo(), SessionView.of(sessionId, readState, clock.instant())))
+        .onCommand(Start.class, (state, cmd) -> readState == null ? Effect().stash()
+            : Effect().reply(cmd.replyTo(), StatusReply.success(new Started(sessionId, true))))
+        .onCommand(Cancel.class, (state, cmd) -> readState == null ? Effect().stash() : onUnreplayableCancel(cmd))
+        .onCommand(Idle.class, (state, cmd) -> {
+          shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+          return Effect().noReply();
+        })
+        .onAnyCommand((state, cmd) -> Effect().noReply());
+  }
+
+  private ReplyEffect<Event, SessionState> onJournalRead(JournalRead cmd) {
+    if (cmd.read() == null) {
+      // Not even read past its unreadable events (the database is away): stop, its shard tries again.
+      throw new IllegalStateException("session " + sessionId + ": its journal could not be read: " + cmd.error());
+    }
+    SessionState read = cmd.read().state();
+    if (read.status() != SessionState.Status.RUNNING && read.status() != SessionState.Status.NEW) {
+      readState = read; // parked before (or ended): answered as it is
+      timers.startSingleTimer("passivate", new Idle(), PASSIVATE_FINISHED_AFTER);
+      return Effect().none().thenNoReply().thenUnstashAll();
+    }
+    String reason = FAILED_RECOVERY + ": its journal could not be replayed " + unreplayable.count() + " times in a row"
+        + " (last error: " + unreplayable.lastError() + "); started without replay and parked, nothing runs: cancel it";
+    SessionParked parked = new SessionParked(unreplayable.count(), reason, now());
+    return Effect().persist(parked).thenRun(s -> {
+      readState = read.apply(parked);
+      announce(List.of(parked));
+      parked(readState);
+    }).thenNoReply().thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, SessionState> onUnreplayableCancel(Cancel cmd) {
+    if (!readState.status().cancellable()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(SessionView.of(sessionId, readState, clock.instant())));
+    }
+    SessionCancelled cancelled = new SessionCancelled(now());
+    return Effect().persist(cancelled).thenRun(s -> {
+      readState = readState.apply(cancelled);
+      announce(List.of(cancelled));
+      finished(readState);
+    }).thenReply(cmd.replyTo(), s -> StatusReply.success(SessionView.of(sessionId, readState, clock.instant())));
   }
 
   private ReplyEffect<Event, SessionState> onDeadline(SessionState state, Deadline cmd) {
@@ -669,9 +770,14 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   }
 
   private void parked(SessionState s) {
-    metrics.sessionsParked.labels(metrics.agentLabel.of(s.agentName())).inc();
-    ctx.getLog().warn("Session {} of agent {} parked (FAILED_RECOVERY) after {} resumes without progress",
-        sessionId, s.agentName(), s.resumes());
+    metrics.sessionsParked.labels(metrics.agentLabel.of(agentOf(s))).inc();
+    if (unreplayable != null) {
+      ctx.getLog().warn("Session {} of agent {} parked (FAILED_RECOVERY) after its journal could not be replayed {}"
+          + " times", sessionId, agentOf(s), unreplayable.count());
+    } else {
+      ctx.getLog().warn("Session {} of agent {} parked (FAILED_RECOVERY) after {} resumes without progress",
+          sessionId, agentOf(s), s.resumes());
+    }
     markActive(false);
     timers.cancel("deadline");
     cancelChildren(s); // nothing of it runs any more, its call_agent children neither
@@ -679,8 +785,16 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
   }
 
+  /** The session's agent; when its start cannot be read, the one its id names. */
+  private String agentOf(SessionState s) {
+    if (s.agentName() != null) {
+      return s.agentName();
+    }
+    return SessionIds.valid(sessionId) ? SessionIds.agentOf(sessionId) : "unknown";
+  }
+
   private void finished(SessionState s) {
-    String agent = metrics.agentLabel.of(s.agentName());
+    String agent = metrics.agentLabel.of(agentOf(s));
     metrics.agentSessions.labels(agent, s.status().name()).inc();
     metrics.agentIterations.labels(agent).observe(s.iterations());
     if (s.startedAt() != null && s.endedAt() != null) {
@@ -743,6 +857,13 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   public SignalHandler<SessionState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
+          if (unreplayable != null) {
+            // Nothing replayed: read what can be read of the journal, then park (onJournalRead).
+            ctx.pipeToSelf(SessionJournal.read(ctx.getSystem(), readJournal(), persistenceId().id()),
+                (read, failure) -> new JournalRead(read, failure == null ? null : rootMessage(failure)));
+            return;
+          }
+          SessionRecoveryFailures.get(ctx.getSystem()).replayed(sessionId);
           // After a restart by the persist-failure supervisor this instance is reused: nothing is
           // in flight any more (a failed persist of ToolCallStarted must not leave it "awaiting").
           awaiting = null;
@@ -762,7 +883,33 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           recovered = true;
         })
         .onSignal(PostStop.instance(), state -> markActive(false)) // the gate watches it: its turn ends too
+        .onSignal(RecoveryFailed.class, (state, failed) -> onRecoveryFailed(failed.getFailure()))
         .build();
+  }
+
+  /**
+   * Counts a failed replay on this node ({@link SessionRecoveryFailures}); Pekko then restarts this
+   * instance (the persist-failure backoff), and after max-resume-attempts of those it stops and its
+   * shard starts an incarnation that does not replay. A journal that could not be reached is not counted.
+   */
+  private void onRecoveryFailed(Throwable cause) {
+    if (cause.getClass().getSimpleName().equals("JournalFailureException")) {
+      return; // Pekko signals a failed replay twice, the second time with its own wrapper of the first
+    }
+    if (!SessionRecoveryFailures.replayError(cause)) {
+      ctx.getLog().warn("Session {}: its journal could not be read ({}); not counted as a failed replay", sessionId,
+          SessionRecoveryFailures.message(cause));
+      return;
+    }
+    SessionRecoveryFailures.Failures failures = SessionRecoveryFailures.get(ctx.getSystem()).failed(sessionId, cause);
+    ctx.getLog().warn("Session {}: replaying its journal failed (attempt {}; parked after {}): {}", sessionId,
+        failures.count(), maxResumeAttempts, failures.lastError());
+  }
+
+  private org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal readJournal() {
+    return org.apache.pekko.persistence.query.PersistenceQuery.get(Adapter.toClassic(ctx.getSystem()))
+        .getReadJournalFor(org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.class,
+            org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.Identifier());
   }
 
   /**
@@ -772,6 +919,10 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
    */
   @Override
   public org.apache.pekko.persistence.typed.javadsl.Recovery recovery() {
+    if (unreplayable != null) {
+      // Replays nothing, but still reads the highest sequence number: new events follow the last.
+      return org.apache.pekko.persistence.typed.javadsl.Recovery.disabled();
+    }
     return org.apache.pekko.persistence.typed.javadsl.Recovery.withSnapshotSelectionCriteria(
         org.apache.pekko.persistence.typed.SnapshotSelectionCriteria.none());
   }

@@ -227,6 +227,9 @@ public final class Sessions implements Extension {
    * The session as it is now; status NEW when no session has this id. Read from the journal, not
    * from the entity: every step is journaled before the next one starts, so the folded events
    * are the session's state, and reading a finished (or unknown) session wakes no entity.
+   * Events that cannot be read (no longer deserialized, or refused by {@link SessionState#apply})
+   * are skipped: a session with such events is shown FAILED_RECOVERY with them named in its error,
+   * as its entity, unable to replay them, parks it; no read of it fails for them.
    */
   public CompletionStage<SessionView> view(String sessionId) {
     return view(sessionId, 0, io.troupe.runtime.node.RuntimeSettings.get(system).sessions().defaultListLimit());
@@ -234,9 +237,8 @@ public final class Sessions implements Extension {
 
   /** {@link #view(String)} with the tool calls from index {@code toolCallsFrom}, at most {@code toolCallsLimit}. */
   public CompletionStage<SessionView> view(String sessionId, int toolCallsFrom, int toolCallsLimit) {
-    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 0L, Long.MAX_VALUE)
-        .runFold(SessionState.EMPTY, (state, envelope) -> state.apply((Session.Event) envelope.event()), system)
-        .thenApply(state -> SessionView.of(sessionId, state, clock.instant(), toolCallsFrom, toolCallsLimit));
+    return SessionJournal.read(system, journal, persistenceId(sessionId))
+        .thenApply(read -> SessionView.of(sessionId, read.shown(), clock.instant(), toolCallsFrom, toolCallsLimit));
   }
 
   /**
@@ -265,22 +267,18 @@ public final class Sessions implements Extension {
    * Every journaled event of a session {@code caller} may read, in one read of the journal: an
    * unknown id is refused (404), another user's session too (403), as {@link Ownership} states.
    * For a follower (the SSE door), which needs the check, the stored events and whether more
-   * will come, and would otherwise read the journal three times.
+   * will come, and would otherwise read the journal three times. Events that cannot be read are
+   * left out, and the state is then shown as {@link #view(String)} shows it (FAILED_RECOVERY).
    */
   public CompletionStage<Journaled> journaled(String sessionId, Principal caller) {
-    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 0L, Long.MAX_VALUE)
-        .map(e -> new io.troupe.runtime.journal.Sequenced<>(e.sequenceNr(), (Session.Event) e.event()))
-        .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
-        .thenApply(events -> {
-          SessionState state = SessionState.EMPTY;
-          for (io.troupe.runtime.journal.Sequenced<Session.Event> e : events) {
-            state = state.apply(e.event());
-          }
+    return SessionJournal.read(system, journal, persistenceId(sessionId))
+        .thenApply(read -> {
+          java.util.List<io.troupe.runtime.journal.Sequenced<Session.Event>> events = read.events();
           if (events.isEmpty() || !(events.get(0).event() instanceof Session.SessionStarted started)) {
             throw notFound(sessionId);
           }
           Ownership.checkRead(sessionId, started.userId(), caller);
-          return new Journaled(events, state);
+          return new Journaled(events, read.shown());
         });
   }
 
@@ -296,7 +294,10 @@ public final class Sessions implements Extension {
     });
   }
 
-  /** The session's first event, which names its owner; refused (404) when there is none. */
+  /**
+   * The session's first event, which names its owner; refused (404) when there is none, or when
+   * it cannot be read (then no owner is known).
+   */
   private CompletionStage<Session.SessionStarted> started(String sessionId) {
     return journal.currentEventsByPersistenceId(persistenceId(sessionId), 1L, 1L)
         .runWith(org.apache.pekko.stream.javadsl.Sink.headOption(), system)
