@@ -4,9 +4,13 @@ import com.typesafe.config.Config;
 import io.troupe.http.RunningNode;
 import io.troupe.runtime.TestDatabase;
 import io.troupe.runtime.db.DatabaseTarget;
+import io.troupe.runtime.db.JournalIds;
 import io.troupe.runtime.db.EmbeddedDatabase;
 import io.troupe.runtime.db.Schema;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,7 +30,7 @@ import java.util.stream.Stream;
  * <p>System properties: {@code bench.seconds} (measured window of each throughput phase, 20),
  * {@code bench.warmup} (10), {@code bench.topics} (500), {@code bench.inflight} (1000),
  * {@code bench.publishers} (4), {@code bench.raw.connections} (4), {@code bench.raw.batch} (400),
- * {@code bench.http.rate} (200), {@code bench.http.seconds} (20), {@code bench.http.inflight} (200).
+ * {@code bench.http.rate} (1000), {@code bench.http.connections} ("64,256"), {@code bench.read.concurrency} (64), {@code bench.http.seconds} (20), {@code bench.http.inflight} (200).
  * Database: an embedded PostgreSQL 14 with fsync and synchronous_commit on, or a fresh database
  * on the server in {@code TROUPE_TEST_DB_URL}.
  */
@@ -39,7 +43,8 @@ public final class TopicBenchmark {
     int warmup = intProp("bench.warmup", 10);
     int httpSeconds = intProp("bench.http.seconds", 20);
     // The program ends by itself whatever happens: a watchdog well past the planned duration.
-    long limitSeconds = 3L * warmup + 2L * seconds + httpSeconds + 300;
+    // Eight windows with their warm-ups (sharded, raw, two HTTP publish, four reads) and the latency run.
+    long limitSeconds = 8L * (warmup + seconds) + warmup + httpSeconds + 300;
     BenchMain.run(Duration.ofSeconds(limitSeconds),
         () -> run(Duration.ofSeconds(seconds), Duration.ofSeconds(warmup), Duration.ofSeconds(httpSeconds)));
   }
@@ -50,7 +55,10 @@ public final class TopicBenchmark {
     int publishers = intProp("bench.publishers", 4);
     int rawConnections = intProp("bench.raw.connections", 4);
     int rawBatch = intProp("bench.raw.batch", 400);
-    int httpRate = intProp("bench.http.rate", 200);
+    int httpRate = intProp("bench.http.rate", 1000);
+    int[] httpConnections = java.util.Arrays.stream(System.getProperty("bench.http.connections", "64,256").split(","))
+        .map(String::trim).filter(c -> !c.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    int readConcurrency = intProp("bench.read.concurrency", 64);
     int httpInflight = intProp("bench.http.inflight", 200);
     int cores = Runtime.getRuntime().availableProcessors();
 
@@ -82,7 +90,7 @@ public final class TopicBenchmark {
             config.getInt("pekko-persistence-jdbc.shared-databases.slick.db.maxConnections"));
 
         // 1. Topic messages through sharding, as fast as the node takes them.
-        System.out.printf("%n[1/3] sharded publish: %d topics, %d asks in flight, %d publisher threads, "
+        System.out.printf("%n[1/5] sharded publish: %d topics, %d asks in flight, %d publisher threads, "
             + "%d s warm-up + %d s measured%n", topics, inflight, publishers, warmup.toSeconds(), measure.toSeconds());
         Probe.checkpoint(target);
         Probe.Pending shardedProbe = probe.schedule(warmup, measure);
@@ -99,7 +107,7 @@ public final class TopicBenchmark {
             rows.count(), rows.payloadBytes(), rows.serializerId(), rows.manifest());
 
         // 2. The raw limit of the same PostgreSQL for rows of the same shape and size.
-        System.out.printf("%n[2/3] raw JDBC inserts into %s: %d connections x %d-row batches, %d-byte payloads, "
+        System.out.printf("%n[2/5] raw JDBC inserts into %s: %d connections x %d-row batches, %d-byte payloads, "
                 + "reWriteBatchedInserts=true, %d s warm-up + %d s measured%n", RawJdbcInsertBenchmark.TABLE,
             rawConnections, rawBatch, rows.payloadBytes(), warmup.toSeconds(), measure.toSeconds());
         Probe.checkpoint(target);
@@ -112,22 +120,82 @@ public final class TopicBenchmark {
             raw.rows(), raw.seconds(), raw.rate(), raw.batches());
         System.out.println("  " + rawWindow.describe(cores));
 
-        // 3. Publish latency over HTTP at a fixed, moderate rate.
-        System.out.printf("%n[3/3] HTTP publish latency: %d req/s for %d s (after %d s warm-up), at most %d in flight%n",
+        // 3. Publish over HTTP as fast as the edge takes it, at each connection count.
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+        String publishBody = "{\"sender\":\"bench\",\"messageType\":\"observation\",\"content\":"
+            + ShardedPublishBenchmark.content(0) + "}";
+        int port = node.ports.http();
+        java.util.Map<Integer, HttpClosedLoop.Result> httpPublish = new java.util.LinkedHashMap<>();
+        for (int connections : httpConnections) {
+          System.out.printf("%n[3/5] HTTP publish throughput: %d connections, each sending its next POST when the last "
+              + "is answered, %d s warm-up + %d s measured%n", connections, warmup.toSeconds(), measure.toSeconds());
+          Probe.Pending publishProbe = probe.schedule(warmup, measure);
+          HttpClosedLoop.Result result = HttpClosedLoop.run(client, connections,
+              n -> post(port, "/api/v1/topics/http-bench-" + (n % topics) + "/messages", publishBody), 201,
+              warmup, measure);
+          System.out.println("  " + result.describe());
+          System.out.println("  " + publishProbe.await().describe(cores));
+          httpPublish.put(connections, result);
+        }
+
+        // 4. Publish latency over HTTP at a fixed rate.
+        System.out.printf("%n[4/5] HTTP publish latency: %d req/s for %d s (after %d s warm-up), at most %d in flight%n",
             httpRate, httpMeasure.toSeconds(), warmup.toSeconds(), httpInflight);
-        HttpLatencyBenchmark.Result http = HttpLatencyBenchmark.run(node.ports.http(), httpRate, topics,
+        HttpLatencyBenchmark.Result http = HttpLatencyBenchmark.run(port, httpRate, topics,
             httpInflight, warmup, httpMeasure);
         System.out.printf("  %d ok, %d errors, %d not sent (in-flight bound)%s%n", http.sortedMicros().length,
             http.errors(), http.skipped(), http.firstError() == null ? "" : ", first error: " + http.firstError());
+
+        // 5. Reads: each over HTTP, then the same SELECT raw with as many connections as the node's pool for it.
+        int journalPool = config.getInt("pekko-persistence-jdbc.shared-databases.slick.db.maxConnections");
+        int queryPool = config.getInt("troupe.db.query-pool-size");
+        System.out.printf("%n[5/5] reads: replay of 10 messages and the topic list, over HTTP (%d connections) and raw "
+            + "(%d and %d connections, the node's pools for them), %d s warm-up + %d s measured each%n",
+            readConcurrency, journalPool, queryPool, warmup.toSeconds(), measure.toSeconds());
+        long perTopic = Math.max(1, rows.count() / topics);
+        long pages = Math.max(1, perTopic / 10);
+        HttpClosedLoop.Result replayHttp = HttpClosedLoop.run(client, readConcurrency,
+            n -> get(port, "/api/v1/topics/" + ShardedPublishBenchmark.TOPIC_PREFIX + (n % topics) + "/messages?from="
+                + (1 + 10 * ((n / topics) % pages)) + "&limit=10"), 200, warmup, measure);
+        System.out.println("  replay over HTTP: " + replayHttp.describe());
+        RawJdbcReadBenchmark.Result replayRaw = RawJdbcReadBenchmark.run(target, journalPool, REPLAY_SQL, (s, n) -> {
+          long from = 1 + 10 * ((n / topics) % pages);
+          s.setString(1, "Topic|" + ShardedPublishBenchmark.TOPIC_PREFIX + (n % topics));
+          s.setLong(2, from);
+          s.setLong(3, from + 9);
+          s.setLong(4, 10);
+        }, warmup, measure);
+        System.out.printf("  replay raw: %,d selects in %.1f s = %,.0f/s (%.1f rows each)%n", replayRaw.queries(),
+            replayRaw.seconds(), replayRaw.rate(), (double) replayRaw.rows() / Math.max(1, replayRaw.queries()));
+        HttpClosedLoop.Result listHttp = HttpClosedLoop.run(client, readConcurrency,
+            n -> get(port, "/api/v1/topics?limit=" + TOPIC_PAGE), 200, warmup, measure);
+        System.out.println("  topic list over HTTP: " + listHttp.describe());
+        String like = "Topic|%";
+        RawJdbcReadBenchmark.Result listRaw = RawJdbcReadBenchmark.run(target, queryPool, JournalIds.ASCENDING, (s, n) -> {
+          s.setString(1, "Topic|");
+          s.setString(2, like);
+          s.setString(3, like);
+          s.setInt(4, TOPIC_PAGE + 1);
+        }, warmup, measure);
+        System.out.printf("  topic list raw: %,d selects in %.1f s = %,.0f/s (%.1f rows each)%n", listRaw.queries(),
+            listRaw.seconds(), listRaw.rate(), (double) listRaw.rows() / Math.max(1, listRaw.queries()));
 
         System.out.println();
         System.out.println("=== results ===");
         System.out.printf("sharded publish : %,10.0f msg/s%n", sharded.rate());
         System.out.printf("raw JDBC insert : %,10.0f rows/s%n", raw.rate());
         System.out.printf("ratio           : %10.3f (target >= 0.25)%n", sharded.rate() / raw.rate());
+        httpPublish.forEach((connections, r) -> System.out.printf(
+            "HTTP publish, %3d connections: %,10.0f req/s = %.2f x sharded publish (target >= 0.5), %d failed, p99 %.1f ms%n",
+            connections, r.rate(), r.rate() / sharded.rate(), r.failed(), r.latencies().percentileMicros(99) / 1e3));
         System.out.printf("HTTP publish at %d req/s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms, "
                 + "errors %d, not sent %d%n", httpRate, http.percentile(50) / 1e3, http.percentile(90) / 1e3,
             http.percentile(99) / 1e3, http.percentile(100) / 1e3, http.errors(), http.skipped());
+        System.out.printf("replay of 10     : %,10.0f req/s over HTTP = %.2f x raw select (%,.0f/s) (target >= 0.5), %d failed%n",
+            replayHttp.rate(), replayHttp.rate() / replayRaw.rate(), replayRaw.rate(), replayHttp.failed());
+        System.out.printf("topic list (%d)  : %,10.0f req/s over HTTP = %.2f x raw select (%,.0f/s) (target >= 0.5), %d failed%n",
+            TOPIC_PAGE, listHttp.rate(), listHttp.rate() / listRaw.rate(), listRaw.rate(), listHttp.failed());
         System.out.println("load average at end: " + Probe.loadAverage());
       }
     } finally {
@@ -137,6 +205,32 @@ public final class TopicBenchmark {
         deleteTree(pgDir);
       }
     }
+  }
+
+  /** The read journal's by-persistence-id query (pekko-persistence-jdbc 1.1), every column, as the replay runs it. */
+  private static final String REPLAY_SQL = "SELECT ordering, deleted, persistence_id, sequence_number, writer,"
+      + " write_timestamp, adapter_manifest, event_payload, event_ser_id, event_ser_manifest, meta_payload, meta_ser_id,"
+      + " meta_ser_manifest FROM event_journal WHERE persistence_id = ? AND deleted = false AND sequence_number >= ?"
+      + " AND sequence_number <= ? ORDER BY sequence_number LIMIT ?";
+
+  /** Topics per page of the list (the API's default page). */
+  private static final int TOPIC_PAGE = 100;
+
+  private static HttpRequest post(int port, String path, String body) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + io.troupe.runtime.TestNodes.ADMIN_TOKEN)
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  private static HttpRequest get(int port, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10))
+        .header("Authorization", "Bearer " + io.troupe.runtime.TestNodes.ADMIN_TOKEN)
+        .GET()
+        .build();
   }
 
   record JournalRows(long count, int payloadBytes, int serializerId, String manifest) {}

@@ -17,7 +17,8 @@ public final class JournalIds {
   /** An entity id (the persistence id without its prefix) and its last event's sequence number. */
   public record Entry(String id, long lastSequenceNr) {}
 
-  private static final String ASCENDING = """
+  /** The ascending page query (public so the topic benchmark can run it raw, as its baseline). */
+  public static final String ASCENDING = """
       WITH RECURSIVE ids(pid) AS (
         (SELECT persistence_id FROM event_journal
           WHERE persistence_id > ? AND persistence_id LIKE ? ORDER BY persistence_id LIMIT 1)
