@@ -8,9 +8,6 @@ import io.troupe.runtime.db.JournalIds;
 import io.troupe.runtime.db.EmbeddedDatabase;
 import io.troupe.runtime.db.Schema;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -121,8 +118,6 @@ public final class TopicBenchmark {
         System.out.println("  " + rawWindow.describe(cores));
 
         // 3. Publish over HTTP as fast as the edge takes it, at each connection count.
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
         String publishBody = "{\"sender\":\"bench\",\"messageType\":\"observation\",\"content\":"
             + ShardedPublishBenchmark.content(0) + "}";
         int port = node.ports.http();
@@ -131,7 +126,7 @@ public final class TopicBenchmark {
           System.out.printf("%n[3/5] HTTP publish throughput: %d connections, each sending its next POST when the last "
               + "is answered, %d s warm-up + %d s measured%n", connections, warmup.toSeconds(), measure.toSeconds());
           Probe.Pending publishProbe = probe.schedule(warmup, measure);
-          HttpClosedLoop.Result result = HttpClosedLoop.run(client, connections,
+          HttpClosedLoop.Result result = HttpClosedLoop.run(port, connections,
               n -> post(port, "/api/v1/topics/http-bench-" + (n % topics) + "/messages", publishBody), 201,
               warmup, measure);
           System.out.println("  " + result.describe());
@@ -148,18 +143,17 @@ public final class TopicBenchmark {
             http.errors(), http.skipped(), http.firstError() == null ? "" : ", first error: " + http.firstError());
 
         // 5. Reads: each over HTTP, then the same SELECT raw with as many connections as the node's pool for it.
-        int journalPool = config.getInt("pekko-persistence-jdbc.shared-databases.slick.db.maxConnections");
         int queryPool = config.getInt("troupe.db.query-pool-size");
         System.out.printf("%n[5/5] reads: replay of 10 messages and the topic list, over HTTP (%d connections) and raw "
-            + "(%d and %d connections, the node's pools for them), %d s warm-up + %d s measured each%n",
-            readConcurrency, journalPool, queryPool, warmup.toSeconds(), measure.toSeconds());
+            + "(%d connections, the node's query pool, which serves both), %d s warm-up + %d s measured each%n",
+            readConcurrency, queryPool, warmup.toSeconds(), measure.toSeconds());
         long perTopic = Math.max(1, rows.count() / topics);
         long pages = Math.max(1, perTopic / 10);
-        HttpClosedLoop.Result replayHttp = HttpClosedLoop.run(client, readConcurrency,
+        HttpClosedLoop.Result replayHttp = HttpClosedLoop.run(port, readConcurrency,
             n -> get(port, "/api/v1/topics/" + ShardedPublishBenchmark.TOPIC_PREFIX + (n % topics) + "/messages?from="
                 + (1 + 10 * ((n / topics) % pages)) + "&limit=10"), 200, warmup, measure);
         System.out.println("  replay over HTTP: " + replayHttp.describe());
-        RawJdbcReadBenchmark.Result replayRaw = RawJdbcReadBenchmark.run(target, journalPool, REPLAY_SQL, (s, n) -> {
+        RawJdbcReadBenchmark.Result replayRaw = RawJdbcReadBenchmark.run(target, queryPool, REPLAY_SQL, (s, n) -> {
           long from = 1 + 10 * ((n / topics) % pages);
           s.setString(1, "Topic|" + ShardedPublishBenchmark.TOPIC_PREFIX + (n % topics));
           s.setLong(2, from);
@@ -168,7 +162,7 @@ public final class TopicBenchmark {
         }, warmup, measure);
         System.out.printf("  replay raw: %,d selects in %.1f s = %,.0f/s (%.1f rows each)%n", replayRaw.queries(),
             replayRaw.seconds(), replayRaw.rate(), (double) replayRaw.rows() / Math.max(1, replayRaw.queries()));
-        HttpClosedLoop.Result listHttp = HttpClosedLoop.run(client, readConcurrency,
+        HttpClosedLoop.Result listHttp = HttpClosedLoop.run(port, readConcurrency,
             n -> get(port, "/api/v1/topics?limit=" + TOPIC_PAGE), 200, warmup, measure);
         System.out.println("  topic list over HTTP: " + listHttp.describe());
         String like = "Topic|%";
@@ -207,7 +201,7 @@ public final class TopicBenchmark {
     }
   }
 
-  /** The read journal's by-persistence-id query (pekko-persistence-jdbc 1.1), every column, as the replay runs it. */
+  /** The read journal's by-persistence-id query (pekko-persistence-jdbc 1.1), every column: the database's cost of a page. */
   private static final String REPLAY_SQL = "SELECT ordering, deleted, persistence_id, sequence_number, writer,"
       + " write_timestamp, adapter_manifest, event_payload, event_ser_id, event_ser_manifest, meta_payload, meta_ser_id,"
       + " meta_ser_manifest FROM event_journal WHERE persistence_id = ? AND deleted = false AND sequence_number >= ?"
@@ -216,21 +210,12 @@ public final class TopicBenchmark {
   /** Topics per page of the list (the API's default page). */
   private static final int TOPIC_PAGE = 100;
 
-  private static HttpRequest post(int port, String path, String body) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "application/json")
-        .header("Authorization", "Bearer " + io.troupe.runtime.TestNodes.ADMIN_TOKEN)
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
+  private static byte[] post(int port, String path, String body) {
+    return NioHttpLoad.request("POST", path, port, io.troupe.runtime.TestNodes.ADMIN_TOKEN, body);
   }
 
-  private static HttpRequest get(int port, String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10))
-        .header("Authorization", "Bearer " + io.troupe.runtime.TestNodes.ADMIN_TOKEN)
-        .GET()
-        .build();
+  private static byte[] get(int port, String path) {
+    return NioHttpLoad.request("GET", path, port, io.troupe.runtime.TestNodes.ADMIN_TOKEN, null);
   }
 
   record JournalRows(long count, int payloadBytes, int serializerId, String manifest) {}

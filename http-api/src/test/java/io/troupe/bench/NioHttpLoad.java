@@ -1,0 +1,152 @@
+package io.troupe.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.function.LongFunction;
+
+/**
+ * A lean HTTP/1.1 load generator for the closed-loop phases: {@code connections} keep-alive
+ * connections on one selector thread, each sending its next request when the last response is
+ * complete. The JDK's HttpClient, used at first, spent ~1.5 cores of the 2 to drive ~800 req/s
+ * at a node that itself used 0.4 (BENCHMARKS.md), so it measured itself, not the edge. This one
+ * writes pre-built request bytes and reads responses by their Content-Length (the edge's JSON
+ * answers always carry one; a chunked answer counts as an error), which costs the client a few
+ * microseconds per request.
+ */
+final class NioHttpLoad {
+
+  /** One finished exchange: status, or -1 for a connection or protocol failure. */
+  interface Listener {
+    void completed(int status, long sentNanos, long doneNanos);
+  }
+
+  private NioHttpLoad() {}
+
+  /** Request bytes for {@code method path} with the admin key and, when given, a JSON body. */
+  static byte[] request(String method, String path, int port, String token, String jsonBody) {
+    byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
+    String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer " + token
+        + "\r\n" + (jsonBody == null ? "" : "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n")
+        + "\r\n";
+    byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[h.length + body.length];
+    System.arraycopy(h, 0, out, 0, h.length);
+    System.arraycopy(body, 0, out, h.length, body.length);
+    return out;
+  }
+
+  /** Runs until {@code endNanos}, then waits up to 10 s for answers still due. */
+  static void run(int port, int connections, LongFunction<byte[]> requests, long endNanos, Listener listener)
+      throws IOException {
+    long[] next = {0};
+    try (Selector selector = Selector.open()) {
+      for (int i = 0; i < connections; i++) {
+        Conn conn = new Conn();
+        conn.open(selector, port);
+      }
+      int open = connections;
+      long hardEnd = endNanos + 10_000_000_000L;
+      while (open > 0 && System.nanoTime() < hardEnd) {
+        selector.select(100);
+        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+        while (keys.hasNext()) {
+          SelectionKey key = keys.next();
+          keys.remove();
+          Conn conn = (Conn) key.attachment();
+          try {
+            if (key.isConnectable()) {
+              ((SocketChannel) key.channel()).finishConnect();
+              conn.send(key, requests.apply(next[0]++));
+            } else if (key.isWritable()) {
+              conn.flush(key);
+            } else if (key.isReadable()) {
+              int status = conn.read(key);
+              if (status != 0) {
+                listener.completed(status, conn.sent, System.nanoTime());
+                if (System.nanoTime() >= endNanos) {
+                  key.channel().close();
+                  open--;
+                } else {
+                  conn.send(key, requests.apply(next[0]++));
+                }
+              }
+            }
+          } catch (IOException e) {
+            listener.completed(-1, conn.sent, System.nanoTime());
+            key.channel().close();
+            open--;
+            if (System.nanoTime() < endNanos) {
+              new Conn().open(selector, port);
+              open++;
+            }
+          }
+        }
+      }
+      for (SelectionKey key : selector.keys()) {
+        key.channel().close();
+      }
+    }
+  }
+
+  /** One connection's state: the request being written, the response being read. */
+  private static final class Conn {
+    private ByteBuffer out;
+    private final ByteBuffer in = ByteBuffer.allocate(1 << 20);
+    private long sent;
+
+    void open(Selector selector, int port) throws IOException {
+      SocketChannel ch = SocketChannel.open();
+      ch.configureBlocking(false);
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      ch.connect(new InetSocketAddress("127.0.0.1", port));
+      ch.register(selector, SelectionKey.OP_CONNECT, this);
+    }
+
+    void send(SelectionKey key, byte[] request) throws IOException {
+      out = ByteBuffer.wrap(request);
+      in.clear();
+      sent = System.nanoTime();
+      flush(key);
+    }
+
+    void flush(SelectionKey key) throws IOException {
+      ((SocketChannel) key.channel()).write(out);
+      key.interestOps(out.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+
+    /** The status once the whole response is in, else 0. */
+    int read(SelectionKey key) throws IOException {
+      if (((SocketChannel) key.channel()).read(in) < 0) {
+        throw new IOException("connection closed by the server");
+      }
+      byte[] a = in.array();
+      int len = in.position();
+      int headEnd = -1;
+      for (int i = 3; i < len; i++) {
+        if (a[i] == '\n' && a[i - 1] == '\r' && a[i - 2] == '\n' && a[i - 3] == '\r') {
+          headEnd = i + 1;
+          break;
+        }
+      }
+      if (headEnd < 0) {
+        return 0;
+      }
+      String head = new String(a, 0, headEnd, StandardCharsets.US_ASCII);
+      int status = Integer.parseInt(head.substring(9, 12));
+      int cl = head.toLowerCase(java.util.Locale.ROOT).indexOf("\r\ncontent-length:");
+      if (cl < 0) {
+        throw new IOException("response without Content-Length");
+      }
+      int eol = head.indexOf("\r\n", cl + 2);
+      int length = Integer.parseInt(head.substring(cl + 17, eol).trim());
+      return len >= headEnd + length ? status : 0;
+    }
+  }
+}
