@@ -95,6 +95,82 @@ final class NioHttpLoad {
     }
   }
 
+  /**
+   * Open loop: a request every {@code 1/rate} s from now until {@code endNanos}, each on an idle
+   * connection of at most {@code maxConnections} (opened as needed); a request due when all are
+   * busy is not sent and reported with status 0. The listener gets each request's scheduled time
+   * as its send time, so a stall shows in the latency instead of slowing the load
+   * (no coordinated omission).
+   */
+  static void runAtRate(int port, int maxConnections, int rate, LongFunction<byte[]> requests, long endNanos,
+                        Listener listener) throws IOException {
+    long period = 1_000_000_000L / rate;
+    long start = System.nanoTime();
+    long n = 0;
+    java.util.ArrayDeque<SelectionKey> idle = new java.util.ArrayDeque<>();
+    int opened = 0;
+    int busy = 0;
+    try (Selector selector = Selector.open()) {
+      long hardEnd = endNanos + 10_000_000_000L;
+      while (System.nanoTime() < hardEnd && (System.nanoTime() < endNanos || busy > 0)) {
+        long now = System.nanoTime();
+        while (start + n * period <= now && start + n * period < endNanos) {
+          long scheduled = start + n * period;
+          byte[] request = requests.apply(n++);
+          SelectionKey key = idle.pollFirst();
+          if (key == null && opened < maxConnections) {
+            Conn conn = new Conn();
+            key = conn.openBlocking(selector, port);
+            opened++;
+          }
+          if (key == null) {
+            listener.completed(0, scheduled, now);
+            continue;
+          }
+          Conn conn = (Conn) key.attachment();
+          try {
+            conn.send(key, request);
+            conn.sent = scheduled;
+            busy++;
+          } catch (IOException e) {
+            listener.completed(-1, scheduled, System.nanoTime());
+            key.channel().close();
+            opened--;
+          }
+        }
+        long wait = Math.max(1, (start + n * period - System.nanoTime()) / 1_000_000);
+        selector.select(Math.min(wait, 100));
+        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+        while (keys.hasNext()) {
+          SelectionKey key = keys.next();
+          keys.remove();
+          Conn conn = (Conn) key.attachment();
+          try {
+            if (key.isWritable()) {
+              conn.flush(key);
+            } else if (key.isReadable()) {
+              int status = conn.read(key);
+              if (status != 0) {
+                listener.completed(status, conn.sent, System.nanoTime());
+                busy--;
+                key.interestOps(0);
+                idle.addLast(key);
+              }
+            }
+          } catch (IOException e) {
+            listener.completed(-1, conn.sent, System.nanoTime());
+            busy--;
+            key.channel().close();
+            opened--;
+          }
+        }
+      }
+      for (SelectionKey key : selector.keys()) {
+        key.channel().close();
+      }
+    }
+  }
+
   /** One connection's state: the request being written, the response being read. */
   private static final class Conn {
     private ByteBuffer out;
@@ -107,6 +183,14 @@ final class NioHttpLoad {
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       ch.connect(new InetSocketAddress("127.0.0.1", port));
       ch.register(selector, SelectionKey.OP_CONNECT, this);
+    }
+
+    /** Connects before returning (loopback: at once), for the open loop's connections opened on demand. */
+    SelectionKey openBlocking(Selector selector, int port) throws IOException {
+      SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      ch.configureBlocking(false);
+      return ch.register(selector, 0, this);
     }
 
     void send(SelectionKey key, byte[] request) throws IOException {
