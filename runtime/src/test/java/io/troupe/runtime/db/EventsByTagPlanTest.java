@@ -49,9 +49,9 @@ class EventsByTagPlanTest {
 
   @Test
   void theJournalsConnectionsPlanEveryStatementWithItsParameters() {
-    // prepareThreshold = 0: no server-side prepared statements, so no generic plans (see persistence.conf).
-    assertEquals(0, ConfigFactory.parseResources("persistence.conf").getInt(
-        "pekko-persistence-jdbc.shared-databases.slick.db.properties.prepareThreshold"));
+    // The read journal's pool: no server-side prepared statements, so no generic plans (see persistence.conf).
+    assertEquals(0, ConfigFactory.load().getInt(
+        "pekko-persistence-jdbc.shared-databases.slick-read.db.properties.prepareThreshold"));
   }
 
   private static JsonNode explain(Statement s, String sql) throws Exception {
