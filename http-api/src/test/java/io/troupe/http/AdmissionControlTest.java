@@ -93,6 +93,9 @@ class AdmissionControlTest {
       assertTrue(!acknowledged.isEmpty(), "and serves others");
       assertTrue(slowestRefusal < Duration.ofSeconds(1).toNanos(),
           "a refusal comes at once, not after a timeout: " + slowestRefusal / 1_000_000 + " ms");
+      // What is admitted is not queued behind the overload either (issue 12, target 6).
+      assertTrue(slowestServed < Duration.ofSeconds(1).toNanos(),
+          "an admitted request is served within 1 s: " + slowestServed / 1_000_000 + " ms");
       assertTrue(probeStatuses.stream().allMatch(s -> s == 200), () -> "health probes are never refused: " + probeStatuses);
 
       Set<Integer> stored = new HashSet<>();

@@ -121,6 +121,7 @@ class ReadSideUpgradeTest {
       // Agents and users had no read tables, and their events no tags.
       s.execute("DROP TABLE agent");
       s.execute("DROP TABLE api_user");
+      s.execute("DROP INDEX event_tag_tag_idx"); // V5's
       s.execute("DELETE FROM event_tag WHERE tag ~ '^(agent|api-user)-[0-9]+$'");
       for (String tag : List.of(Session.TAG, DeconflictionCoordinator.TAG)) {
         s.execute("UPDATE event_tag SET tag = '" + tag + "' WHERE tag LIKE '" + tag + "-%'");

@@ -6,4 +6,5 @@
 -- an idle tag costs one index probe. This index pays off with custom plans only (a generic plan
 -- merges from the tag's first row): the journal's connections plan each statement with its
 -- parameters (prepareThreshold = 0 in persistence.conf). Measured in BENCHMARKS.md (issue 12).
-CREATE INDEX event_tag_tag_idx ON event_tag (tag, event_id);
+-- IF NOT EXISTS: an operator who added the same index by hand does not block the upgrade.
+CREATE INDEX IF NOT EXISTS event_tag_tag_idx ON event_tag (tag, event_id);
