@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -106,7 +107,7 @@ final class HttpSessionDriver {
       http.sendAsync(post, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
         if (error != null || response.statusCode() != 202) {
           fail(error != null ? "start: " + error : "start: HTTP " + response.statusCode() + " " + response.body());
-          next();
+          afterRetryAfter(response);
           return;
         }
         long answered = System.nanoTime();
@@ -141,6 +142,21 @@ final class HttpSessionDriver {
             }
             next();
           });
+    }
+
+    /**
+     * The next session at once, or, after a refusal that says when to retry (503 + Retry-After),
+     * that many seconds later, as a well-behaved client would: retrying at once turns refusals
+     * into a storm that measures the refusals.
+     */
+    private void afterRetryAfter(HttpResponse<?> response) {
+      long seconds = response == null ? 0
+          : response.headers().firstValueAsLong("Retry-After").orElse(0);
+      if (seconds <= 0) {
+        next();
+      } else {
+        CompletableFuture.delayedExecutor(Math.min(seconds, 5), TimeUnit.SECONDS).execute(this::next);
+      }
     }
 
     void fail(String reason) {
