@@ -47,7 +47,7 @@ public abstract class EdgeDirectives extends HttpMetricsDirectives {
       }
       // A body that arrived with its headers is already strict: toStrict with a size limit would
       // still run a stream (and start an actor) to copy it, a tenth of a publish's edge CPU.
-      CompletionStage<HttpEntity.Strict> strict = entity.isStrict() && entity instanceof HttpEntity.Strict s
+      CompletionStage<HttpEntity.Strict> strict = entity instanceof HttpEntity.Strict s
           && s.getData().size() <= maxBodyBytes ? CompletableFuture.completedFuture(s) : null;
       return extractMaterializer(mat -> onComplete(
           strict != null ? strict : entity.toStrict(bodyReadTimeout(mat).toMillis(), maxBodyBytes, mat),

@@ -7,9 +7,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Publish latency over HTTP at a fixed, moderate rate: POST /api/v1/topics/{t}/messages on
- * loopback, sent open-loop by {@link NioHttpLoad#runAtRate} with a bound on requests in flight. Latency runs from the
- * request's scheduled send time to its complete response, so a stalled server is not hidden.
+ * Publish latency over HTTP at a fixed rate: POST /api/v1/topics/{t}/messages on loopback, sent
+ * open-loop by {@link NioHttpLoad#runAtRate} with a bound on requests in flight. Latency runs from
+ * the request's scheduled send time to its complete response, so a stalled server is not hidden.
  */
 final class HttpLatencyBenchmark {
 

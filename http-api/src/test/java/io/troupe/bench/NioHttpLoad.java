@@ -12,9 +12,9 @@ import java.util.Iterator;
 import java.util.function.LongFunction;
 
 /**
- * A lean HTTP/1.1 load generator for the closed-loop phases: {@code connections} keep-alive
- * connections on one selector thread, each sending its next request when the last response is
- * complete. The JDK's HttpClient, used at first, spent ~1.5 cores of the 2 to drive ~800 req/s
+ * A lean HTTP/1.1 load generator on one selector thread: a closed loop ({@link #run}: keep-alive
+ * connections each sending its next request when the last response is complete) and an open loop
+ * at a fixed rate ({@link #runAtRate}). The JDK's HttpClient, used at first, spent ~1.5 cores of the 2 to drive ~800 req/s
  * at a node that itself used 0.4 (BENCHMARKS.md), so it measured itself, not the edge. This one
  * writes pre-built request bytes and reads responses by their Content-Length (the edge's JSON
  * answers always carry one; a chunked answer counts as an error), which costs the client a few
@@ -46,48 +46,38 @@ final class NioHttpLoad {
   static void run(int port, int connections, LongFunction<byte[]> requests, long endNanos, Listener listener)
       throws IOException {
     long[] next = {0};
+    int[] open = {connections};
     try (Selector selector = Selector.open()) {
       for (int i = 0; i < connections; i++) {
-        Conn conn = new Conn();
-        conn.open(selector, port);
+        new Conn().open(selector, port);
       }
-      int open = connections;
-      long hardEnd = endNanos + 10_000_000_000L;
-      while (open > 0 && System.nanoTime() < hardEnd) {
-        selector.select(100);
-        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-        while (keys.hasNext()) {
-          SelectionKey key = keys.next();
-          keys.remove();
-          Conn conn = (Conn) key.attachment();
-          try {
-            if (key.isConnectable()) {
-              ((SocketChannel) key.channel()).finishConnect();
-              conn.send(key, requests.apply(next[0]++));
-            } else if (key.isWritable()) {
-              conn.flush(key);
-            } else if (key.isReadable()) {
-              int status = conn.read(key);
-              if (status != 0) {
-                listener.completed(status, conn.sent, System.nanoTime());
-                if (System.nanoTime() >= endNanos) {
-                  key.channel().close();
-                  open--;
-                } else {
-                  conn.send(key, requests.apply(next[0]++));
-                }
-              }
-            }
-          } catch (IOException e) {
-            listener.completed(-1, conn.sent, System.nanoTime());
+      Steps loop = new Steps() {
+        @Override public void connected(SelectionKey key, Conn conn) throws IOException {
+          conn.send(key, requests.apply(next[0]++));
+        }
+
+        @Override public void answered(SelectionKey key, Conn conn, int status) throws IOException {
+          listener.completed(status, conn.sent, System.nanoTime());
+          if (System.nanoTime() >= endNanos) {
             key.channel().close();
-            open--;
-            if (System.nanoTime() < endNanos) {
-              new Conn().open(selector, port);
-              open++;
-            }
+            open[0]--;
+          } else {
+            conn.send(key, requests.apply(next[0]++));
           }
         }
+
+        @Override public void failed(Conn conn) throws IOException {
+          listener.completed(-1, conn.sent, System.nanoTime());
+          open[0]--;
+          if (System.nanoTime() < endNanos) {
+            new Conn().open(selector, port);
+            open[0]++;
+          }
+        }
+      };
+      long hardEnd = endNanos + 10_000_000_000L;
+      while (open[0] > 0 && System.nanoTime() < hardEnd) {
+        step(selector, 100, loop);
       }
       for (SelectionKey key : selector.keys()) {
         key.channel().close();
@@ -108,20 +98,37 @@ final class NioHttpLoad {
     long start = System.nanoTime();
     long n = 0;
     java.util.ArrayDeque<SelectionKey> idle = new java.util.ArrayDeque<>();
-    int opened = 0;
-    int busy = 0;
+    int[] opened = {0};
+    int[] busy = {0};
+    Steps loop = new Steps() {
+      @Override public void connected(SelectionKey key, Conn conn) {
+        // Connections are opened blocking (openBlocking): none is ever pending.
+      }
+
+      @Override public void answered(SelectionKey key, Conn conn, int status) {
+        listener.completed(status, conn.sent, System.nanoTime());
+        busy[0]--;
+        key.interestOps(0);
+        idle.addLast(key);
+      }
+
+      @Override public void failed(Conn conn) {
+        listener.completed(-1, conn.sent, System.nanoTime());
+        busy[0]--;
+        opened[0]--;
+      }
+    };
     try (Selector selector = Selector.open()) {
       long hardEnd = endNanos + 10_000_000_000L;
-      while (System.nanoTime() < hardEnd && (System.nanoTime() < endNanos || busy > 0)) {
+      while (System.nanoTime() < hardEnd && (System.nanoTime() < endNanos || busy[0] > 0)) {
         long now = System.nanoTime();
         while (start + n * period <= now && start + n * period < endNanos) {
           long scheduled = start + n * period;
           byte[] request = requests.apply(n++);
           SelectionKey key = idle.pollFirst();
-          if (key == null && opened < maxConnections) {
-            Conn conn = new Conn();
-            key = conn.openBlocking(selector, port);
-            opened++;
+          if (key == null && opened[0] < maxConnections) {
+            key = new Conn().openBlocking(selector, port);
+            opened[0]++;
           }
           if (key == null) {
             listener.completed(0, scheduled, now);
@@ -131,39 +138,15 @@ final class NioHttpLoad {
           try {
             conn.send(key, request);
             conn.sent = scheduled;
-            busy++;
+            busy[0]++;
           } catch (IOException e) {
             listener.completed(-1, scheduled, System.nanoTime());
             key.channel().close();
-            opened--;
+            opened[0]--;
           }
         }
         long wait = Math.max(1, (start + n * period - System.nanoTime()) / 1_000_000);
-        selector.select(Math.min(wait, 100));
-        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-        while (keys.hasNext()) {
-          SelectionKey key = keys.next();
-          keys.remove();
-          Conn conn = (Conn) key.attachment();
-          try {
-            if (key.isWritable()) {
-              conn.flush(key);
-            } else if (key.isReadable()) {
-              int status = conn.read(key);
-              if (status != 0) {
-                listener.completed(status, conn.sent, System.nanoTime());
-                busy--;
-                key.interestOps(0);
-                idle.addLast(key);
-              }
-            }
-          } catch (IOException e) {
-            listener.completed(-1, conn.sent, System.nanoTime());
-            busy--;
-            key.channel().close();
-            opened--;
-          }
-        }
+        step(selector, Math.min(wait, 100), loop);
       }
       for (SelectionKey key : selector.keys()) {
         key.channel().close();
@@ -171,10 +154,48 @@ final class NioHttpLoad {
     }
   }
 
+  /** What a loop does when a connection is up, when its answer is complete, and when it failed (already closed). */
+  private interface Steps {
+    void connected(SelectionKey key, Conn conn) throws IOException;
+
+    void answered(SelectionKey key, Conn conn, int status) throws IOException;
+
+    void failed(Conn conn) throws IOException;
+  }
+
+  /** Waits up to {@code timeoutMillis} for ready connections and moves each one on: connect, write, read. */
+  private static void step(Selector selector, long timeoutMillis, Steps loop) throws IOException {
+    selector.select(timeoutMillis);
+    Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+    while (keys.hasNext()) {
+      SelectionKey key = keys.next();
+      keys.remove();
+      Conn conn = (Conn) key.attachment();
+      try {
+        if (key.isConnectable()) {
+          ((SocketChannel) key.channel()).finishConnect();
+          loop.connected(key, conn);
+        } else if (key.isWritable()) {
+          conn.flush(key);
+        } else if (key.isReadable()) {
+          int status = conn.read(key);
+          if (status != 0) {
+            loop.answered(key, conn, status);
+          }
+        }
+      } catch (IOException e) {
+        key.channel().close();
+        loop.failed(conn);
+      }
+    }
+  }
+
   /** One connection's state: the request being written, the response being read. */
   private static final class Conn {
     private ByteBuffer out;
-    private final ByteBuffer in = ByteBuffer.allocate(1 << 20);
+    // Grows to the largest answer seen (a page of messages is a few KiB; a fixed 1 MiB per
+    // connection took 256 MiB of the benchmark JVM's heap at 256 connections).
+    private ByteBuffer in = ByteBuffer.allocate(16 << 10);
     private long sent;
 
     void open(Selector selector, int port) throws IOException {
@@ -207,6 +228,9 @@ final class NioHttpLoad {
 
     /** The status once the whole response is in, else 0. */
     int read(SelectionKey key) throws IOException {
+      if (!in.hasRemaining()) {
+        in = ByteBuffer.allocate(in.capacity() * 2).put(in.flip());
+      }
       if (((SocketChannel) key.channel()).read(in) < 0) {
         throw new IOException("connection closed by the server");
       }
