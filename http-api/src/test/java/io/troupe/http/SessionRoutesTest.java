@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 
 /** Running sessions of scripted agents: results, tool calls, failures, parking, call_agent, cancel, 404s. */
 @RunningNodeTest(config = {
-    // A remembered session whose entity crashed is started again after this long (10 s by default).
-    "pekko.cluster.sharding.entity-restart-backoff = 200ms"})
+    // A running session whose entity crashed is woken again by the reviver's next sweep of
+    // sessions at least this old (10 s by default).
+    "troupe.sessions.revive-interval = 200ms"})
 class SessionRoutesTest {
 
   @FromNode private static RunningNode node;

@@ -17,7 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * A node's admission of resumed sessions. After a restart every running session comes back at
- * once (remember-entities); each asks here for a turn before its first step, and at most
+ * once (woken by the {@link SessionReviver}); each asks here for a turn before its first step, and at most
  * {@code concurrency} hold one at a time, so that the node does not take up all their work (and
  * the memory it needs) in the same moment. A turn ends when the session says its first step is
  * journaled, or it stops, or after {@code turnTimeout}, whichever comes first; then the next

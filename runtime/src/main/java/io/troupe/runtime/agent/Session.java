@@ -55,8 +55,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Model and tool calls run outside the actor and come back as messages. A session whose node
  * dies resumes elsewhere from its last event: a tool call that had started is run again with the
- * same call id (its idempotency key); a completed one is never run again. Sessions are sharded
- * with remember-entities, so running ones start again by themselves after a full restart.
+ * same call id (its idempotency key); a completed one is never run again. Running sessions whose
+ * entity is gone (a full restart, a node's crash, an entity's crash) are woken by the cluster's
+ * {@link SessionReviver}, from the read side; sessions are not remembered entities, whose every
+ * start and stop would be a write their first message waits for.
  *
  * <p>Before each model call that may cost money, its estimated cost is reserved on the budgets of
  * the session's user and agent ({@link Budget}, reservation id "{sessionId}#{iteration}", the same
@@ -68,14 +70,14 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * past its state bound ends ERROR before its next step.
  *
  * <p>A running session whose entity starts again (its node restarted, or its entity crashed in a
- * step and its shard restarted it) is resumed gradually and not forever: it waits for a turn from
+ * step and the reviver woke it) is resumed gradually and not forever: it waits for a turn from
  * its node's {@link ResumeGate}, journals {@link SessionResumed} and takes its step. Resumed
  * {@link ResumeSettings#maxResumeAttempts} times in a row without a step journaled in between, it is
  * {@link SessionParked} instead (status FAILED_RECOVERY): nothing runs until it is cancelled.
  * What a crash is here: a handler that throws stops the entity (the typed default; the backoff
  * below restarts it only after a failed journal write or replay, the same instance, which is no
  * resume, and at most max-resume-attempts - 1 times in a row: then it stops too), and
- * its shard starts it again after {@code pekko.cluster.sharding.entity-restart-backoff}; an
+ * the {@link SessionReviver}'s next sweep starts it again (troupe.sessions.revive-interval); an
  * OutOfMemoryError is fatal and the JVM exits, and the node's restart brings it back. Either way
  * the resume is journaled before the step runs, so a step that kills its node still counts.
  *
@@ -83,7 +85,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * deploy, or one {@link SessionState#apply} throws on) fails the entity's recovery. Each failure is
  * counted on its node ({@link SessionRecoveryFailures}; a journal that cannot be reached is not
  * counted, so a database outage parks nothing) and the backoff restarts it in place; at the
- * max-resume-attempts-th failure in a row it stops, its shard starts it again, and that incarnation,
+ * max-resume-attempts-th failure in a row it stops, the reviver (or a read) starts it again, and that incarnation,
  * seeing the count, does not replay ({@code Recovery.disabled()}, which still reads the highest
  * sequence number: its events follow the last one). It reads what can be read of its journal
  * ({@link SessionJournal}: the unreadable events skipped) and journals {@link SessionParked}, a
@@ -105,7 +107,10 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   public static void init(ActorSystem<?> system, SessionServices services) {
     SessionMetrics.get(system); // exported from the start, before a first session
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), services))
-        .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+        // No idle passivation: a session waiting on a long model or tool call gets no message
+        // through its shard meanwhile, and must not be stopped for it. Sessions passivate
+        // themselves when they end (and when a read or a wake found them ended).
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
 
   public static Behavior<Command> create(String sessionId, ActorRef<ClusterSharding.ShardCommand> shard,
@@ -174,6 +179,13 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   /** Internal: wake-up at the session's deadline; the node's clock decides whether its maximum duration is over. */
   public record Deadline() implements Command {}
+
+  /**
+   * From the {@link SessionReviver}: the read side says this session runs. Starting the entity is
+   * the point (a running session resumes when it starts); a live one changes nothing, and one that
+   * has ended meanwhile stops again at once.
+   */
+  public record Wake() implements Command {}
 
   /** Internal: a finished session woken by a read has been idle long enough to stop. */
   public record Idle() implements Command {}
@@ -284,7 +296,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
                   TimerScheduler<Command> timers, SessionServices services, ActorRef<ResumeGate.Command> gate,
                   SessionRecoveryFailures.Failures unreplayable) {
     // A failed journal write, or a failed replay, restarts this instance in place, with backoff; at
-    // the max-resume-attempts-th of those in a row it stops instead, and its shard starts a new
+    // the max-resume-attempts-th of those in a row it stops instead, and the reviver starts a new
     // incarnation, which (its replays having failed that often) starts without replay and parks it.
     super(PersistenceId.of(ENTITY_KEY.name(), sessionId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)
@@ -323,6 +335,12 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .onCommand(BudgetChecked.class, this::onBudgetChecked)
         .onCommand(LlmDone.class, this::onLlmDone)
         .onCommand(ToolDone.class, this::onToolDone)
+        .onCommand(Wake.class, (state, cmd) -> {
+          if (!state.running()) {
+            shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+          }
+          return Effect().noReply();
+        })
         .onCommand(Idle.class, (state, cmd) -> {
           // Armed when the entity woke up not running; a Start since then makes it a live session.
           if (!state.running()) {
@@ -363,7 +381,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
 
   private ReplyEffect<Event, SessionState> onJournalRead(JournalRead cmd) {
     if (cmd.read() == null) {
-      // Not even read past its unreadable events (the database is away): stop, its shard tries again.
+      // Not even read past its unreadable events (the database is away): stop; the reviver tries again.
       throw new IllegalStateException("session " + sessionId + ": its journal could not be read: " + cmd.error());
     }
     SessionState read = cmd.read().state();
@@ -781,7 +799,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     markActive(false);
     timers.cancel("deadline");
     cancelChildren(s); // nothing of it runs any more, its call_agent children neither
-    // Parked: leave the remembered set, so a restart does not bring it back; a cancel wakes it.
+    // Parked: stop; not RUNNING any more, the reviver does not bring it back; a cancel or read wakes it.
     shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
   }
 
@@ -803,7 +821,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     markActive(false);
     timers.cancel("deadline");
     cancelChildren(s);
-    // Done: leave the remembered set, so a full restart does not bring it back.
+    // Done: stop; not RUNNING any more, the reviver does not bring it back.
     shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
   }
 
@@ -877,7 +895,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
               ctx.getSelf().tell(new Resume());
             }
           } else {
-            // Woken by a read (finished, parked, or never started): do not stay in the remembered set.
+            // Woken by a read (finished, parked, or never started): stop again after a while.
             timers.startSingleTimer("passivate", new Idle(), PASSIVATE_FINISHED_AFTER);
           }
           recovered = true;
@@ -890,7 +908,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   /**
    * Counts a failed replay on this node ({@link SessionRecoveryFailures}); Pekko then restarts this
    * instance (the persist-failure backoff), and after max-resume-attempts of those it stops and its
-   * shard starts an incarnation that does not replay. A journal that could not be reached is not counted.
+   * reviver starts an incarnation that does not replay. A journal that could not be reached is not counted.
    */
   private void onRecoveryFailed(Throwable cause) {
     if (cause.getClass().getSimpleName().equals("JournalFailureException")) {

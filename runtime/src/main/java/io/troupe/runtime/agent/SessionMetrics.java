@@ -34,6 +34,8 @@ public final class SessionMetrics implements Extension {
   public final Counter sessionsParked;
   /** Resumed sessions waiting on this node for their turn to take their first step ({@link ResumeGate}). */
   public final Gauge resumesWaiting;
+  /** Wakes sent by the cluster's {@link SessionReviver} (on the node that runs it) to running sessions. */
+  public final Counter sessionsWoken;
   /**
    * Agent names and model names are chosen by users: bounded like theaters. The models of the
    * pricing table (and built-in agents, admitted by the agents module) keep their own label
@@ -85,6 +87,11 @@ public final class SessionMetrics implements Extension {
     resumesWaiting = Gauge.build()
         .name("troupe_sessions_resume_waiting")
         .help("Resumed sessions on this node waiting for a turn to take their first step (troupe.sessions.resume-concurrency)")
+        .register(registry);
+    sessionsWoken = Counter.build()
+        .name("troupe_sessions_woken_total")
+        .help("Running sessions woken by the session reviver (the cluster singleton that brings back sessions whose"
+            + " entity is gone; a live session ignores it), counted on the node that runs it")
         .register(registry);
   }
 

@@ -206,6 +206,8 @@ public final class TroupeNode implements AutoCloseable {
     io.troupe.runtime.governance.cost.Budget.init(system);
     Session.init(system, sessionServices);
     io.troupe.runtime.readside.SessionProjection.init(system);
+    io.troupe.runtime.agent.SessionReviver.init(system, new io.troupe.runtime.readside.SessionQueries(database),
+        RuntimeSettings.get(system).sessions().resumes().reviveInterval(), NodeClock.get(system).clock());
     io.troupe.runtime.readside.CostProjection.init(system, costs.pricing());
     io.troupe.runtime.readside.AgentProjection.init(system);
     io.troupe.runtime.readside.UserProjection.init(system);

@@ -148,4 +148,24 @@ public final class SessionQueries {
     return text == null || text.length() <= MAX_TEXT ? text
         : text.substring(0, MAX_TEXT) + "…(" + (text.length() - MAX_TEXT) + " more characters)";
   }
+  /**
+   * Running sessions (as the read side last saw them) with ids after {@code after} (empty: from
+   * the first), in id order, at most {@code limit}; only those started before {@code startedBefore}
+   * (null: all). What {@link io.troupe.runtime.agent.SessionReviver} wakes; the partial index on
+   * running sessions keeps it to the rows that run.
+   */
+  public CompletionStage<List<String>> running(String after, Instant startedBefore, int limit) {
+    return database.query(c -> {
+      List<String> ids = new ArrayList<>();
+      try (ResultSet rs = Sql.select(c, "SELECT session_id FROM agent_session WHERE status = 'RUNNING'"
+              + " AND session_id > ? AND (?::timestamptz IS NULL OR started_at < ?::timestamptz)"
+              + " ORDER BY session_id LIMIT ?",
+          after, Sql.time(startedBefore), Sql.time(startedBefore), limit)) {
+        while (rs.next()) {
+          ids.add(rs.getString(1));
+        }
+      }
+      return ids;
+    });
+  }
 }

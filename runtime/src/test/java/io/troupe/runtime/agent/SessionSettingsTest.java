@@ -21,7 +21,7 @@ class SessionSettingsTest {
     assertEquals(new SessionLimits(16, 64 * 1024, 4L * 1024 * 1024), limits);
     assertEquals(SessionLimits.DEFAULT, limits, "sessions built without a configuration get the same");
     assertEquals(4, SessionSettings.from(DEFAULTS).maxCallDepth());
-    assertEquals(new ResumeSettings(3, 8, java.time.Duration.ofSeconds(5)), SessionSettings.from(DEFAULTS).resumes());
+    assertEquals(new ResumeSettings(3, 8, java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10)), SessionSettings.from(DEFAULTS).resumes());
     assertEquals(ResumeSettings.DEFAULT, SessionSettings.from(DEFAULTS).resumes());
   }
 

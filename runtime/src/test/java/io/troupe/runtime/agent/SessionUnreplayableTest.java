@@ -33,8 +33,9 @@ import org.junit.jupiter.api.Test;
  * fail on the unreadable event.
  */
 @TroupeNodeTest(config = {
-    // A sharded session whose entity stopped is started again after this long (10 s by default).
-    "pekko.cluster.sharding.entity-restart-backoff = 200ms"})
+    // A running session whose entity stopped is woken again by the reviver's next sweep of
+    // sessions at least this old (10 s by default).
+    "troupe.sessions.revive-interval = 200ms"})
 class SessionUnreplayableTest {
 
   private static final int MAX_RESUME_ATTEMPTS = ResumeSettings.DEFAULT.maxResumeAttempts();
@@ -96,7 +97,7 @@ class SessionUnreplayableTest {
     long highestBefore = highestSeqNr(db, persistenceId);
     assertEquals(6, highestBefore, "started, reply, tool started and completed, reply, tool started");
 
-    // Its shard starts it again; each replay fails on event #2; then it starts without replay and parks.
+    // The reviver wakes it again; each replay fails on event #2; then it starts without replay and parks.
     waiter.awaitAssert(Duration.ofSeconds(30), () -> {
       assertEquals(List.of("SessionParked"), manifestsAfter(db, persistenceId, highestBefore));
       return null;
@@ -123,7 +124,7 @@ class SessionUnreplayableTest {
         "the readable events; #2 is left out");
     assertTrue(journaled.finished());
 
-    waiter.expectNoMessage(Duration.ofSeconds(1)); // five times the restart backoff: time to loop, if it did
+    waiter.expectNoMessage(Duration.ofSeconds(1)); // five revive intervals: time to loop, if it did
     assertEquals(highestBefore + 1, highestSeqNr(db, persistenceId), "parked once, not again");
     assertEquals(failedReplays, SessionRecoveryFailures.get(fixture.node.system()).of(sessionId).count(),
         "no more replays: no restart loop");
