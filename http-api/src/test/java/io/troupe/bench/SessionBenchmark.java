@@ -119,7 +119,9 @@ public final class SessionBenchmark {
     int httpInflight = Integer.getInteger("bench.http.inflight", 200);
     List<Integer> httpClients = java.util.Arrays.stream(System.getProperty("bench.http.clients", "200,1000").split(","))
         .map(String::trim).filter(x -> !x.isEmpty()).map(Integer::valueOf).toList();
-    int phases = 2 + httpClients.size();
+    boolean reads = Boolean.parseBoolean(System.getProperty("bench.reads", "true"));
+    int readConcurrency = Integer.getInteger("bench.read.concurrency", 64);
+    int phases = 2 + httpClients.size() + (reads ? 1 : 0);
     TestNodes.Ports ports = TestNodes.Ports.free();
     int rawConnections = Integer.getInteger("bench.raw.connections", 4);
     int rawBatch = Integer.getInteger("bench.raw.batch", 400);
@@ -145,6 +147,7 @@ public final class SessionBenchmark {
       SessionDriver.Result sessions;
       Probe.Window inProcess;
       List<HttpPhase> overHttp = new java.util.ArrayList<>();
+      ViewReads viewReads = null;
       // Open streams are bounded per node (troupe.broker.max-streams); the 1,000-session phase needs more.
       // The benchmark's one user (the admin) runs every session and stream: its quotas lifted.
       int streams = 4 * Math.max(httpInflight, 1000);
@@ -184,6 +187,9 @@ public final class SessionBenchmark {
               http.failed(), http.firstFailure());
           System.out.println("  " + w.describe(cores));
           overHttp.add(new HttpPhase(clients, http, w));
+        }
+        if (reads) {
+          viewReads = viewReads(target, ports.http(), node.settings(), readConcurrency, phase, phases, warmup, measure);
         }
       }
       System.out.println("  journal rows written by the whole run, by writer: " + query(target,
@@ -239,6 +245,11 @@ public final class SessionBenchmark {
             ms(h.result().endToEnd(), 99), ms(h.result().endToEnd(), 100), ms(h.result().startAnswer(), 99), nodeMs,
             nodeMs / nodeMsInProcess, h.window().clientCores());
       }
+      if (viewReads != null) {
+        System.out.printf("session view (%d events): %,8.0f req/s over HTTP = %.2f x raw select (%,.0f/s) (target >= 0.5),"
+                + " %d failed%n", EVENTS_PER_SESSION, viewReads.http().rate(), viewReads.http().rate() / viewReads.raw().rate(),
+            viewReads.raw().rate(), viewReads.http().failed());
+      }
       System.out.println("load average at end: " + Probe.loadAverage());
     } finally {
       probe.close();
@@ -247,6 +258,52 @@ public final class SessionBenchmark {
         deleteTree(pgDir);
       }
     }
+  }
+
+  private record ViewReads(HttpClosedLoop.Result http, RawJdbcReadBenchmark.Result raw) {}
+
+  /**
+   * The read journal's by-persistence-id query (pekko-persistence-jdbc 1.1), every column, for all
+   * of one session's events: the database's cost of the rows a session view is folded from.
+   */
+  private static final String SESSION_EVENTS_SQL = "SELECT ordering, deleted, persistence_id, sequence_number, writer,"
+      + " write_timestamp, adapter_manifest, event_payload, event_ser_id, event_ser_manifest, meta_payload, meta_ser_id,"
+      + " meta_ser_manifest FROM event_journal WHERE persistence_id = ? AND deleted = false AND sequence_number >= 1"
+      + " ORDER BY sequence_number";
+
+  /**
+   * GET /api/v1/sessions/{id} of finished sessions (of the HTTP phases), closed loop, against the
+   * same rows selected raw with as many connections as the node's query pool, which serves the view.
+   */
+  private static ViewReads viewReads(DatabaseTarget target, int port, io.troupe.runtime.node.NodeSettings settings,
+                                     int concurrency, int phase, int phases, Duration warmup, Duration measure)
+      throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    try (Connection c = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
+         Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT session_id FROM agent_session WHERE status = 'COMPLETED'"
+             + " ORDER BY session_id LIMIT 1000")) {
+      while (rs.next()) {
+        ids.add(rs.getString(1));
+      }
+    }
+    if (ids.isEmpty()) {
+      System.out.println("  no finished sessions to read");
+      return null;
+    }
+    int queryPool = settings.queryPoolSize();
+    System.out.printf("%n[%d/%d] reads: session view (GET /api/v1/sessions/{id}) of %d finished sessions, over HTTP "
+            + "(%d connections) and raw (%d connections, the node's query pool), %d s warm-up + %d s measured each%n",
+        phase, phases, ids.size(), concurrency, queryPool, warmup.toSeconds(), measure.toSeconds());
+    HttpClosedLoop.Result http = HttpClosedLoop.run(port, concurrency,
+        n -> NioHttpLoad.request("GET", "/api/v1/sessions/" + ids.get((int) (n % ids.size())), port,
+            TestNodes.ADMIN_TOKEN, null), 200, warmup, measure);
+    System.out.println("  session view over HTTP: " + http.describe());
+    RawJdbcReadBenchmark.Result raw = RawJdbcReadBenchmark.run(target, queryPool, SESSION_EVENTS_SQL,
+        (st, n) -> st.setString(1, "Session|" + ids.get((int) (n % ids.size()))), warmup, measure);
+    System.out.printf("  session events raw: %,d selects in %.1f s = %,.0f/s (%.1f rows each)%n", raw.queries(),
+        raw.seconds(), raw.rate(), (double) raw.rows() / Math.max(1, raw.queries()));
+    return new ViewReads(http, raw);
   }
 
   /** The p-th percentile of sorted nanoseconds, in milliseconds (-1 when empty). */

@@ -877,7 +877,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .onSignal(RecoveryCompleted.instance(), state -> {
           if (unreplayable != null) {
             // Nothing replayed: read what can be read of the journal, then park (onJournalRead).
-            ctx.pipeToSelf(SessionJournal.read(ctx.getSystem(), readJournal(), persistenceId().id()),
+            ctx.pipeToSelf(SessionJournal.read(ctx.getSystem(), persistenceId().id()),
                 (read, failure) -> new JournalRead(read, failure == null ? null : rootMessage(failure)));
             return;
           }
@@ -922,12 +922,6 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     SessionRecoveryFailures.Failures failures = SessionRecoveryFailures.get(ctx.getSystem()).failed(sessionId, cause);
     ctx.getLog().warn("Session {}: replaying its journal failed (attempt {}; parked after {}): {}", sessionId,
         failures.count(), maxResumeAttempts, failures.lastError());
-  }
-
-  private org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal readJournal() {
-    return org.apache.pekko.persistence.query.PersistenceQuery.get(Adapter.toClassic(ctx.getSystem()))
-        .getReadJournalFor(org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.class,
-            org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.Identifier());
   }
 
   /**

@@ -4,11 +4,14 @@ import io.troupe.runtime.journal.Sequenced;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import io.troupe.runtime.db.NodeDatabase;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
 
 /**
  * Reads a session's journal for its readers (the API's view and event stream, and a session
@@ -17,9 +20,6 @@ import org.apache.pekko.stream.javadsl.Sink;
  * {@link Read#unreadable}, and the rest are folded. A journal that cannot be reached fails as before.
  */
 final class SessionJournal {
-
-  /** Beyond this many unreadable events a read gives up (each one costs a read of the rest). */
-  static final int MAX_UNREADABLE = 100;
 
   private SessionJournal() {}
 
@@ -51,8 +51,21 @@ final class SessionJournal {
     }
   }
 
-  static CompletionStage<Read> read(ActorSystem<?> system, JdbcReadJournal journal, String persistenceId) {
-    return readFrom(system, journal, persistenceId, 1, new ArrayList<>(), new ArrayList<>()).thenApply(read -> {
+  /**
+   * A session's events, as the read journal's by-persistence-id query selects them but only the
+   * columns an event needs: one SELECT on the node's query pool, each row deserialized here. So an
+   * event that cannot be deserialized is skipped where it is, and the read goes on; through the
+   * read journal's stream (which fails at such an event) each one cost a new query for the rest,
+   * and every read a Slick stream: several times the query's own cost (BENCHMARKS.md, reads).
+   */
+  private static final String EVENTS = "SELECT sequence_number, event_ser_id, event_ser_manifest, event_payload"
+      + " FROM event_journal WHERE persistence_id = ? AND sequence_number >= 1 AND deleted = false"
+      + " ORDER BY sequence_number";
+
+  private static final String FIRST = EVENTS + " LIMIT 1";
+
+  static CompletionStage<Read> read(ActorSystem<?> system, String persistenceId) {
+    return rows(system, persistenceId, EVENTS).thenApply(read -> {
       SessionState state = SessionState.EMPTY;
       List<Sequenced<Session.Event>> applied = new ArrayList<>();
       List<Unreadable> unreadable = new ArrayList<>(read.unreadable());
@@ -69,25 +82,35 @@ final class SessionJournal {
     });
   }
 
-  private static CompletionStage<Read> readFrom(ActorSystem<?> system, JdbcReadJournal journal, String persistenceId,
-                                                long from, List<Sequenced<Session.Event>> events,
-                                                List<Unreadable> unreadable) {
-    List<Sequenced<Session.Event>> got = new ArrayList<>(); // filled by one stream, in order, read after it ended
-    return journal.currentEventsByPersistenceId(persistenceId, from, Long.MAX_VALUE)
-        .runWith(Sink.foreach(e -> got.add(new Sequenced<>(e.sequenceNr(), (Session.Event) e.event()))), system)
-        .handle((done, failure) -> {
-          events.addAll(got);
-          if (failure == null) {
-            return CompletableFuture.completedFuture(new Read(events, null, unreadable));
+  /** The session's first event, when there is one and it can be read (it names the owner). */
+  static CompletionStage<java.util.Optional<Session.Event>> first(ActorSystem<?> system, String persistenceId) {
+    return rows(system, persistenceId, FIRST).thenApply(read -> read.events().isEmpty() || read.events().get(0).seqNr() != 1
+        ? java.util.Optional.empty() : java.util.Optional.of(read.events().get(0).event()));
+  }
+
+  /** The rows {@code sql} selects, deserialized; a row that does not deserialize is named in {@code unreadable}. */
+  private static CompletionStage<Read> rows(ActorSystem<?> system, String persistenceId, String sql) {
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(system));
+    return NodeDatabase.get(system).database().query(c -> {
+      List<Sequenced<Session.Event>> events = new ArrayList<>();
+      List<Unreadable> unreadable = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement(sql)) {
+        s.setString(1, persistenceId);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            long seqNr = rs.getLong(1);
+            scala.util.Try<Object> event = serialization.deserialize(rs.getBytes(4), rs.getInt(2), rs.getString(3));
+            if (event.isFailure()) {
+              unreadable.add(new Unreadable(seqNr, SessionRecoveryFailures.message(event.failed().get())));
+            } else if (event.get() instanceof Session.Event e) {
+              events.add(new Sequenced<>(seqNr, e));
+            } else {
+              unreadable.add(new Unreadable(seqNr, "not a session event: " + event.get().getClass().getName()));
+            }
           }
-          if (!SessionRecoveryFailures.replayError(failure) || unreadable.size() >= MAX_UNREADABLE) {
-            return CompletableFuture.<Read>failedFuture(failure);
-          }
-          // Events come in order, so the one that failed follows the last one read.
-          long bad = got.isEmpty() ? from : got.get(got.size() - 1).seqNr() + 1;
-          unreadable.add(new Unreadable(bad, SessionRecoveryFailures.message(failure)));
-          return readFrom(system, journal, persistenceId, bad + 1, events, unreadable);
-        })
-        .thenCompose(next -> next);
+        }
+      }
+      return new Read(events, null, unreadable);
+    });
   }
 }

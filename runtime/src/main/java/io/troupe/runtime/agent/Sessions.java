@@ -19,9 +19,6 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -70,7 +67,6 @@ public final class Sessions implements Extension {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
-  private final JdbcReadJournal journal;
   private final java.time.Clock clock;
   private final Quotas quotas;
   private final JournalFollower follower;
@@ -82,8 +78,6 @@ public final class Sessions implements Extension {
 
   Sessions(ActorSystem<?> system) {
     this.system = system;
-    this.journal = PersistenceQuery.get(Adapter.toClassic(system))
-        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     this.sharding = ClusterSharding.get(system);
     this.clock = io.troupe.runtime.node.NodeClock.get(system).clock();
     this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
@@ -237,7 +231,7 @@ public final class Sessions implements Extension {
 
   /** {@link #view(String)} with the tool calls from index {@code toolCallsFrom}, at most {@code toolCallsLimit}. */
   public CompletionStage<SessionView> view(String sessionId, int toolCallsFrom, int toolCallsLimit) {
-    return SessionJournal.read(system, journal, persistenceId(sessionId))
+    return SessionJournal.read(system, persistenceId(sessionId))
         .thenApply(read -> SessionView.of(sessionId, read.shown(), clock.instant(), toolCallsFrom, toolCallsLimit));
   }
 
@@ -271,7 +265,7 @@ public final class Sessions implements Extension {
    * left out, and the state is then shown as {@link #view(String)} shows it (FAILED_RECOVERY).
    */
   public CompletionStage<Journaled> journaled(String sessionId, Principal caller) {
-    return SessionJournal.read(system, journal, persistenceId(sessionId))
+    return SessionJournal.read(system, persistenceId(sessionId))
         .thenApply(read -> {
           java.util.List<io.troupe.runtime.journal.Sequenced<Session.Event>> events = read.events();
           if (events.isEmpty() || !(events.get(0).event() instanceof Session.SessionStarted started)) {
@@ -299,10 +293,9 @@ public final class Sessions implements Extension {
    * it cannot be read (then no owner is known).
    */
   private CompletionStage<Session.SessionStarted> started(String sessionId) {
-    return journal.currentEventsByPersistenceId(persistenceId(sessionId), 1L, 1L)
-        .runWith(org.apache.pekko.stream.javadsl.Sink.headOption(), system)
+    return SessionJournal.first(system, persistenceId(sessionId))
         .thenApply(first -> {
-          if (first.isEmpty() || !(first.get().event() instanceof Session.SessionStarted started)) {
+          if (first.isEmpty() || !(first.get() instanceof Session.SessionStarted started)) {
             throw notFound(sessionId);
           }
           return started;

@@ -159,6 +159,7 @@ public final class TroupeNode implements AutoCloseable {
       try {
         Database database = new Database(target, settings.queryPoolSize(),
             system.dispatchers().lookup(DispatcherSelector.blocking()));
+        io.troupe.runtime.db.NodeDatabase.get(system).use(database);
         node = new TroupeNode(system, settings, embedded, database, List.copyOf(entities));
       } catch (Exception | Error e) {
         system.terminate(); // e.g. a bad provider setting: do not leave the actor system running
