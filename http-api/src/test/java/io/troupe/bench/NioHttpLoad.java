@@ -19,18 +19,71 @@ import java.util.function.LongFunction;
  * writes pre-built request bytes and reads responses by their Content-Length (the edge's JSON
  * answers always carry one; a chunked answer counts as an error), which costs the client a few
  * microseconds per request.
+ *
+ * <p>Public for the edge's tests (OverloadTest), which check every answer through an {@link
+ * ExchangeListener}; the benchmarks use the lean {@link Listener}.
  */
-final class NioHttpLoad {
+public final class NioHttpLoad {
 
   /** One finished exchange: status, or -1 for a connection or protocol failure. */
-  interface Listener {
+  public interface Listener {
     void completed(int status, long sentNanos, long doneNanos);
+  }
+
+  /**
+   * One finished exchange in full, for a caller that checks each answer: costs a String of the
+   * head and one of the body per answer, which {@link Listener} does not.
+   */
+  public interface ExchangeListener {
+    void completed(Exchange exchange);
+  }
+
+  /**
+   * One exchange. {@code request} is the n handed to the request function; {@code status} is the
+   * answer's, -1 for a connection or protocol failure ({@code failure} says which), 0 for a request
+   * of the open loop not sent because every connection was busy. {@code scheduledNanos} is when the
+   * open loop meant to send it (the closed loop: when it was written); {@code writtenNanos} when
+   * it was handed to the socket (-1 when not sent); {@code head} and {@code body} are null unless
+   * there was an answer.
+   */
+  public record Exchange(long request, int status, long scheduledNanos, long writtenNanos, long doneNanos,
+                         String head, String body, String failure) {
+    /** The first value of header {@code name} (case-insensitive), or null. */
+    public String header(String name) {
+      if (head == null) {
+        return null;
+      }
+      String wanted = "\r\n" + name.toLowerCase(java.util.Locale.ROOT) + ":";
+      int at = head.toLowerCase(java.util.Locale.ROOT).indexOf(wanted);
+      if (at < 0) {
+        return null;
+      }
+      int eol = head.indexOf("\r\n", at + 2);
+      return head.substring(at + wanted.length(), eol).trim();
+    }
+  }
+
+  /** What a loop reports: an answer (status > 0), a failure (-1, with its cause) or a request not sent (0). */
+  private interface Done {
+    void done(Conn conn, long request, int status, long scheduledNanos, long doneNanos, String failure);
+  }
+
+  private static Done lean(Listener listener) {
+    return (conn, request, status, scheduled, done, failure) -> listener.completed(status, scheduled, done);
+  }
+
+  private static Done full(ExchangeListener listener) {
+    return (conn, request, status, scheduled, done, failure) -> {
+      boolean answered = status > 0;
+      listener.completed(new Exchange(request, status, scheduled, status == 0 ? -1 : conn.written, done,
+          answered ? conn.head : null, answered ? conn.body() : null, failure));
+    };
   }
 
   private NioHttpLoad() {}
 
   /** Request bytes for {@code method path} with the admin key and, when given, a JSON body. */
-  static byte[] request(String method, String path, int port, String token, String jsonBody) {
+  public static byte[] request(String method, String path, int port, String token, String jsonBody) {
     byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
     String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer " + token
         + "\r\n" + (jsonBody == null ? "" : "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n")
@@ -43,7 +96,18 @@ final class NioHttpLoad {
   }
 
   /** Runs until {@code endNanos}, then waits up to 10 s for answers still due. */
-  static void run(int port, int connections, LongFunction<byte[]> requests, long endNanos, Listener listener)
+  public static void run(int port, int connections, LongFunction<byte[]> requests, long endNanos, Listener listener)
+      throws IOException {
+    run(port, connections, requests, endNanos, lean(listener));
+  }
+
+  /** {@link #run(int, int, LongFunction, long, Listener)}, reporting each exchange in full. */
+  public static void run(int port, int connections, LongFunction<byte[]> requests, long endNanos,
+                         ExchangeListener listener) throws IOException {
+    run(port, connections, requests, endNanos, full(listener));
+  }
+
+  private static void run(int port, int connections, LongFunction<byte[]> requests, long endNanos, Done listener)
       throws IOException {
     long[] next = {0};
     int[] open = {connections};
@@ -53,21 +117,23 @@ final class NioHttpLoad {
       }
       Steps loop = new Steps() {
         @Override public void connected(SelectionKey key, Conn conn) throws IOException {
+          conn.request = next[0];
           conn.send(key, requests.apply(next[0]++));
         }
 
         @Override public void answered(SelectionKey key, Conn conn, int status) throws IOException {
-          listener.completed(status, conn.sent, System.nanoTime());
+          listener.done(conn, conn.request, status, conn.sent, System.nanoTime(), null);
           if (System.nanoTime() >= endNanos) {
             key.channel().close();
             open[0]--;
           } else {
+            conn.request = next[0];
             conn.send(key, requests.apply(next[0]++));
           }
         }
 
-        @Override public void failed(Conn conn) throws IOException {
-          listener.completed(-1, conn.sent, System.nanoTime());
+        @Override public void failed(Conn conn, IOException e) throws IOException {
+          listener.done(conn, conn.request, -1, conn.sent, System.nanoTime(), String.valueOf(e));
           open[0]--;
           if (System.nanoTime() < endNanos) {
             new Conn().open(selector, port);
@@ -92,8 +158,22 @@ final class NioHttpLoad {
    * as its send time, so a stall shows in the latency instead of slowing the load
    * (no coordinated omission).
    */
-  static void runAtRate(int port, int maxConnections, int rate, LongFunction<byte[]> requests, long endNanos,
-                        Listener listener) throws IOException {
+  public static void runAtRate(int port, int maxConnections, int rate, LongFunction<byte[]> requests, long endNanos,
+                               Listener listener) throws IOException {
+    runAtRate(port, maxConnections, rate, requests, endNanos, lean(listener));
+  }
+
+  /**
+   * {@link #runAtRate(int, int, int, LongFunction, long, Listener)}, reporting each exchange in
+   * full: with the time it was scheduled and the time it was actually written.
+   */
+  public static void runAtRate(int port, int maxConnections, int rate, LongFunction<byte[]> requests, long endNanos,
+                               ExchangeListener listener) throws IOException {
+    runAtRate(port, maxConnections, rate, requests, endNanos, full(listener));
+  }
+
+  private static void runAtRate(int port, int maxConnections, int rate, LongFunction<byte[]> requests, long endNanos,
+                                Done listener) throws IOException {
     long period = 1_000_000_000L / rate;
     long start = System.nanoTime();
     long n = 0;
@@ -106,14 +186,14 @@ final class NioHttpLoad {
       }
 
       @Override public void answered(SelectionKey key, Conn conn, int status) {
-        listener.completed(status, conn.sent, System.nanoTime());
+        listener.done(conn, conn.request, status, conn.sent, System.nanoTime(), null);
         busy[0]--;
         key.interestOps(0);
         idle.addLast(key);
       }
 
-      @Override public void failed(Conn conn) {
-        listener.completed(-1, conn.sent, System.nanoTime());
+      @Override public void failed(Conn conn, IOException e) {
+        listener.done(conn, conn.request, -1, conn.sent, System.nanoTime(), String.valueOf(e));
         busy[0]--;
         opened[0]--;
       }
@@ -124,6 +204,7 @@ final class NioHttpLoad {
         long now = System.nanoTime();
         while (start + n * period <= now && start + n * period < endNanos) {
           long scheduled = start + n * period;
+          long index = n;
           byte[] request = requests.apply(n++);
           SelectionKey key = idle.pollFirst();
           if (key == null && opened[0] < maxConnections) {
@@ -131,16 +212,17 @@ final class NioHttpLoad {
             opened[0]++;
           }
           if (key == null) {
-            listener.completed(0, scheduled, now);
+            listener.done(null, index, 0, scheduled, now, "not sent: " + maxConnections + " connections busy");
             continue;
           }
           Conn conn = (Conn) key.attachment();
+          conn.request = index;
           try {
             conn.send(key, request);
             conn.sent = scheduled;
             busy[0]++;
           } catch (IOException e) {
-            listener.completed(-1, scheduled, System.nanoTime());
+            listener.done(conn, index, -1, scheduled, System.nanoTime(), String.valueOf(e));
             key.channel().close();
             opened[0]--;
           }
@@ -160,7 +242,7 @@ final class NioHttpLoad {
 
     void answered(SelectionKey key, Conn conn, int status) throws IOException;
 
-    void failed(Conn conn) throws IOException;
+    void failed(Conn conn, IOException e) throws IOException;
   }
 
   /** Waits up to {@code timeoutMillis} for ready connections and moves each one on: connect, write, read. */
@@ -185,7 +267,7 @@ final class NioHttpLoad {
         }
       } catch (IOException e) {
         key.channel().close();
-        loop.failed(conn);
+        loop.failed(conn, e);
       }
     }
   }
@@ -196,7 +278,15 @@ final class NioHttpLoad {
     // Grows to the largest answer seen (a page of messages is a few KiB; a fixed 1 MiB per
     // connection took 256 MiB of the benchmark JVM's heap at 256 connections).
     private ByteBuffer in = ByteBuffer.allocate(16 << 10);
+    // When the request was written (the open loop: replaced by when it was scheduled).
     private long sent;
+    // When the request was handed to the socket, whichever loop.
+    private long written;
+    // The n of the request on this connection, and the head and body bounds of its complete answer.
+    private long request;
+    private String head;
+    private int bodyStart;
+    private int bodyLength;
 
     void open(Selector selector, int port) throws IOException {
       SocketChannel ch = SocketChannel.open();
@@ -218,6 +308,7 @@ final class NioHttpLoad {
       out = ByteBuffer.wrap(request);
       in.clear();
       sent = System.nanoTime();
+      written = sent;
       flush(key);
     }
 
@@ -254,7 +345,18 @@ final class NioHttpLoad {
       }
       int eol = head.indexOf("\r\n", cl + 2);
       int length = Integer.parseInt(head.substring(cl + 17, eol).trim());
-      return len >= headEnd + length ? status : 0;
+      if (len < headEnd + length) {
+        return 0;
+      }
+      this.head = head;
+      bodyStart = headEnd;
+      bodyLength = length;
+      return status;
+    }
+
+    /** The body of the answer just completed (valid until the next request on this connection). */
+    String body() {
+      return new String(in.array(), bodyStart, bodyLength, StandardCharsets.UTF_8);
     }
   }
 }
