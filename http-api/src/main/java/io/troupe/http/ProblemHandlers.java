@@ -67,12 +67,17 @@ public final class ProblemHandlers {
         return Problem.of(StatusCodes.TOO_MANY_REQUESTS, refused.getMessage()).toResponse()
             .addHeader(RetryAfter.create(refused.retryAfterSeconds()));
       }
+      if (refused.reason() == io.troupe.runtime.service.Refused.Reason.BUSY) {
+        return Problem.of(StatusCodes.SERVICE_UNAVAILABLE, refused.getMessage()).toResponse()
+            .addHeader(RetryAfter.create(refused.retryAfterSeconds()));
+      }
       return Problem.of(switch (refused.reason()) {
         case NOT_FOUND -> StatusCodes.NOT_FOUND;
         case CONFLICT -> StatusCodes.CONFLICT;
         case FORBIDDEN -> StatusCodes.FORBIDDEN;
         case INVALID -> StatusCodes.BAD_REQUEST;
         case TOO_MANY -> StatusCodes.TOO_MANY_REQUESTS;
+        case BUSY -> StatusCodes.SERVICE_UNAVAILABLE;
       }, refused.getMessage()).toResponse();
     }
     if (cause instanceof StatusReply.ErrorMessage error) {

@@ -169,13 +169,30 @@ public final class NioHttpLoad {
    */
   public static void runAtRate(int port, int maxConnections, int rate, LongFunction<byte[]> requests, long endNanos,
                                ExchangeListener listener) throws IOException {
-    runAtRate(port, maxConnections, rate, requests, endNanos, full(listener));
+    runAtRate(port, maxConnections, 0, rate, requests, endNanos, start -> { }, full(listener));
+  }
+
+  /**
+   * {@link #runAtRate(int, int, int, LongFunction, long, ExchangeListener)} for {@code durationNanos}
+   * from the moment {@code preopened} connections are open and warm (each has had a health probe
+   * answered), as a client's keep-alive pool: the node's cost of accepting and setting up a burst
+   * of new connections is then not part of the rate's latency. {@code started} gets that moment.
+   */
+  public static void runAtRate(int port, int maxConnections, int preopened, int rate, LongFunction<byte[]> requests,
+                               long durationNanos, java.util.function.LongConsumer started, ExchangeListener listener)
+      throws IOException {
+    runAtRate(port, maxConnections, preopened, rate, requests, -durationNanos, started, full(listener));
   }
 
   private static void runAtRate(int port, int maxConnections, int rate, LongFunction<byte[]> requests, long endNanos,
                                 Done listener) throws IOException {
+    runAtRate(port, maxConnections, 0, rate, requests, endNanos, start -> { }, listener);
+  }
+
+  /** A negative {@code end} is a duration from the start (after the warm-up of {@code preopened}), else an end time. */
+  private static void runAtRate(int port, int maxConnections, int preopened, int rate, LongFunction<byte[]> requests,
+                                long end, java.util.function.LongConsumer started, Done listener) throws IOException {
     long period = 1_000_000_000L / rate;
-    long start = System.nanoTime();
     long n = 0;
     java.util.ArrayDeque<SelectionKey> idle = new java.util.ArrayDeque<>();
     int[] opened = {0};
@@ -199,6 +216,11 @@ public final class NioHttpLoad {
       }
     };
     try (Selector selector = Selector.open()) {
+      warm(selector, port, Math.min(preopened, maxConnections), idle);
+      opened[0] = idle.size();
+      long start = System.nanoTime();
+      long endNanos = end < 0 ? start - end : end;
+      started.accept(start);
       long hardEnd = endNanos + 10_000_000_000L;
       while (System.nanoTime() < hardEnd && (System.nanoTime() < endNanos || busy[0] > 0)) {
         long now = System.nanoTime();
@@ -233,6 +255,42 @@ public final class NioHttpLoad {
       for (SelectionKey key : selector.keys()) {
         key.channel().close();
       }
+    }
+  }
+
+  /**
+   * Opens {@code count} connections and sends a health probe on each, waiting (up to 30 s) until
+   * every one is answered: then the node has accepted them and set each one up, and they wait in
+   * {@code idle}. A connection whose probe failed is left out.
+   */
+  private static void warm(Selector selector, int port, int count, java.util.ArrayDeque<SelectionKey> idle)
+      throws IOException {
+    byte[] probe = ("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+    int[] waiting = {0};
+    Steps warming = new Steps() {
+      @Override public void connected(SelectionKey key, Conn conn) {
+        // opened blocking
+      }
+
+      @Override public void answered(SelectionKey key, Conn conn, int status) {
+        waiting[0]--;
+        key.interestOps(0);
+        idle.addLast(key);
+      }
+
+      @Override public void failed(Conn conn, IOException e) {
+        waiting[0]--;
+      }
+    };
+    for (int i = 0; i < count; i++) {
+      SelectionKey key = new Conn().openBlocking(selector, port);
+      ((Conn) key.attachment()).send(key, probe);
+      waiting[0]++;
+    }
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (waiting[0] > 0 && System.nanoTime() < deadline) {
+      step(selector, 100, warming);
     }
   }
 

@@ -31,6 +31,8 @@ public final class BrokerMetrics implements Extension {
    * ({@code concurrent_sessions}). Each is tried again later, in order; none is dropped.
    */
   public final Counter brokerDeliveriesDeferred;
+  /** Publishes refused because troupe.broker.max-pending-publishes were already waiting on their topic here. */
+  public final Counter brokerPublishesRefused;
 
   /** The {@code reason} label values of {@link #brokerDeliveriesDeferred}. */
   public static final java.util.List<String> DEFERRED_REASONS = java.util.List.of("rate_limited", "concurrent_sessions");
@@ -57,6 +59,11 @@ public final class BrokerMetrics implements Extension {
             + " and will be tried again, in order")
         .labelNames("reason").register(registry);
     DEFERRED_REASONS.forEach(r -> brokerDeliveriesDeferred.labels(r));
+    brokerPublishesRefused = Counter.build()
+        .name("troupe_broker_publishes_refused_total")
+        .help("Publishes refused at once (HTTP 503) because troupe.broker.max-pending-publishes publishes were already"
+            + " waiting on their topic on this node")
+        .register(registry);
   }
 
   /** This node's broker metrics, registered on its shared registry at the first call. */

@@ -15,9 +15,11 @@ import java.time.Duration;
  * @param snapshotEvery    a topic snapshots its offset every this many messages
  * @param maxStreamsPerKey SSE streams one API key may have open at once on a node
  * @param adminStreams     of maxStreams, how many only administrators may open
+ * @param maxPendingPublishes publishes to one topic waiting for their answer at once on a node; more are refused
  */
 public record BrokerSettings(int defaultReadLimit, int maxReadLimit, Duration streamKeepAlive, int streamLiveBuffer,
-                             int maxStreams, int snapshotEvery, int maxStreamsPerKey, int adminStreams) {
+                             int maxStreams, int snapshotEvery, int maxStreamsPerKey, int adminStreams,
+                             int maxPendingPublishes) {
 
   public static BrokerSettings from(Config config) {
     return new BrokerSettings(
@@ -28,7 +30,8 @@ public record BrokerSettings(int defaultReadLimit, int maxReadLimit, Duration st
         ConfigChecks.positiveInt(config, "troupe.broker.max-streams"),
         ConfigChecks.positiveInt(config, "troupe.broker.snapshot-every"),
         ConfigChecks.positiveInt(config, "troupe.broker.max-streams-per-key"),
-        adminStreams(config));
+        adminStreams(config),
+        ConfigChecks.positiveInt(config, "troupe.broker.max-pending-publishes"));
   }
 
   /** At least 0, and fewer than max-streams: others must be able to open some. */

@@ -37,6 +37,8 @@ public final class Topics implements Extension {
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
   private final io.troupe.runtime.governance.quota.Quotas quotas;
+  /** Publishes waiting on one topic at once, per node (troupe.broker.max-pending-publishes). */
+  private final io.troupe.runtime.service.PendingBound pendingPublishes;
   /** Topics known to have messages (so not new), most recently used kept; bounded. */
   private final java.util.Map<String, Boolean> knownTopics = java.util.Collections.synchronizedMap(
       new java.util.LinkedHashMap<>(256, 0.75f, true) {
@@ -55,6 +57,10 @@ public final class Topics implements Extension {
     this.sharding = ClusterSharding.get(system);
     this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
     this.quotas = io.troupe.runtime.governance.quota.Quotas.get(system);
+    int maxPending = io.troupe.runtime.node.RuntimeSettings.get(system).broker().maxPendingPublishes();
+    BrokerMetrics metrics = BrokerMetrics.get(system);
+    this.pendingPublishes = new io.troupe.runtime.service.PendingBound(maxPending,
+        "publishes are waiting on topic (troupe.broker.max-pending-publishes)", metrics.brokerPublishesRefused::inc);
   }
 
   /**
@@ -66,8 +72,8 @@ public final class Topics implements Extension {
       return java.util.concurrent.CompletableFuture.failedFuture(io.troupe.runtime.service.Refused.invalid("sender",
           "senders starting '" + AGENT_SENDER_PREFIX + "' are reserved for the runtime's agents"));
     }
-    return claimIfNew(p).thenCompose(claimed ->
-        asks.askWithStatus(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(p, replyTo)));
+    return pendingPublishes.run(p.topic(), () -> claimIfNew(p).thenCompose(claimed ->
+        asks.askWithStatus(sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(p, replyTo))));
   }
 
   /**
@@ -95,8 +101,8 @@ public final class Topics implements Extension {
   public CompletionStage<Topic.Published> publishAsAgent(String agentName, Publication p, Duration within) {
     Publication asAgent = new Publication(p.topic(), AGENT_SENDER_PREFIX + agentName, p.recipient(), p.messageType(),
         p.contentJson(), p.idempotencyKey(), p.publishedBy());
-    return claimIfNew(asAgent).thenCompose(claimed -> asks.askWithStatusWithin(
-        sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(asAgent, replyTo), within));
+    return pendingPublishes.run(p.topic(), () -> claimIfNew(asAgent).thenCompose(claimed -> asks.askWithStatusWithin(
+        sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(asAgent, replyTo), within)));
   }
 
   /** A named subscriber's acknowledged position in a topic. */

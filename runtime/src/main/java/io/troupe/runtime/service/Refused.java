@@ -11,13 +11,15 @@ public final class Refused extends RuntimeException {
   public enum Reason {
     NOT_FOUND, CONFLICT, FORBIDDEN, INVALID,
     /** Over a limit that frees up by itself (a quota of things running at once): retry later (HTTP 429). */
-    TOO_MANY
+    TOO_MANY,
+    /** What was asked is too busy at this moment, whoever asks (not a per-user limit): retry shortly (HTTP 503). */
+    BUSY
   }
 
   private final Reason reason;
   /** The input field at fault, for INVALID (null when the refusal is about no single field). */
   private final String field;
-  /** For TOO_MANY: whole seconds after which trying again may succeed. */
+  /** For TOO_MANY and BUSY: whole seconds after which trying again may succeed. */
   private final long retryAfterSeconds;
 
   public Refused(Reason reason, String message) {
@@ -36,6 +38,12 @@ public final class Refused extends RuntimeException {
     return new Refused(Reason.TOO_MANY, null, message, Math.max(1, retryAfterSeconds));
   }
 
+  /** Too busy now, whoever asks; {@code retryAfterSeconds} (at least 1) says when to try again. */
+  public static Refused busy(String message, long retryAfterSeconds) {
+    return new Refused(Reason.BUSY, null, message, Math.max(1, retryAfterSeconds));
+  }
+
+  /** For TOO_MANY and BUSY: whole seconds after which trying again may succeed. */
   public long retryAfterSeconds() {
     return retryAfterSeconds;
   }
