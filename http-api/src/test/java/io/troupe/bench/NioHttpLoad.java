@@ -20,7 +20,7 @@ import java.util.function.LongFunction;
  * answers always carry one; a chunked answer counts as an error), which costs the client a few
  * microseconds per request.
  *
- * <p>Public for the edge's tests (OverloadTest), which check every answer through an {@link
+ * <p>Public for the edge's tests (OverloadIT), which check every answer through an {@link
  * ExchangeListener}; the benchmarks use the lean {@link Listener}.
  */
 public final class NioHttpLoad {

@@ -16,10 +16,11 @@ import java.time.Duration;
  * @param maxStreamsPerKey SSE streams one API key may have open at once on a node
  * @param adminStreams     of maxStreams, how many only administrators may open
  * @param maxPendingPublishes publishes to one topic waiting for their answer at once on a node; more are refused
+ * @param maxPublishWait   while a topic's last answered publish waited longer, more are refused (a few always pass)
  */
 public record BrokerSettings(int defaultReadLimit, int maxReadLimit, Duration streamKeepAlive, int streamLiveBuffer,
                              int maxStreams, int snapshotEvery, int maxStreamsPerKey, int adminStreams,
-                             int maxPendingPublishes) {
+                             int maxPendingPublishes, Duration maxPublishWait) {
 
   public static BrokerSettings from(Config config) {
     return new BrokerSettings(
@@ -31,7 +32,8 @@ public record BrokerSettings(int defaultReadLimit, int maxReadLimit, Duration st
         ConfigChecks.positiveInt(config, "troupe.broker.snapshot-every"),
         ConfigChecks.positiveInt(config, "troupe.broker.max-streams-per-key"),
         adminStreams(config),
-        ConfigChecks.positiveInt(config, "troupe.broker.max-pending-publishes"));
+        ConfigChecks.positiveInt(config, "troupe.broker.max-pending-publishes"),
+        ConfigChecks.positiveDuration(config, "troupe.broker.max-publish-wait"));
   }
 
   /** At least 0, and fewer than max-streams: others must be able to open some. */

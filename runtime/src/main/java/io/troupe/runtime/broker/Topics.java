@@ -57,10 +57,11 @@ public final class Topics implements Extension {
     this.sharding = ClusterSharding.get(system);
     this.asks = io.troupe.runtime.node.RuntimeSettings.get(system).ask().retrying();
     this.quotas = io.troupe.runtime.governance.quota.Quotas.get(system);
-    int maxPending = io.troupe.runtime.node.RuntimeSettings.get(system).broker().maxPendingPublishes();
+    BrokerSettings broker = io.troupe.runtime.node.RuntimeSettings.get(system).broker();
     BrokerMetrics metrics = BrokerMetrics.get(system);
-    this.pendingPublishes = new io.troupe.runtime.service.PendingBound(maxPending,
-        "publishes are waiting on topic (troupe.broker.max-pending-publishes)", metrics.brokerPublishesRefused::inc);
+    this.pendingPublishes = new io.troupe.runtime.service.PendingBound(broker.maxPendingPublishes(),
+        broker.maxPublishWait(), "publishes are waiting on topic (troupe.broker.max-pending-publishes, max-publish-wait)",
+        metrics.brokerPublishesRefused::inc);
   }
 
   /**

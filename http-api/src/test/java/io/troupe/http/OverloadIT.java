@@ -25,15 +25,17 @@ import org.junit.jupiter.api.Test;
  * Issue 12, target 6: overload is a fast 503 with {@code Retry-After}, never a timeout. One node
  * with the default admission bound ({@code troupe.http.max-in-flight} 512; only the rate limits
  * are lifted, as for every test node) is first measured: its sustainable HTTP publish rate R to
- * one topic, in this run, on this machine (a closed loop of 64 keep-alive connections, 2 s
+ * one topic, in this run, on this machine (a closed loop of 8 keep-alive connections, 2 s
  * warm-up, 3 s measured). Then it is offered 5 × R open-loop for 4 s on 1,024 keep-alive
  * connections (the edge's accept backlog), opened and warmed (a health probe answered on each)
  * before the clock starts, as a client's pool would be: a burst of 1,024 new connections costs the
  * node seconds of setup on this machine, which is the accept path's cost, not the request rate's
  * (the session benchmark's 1,000 clients cover that). A node that cannot keep up must refuse:
- * publishes to the one topic beyond troupe.broker.max-pending-publishes (64) waiting on it, or
+ * publishes to the one topic beyond troupe.broker.max-pending-publishes (32) waiting on it, or
+ * beyond 4 while its last answered publish waited over troupe.broker.max-publish-wait (250 ms), or
  * requests beyond troupe.http.max-in-flight (512) on the node. (With the node-wide bound alone,
- * admitted publishes to one topic queued 512 ÷ R: 2-5 s.)
+ * admitted publishes to one topic queued 512 ÷ R: 2-5 s; with a count of 64 alone, 64 ÷ the
+ * topic's rate under the flood, which fell to 70/s in a busy CI run: 2 s. Hence max-publish-wait.)
  *
  * <p>What it checks, for every request of the overload phase that was sent: it was answered (no
  * connection failure, nothing left unanswered); the answer is a 201, or either bound's 503
@@ -57,10 +59,17 @@ import org.junit.jupiter.api.Test;
  * requests were written, served and refused, the slowest of each, and the in-flight gauge.
  */
 @RunningNodeTest
-class OverloadTest {
+// An integration test (failsafe, one JVM at a time, after the unit tests): its 1 s bound is about
+// this node, and a unit-test JVM running beside it on the two cores made the node, not the bounds,
+// the slow part (R fell to 170-270/s and answers to 0.9-2.2 s).
+class OverloadIT {
 
   private static final String TOPIC = "overload";
-  private static final int CALIBRATION_CONNECTIONS = 64;
+  /**
+   * One topic takes its publishes one journal write at a time, so a few connections keep it busy;
+   * many would only queue (and meet the topic's pending bound, max-publish-wait).
+   */
+  private static final int CALIBRATION_CONNECTIONS = 8;
   private static final long CALIBRATION_WARMUP_NANOS = 2_000_000_000L;
   private static final long CALIBRATION_MEASURE_NANOS = 3_000_000_000L;
   private static final int OVERLOAD_FACTOR = 5;
