@@ -43,7 +43,10 @@ public final class TestNodes {
         continue;
       }
       try (ServerSocket socket = new ServerSocket()) {
-        socket.setReuseAddress(true);
+        // Without SO_REUSEADDR, as the node's HTTP edge binds: a port whose earlier connections
+        // linger in TIME_WAIT (a benchmark's node, a minute ago) is skipped here instead of failing
+        // the node's bind ("Address already in use", seen once right after a benchmark run).
+        socket.setReuseAddress(false);
         socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
         HANDED_OUT.add(port);
         return port;
