@@ -102,8 +102,11 @@ public final class Topics implements Extension {
   public CompletionStage<Topic.Published> publishAsAgent(String agentName, Publication p, Duration within) {
     Publication asAgent = new Publication(p.topic(), AGENT_SENDER_PREFIX + agentName, p.recipient(), p.messageType(),
         p.contentJson(), p.idempotencyKey(), p.publishedBy());
-    return pendingPublishes.run(p.topic(), () -> claimIfNew(asAgent).thenCompose(claimed -> asks.askWithStatusWithin(
-        sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(asAgent, replyTo), within)));
+    // Not bounded by pendingPublishes: a session has one call in flight and waits for it (its
+    // time is bounded by `within`), and sessions are bounded per user; a refusal here would be a
+    // failed tool call for a moment's queue (seen while a failover's survivors caught up).
+    return claimIfNew(asAgent).thenCompose(claimed -> asks.askWithStatusWithin(
+        sharding.entityRefFor(Topic.ENTITY_KEY, p.topic()), replyTo -> command(asAgent, replyTo), within));
   }
 
   /** A named subscriber's acknowledged position in a topic. */
