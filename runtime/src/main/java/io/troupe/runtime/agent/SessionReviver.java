@@ -23,7 +23,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * session's first message waited for it (measured in BENCHMARKS.md, issue 12: it dominated a
  * session's first step under load, and every moved shard restarted all its remembered sessions at
  * once). Instead one node (a cluster singleton) reads the running sessions from the read side
- * ({@code agent_session}, status RUNNING) and sends each a {@link Session.Wake}: a session whose
+ * ({@code agent_session}, status RUNNING, unless the session's last journaled event ended it: the
+ * read side trails the journal) and sends each a {@link Session.Wake}: a session whose
  * entity is gone starts, replays its journal and resumes (through its node's {@link ResumeGate});
  * one that is live ignores it.
  *

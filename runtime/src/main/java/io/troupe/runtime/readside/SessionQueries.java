@@ -149,18 +149,24 @@ public final class SessionQueries {
         : text.substring(0, MAX_TEXT) + "…(" + (text.length() - MAX_TEXT) + " more characters)";
   }
   /**
-   * Running sessions (as the read side last saw them) with ids after {@code after} (empty: from
-   * the first), in id order, at most {@code limit}; only those started before {@code startedBefore}
-   * (null: all). What {@link io.troupe.runtime.agent.SessionReviver} wakes; the partial index on
-   * running sessions keeps it to the rows that run.
+   * Running sessions with ids after {@code after} (empty: from the first), in id order, at most
+   * {@code limit}; only those started before {@code startedBefore} (null: all). What
+   * {@link io.troupe.runtime.agent.SessionReviver} wakes. The read side says which run, but it
+   * trails the journal (by about a second; by as long as an outage lasted when its projection
+   * catches up): a session whose last journaled event ends it is left out, so a lagging read side
+   * does not make each sweep replay thousands of finished sessions. One probe of the journal's
+   * primary key per row (its last event); the partial index on running sessions keeps the rows to
+   * those that run.
    */
   public CompletionStage<List<String>> running(String after, Instant startedBefore, int limit) {
     return database.query(c -> {
       List<String> ids = new ArrayList<>();
-      try (ResultSet rs = Sql.select(c, "SELECT session_id FROM agent_session WHERE status = 'RUNNING'"
-              + " AND session_id > ? AND (?::timestamptz IS NULL OR started_at < ?::timestamptz)"
-              + " ORDER BY session_id LIMIT ?",
-          after, Sql.time(startedBefore), Sql.time(startedBefore), limit)) {
+      try (ResultSet rs = Sql.select(c, "SELECT s.session_id FROM agent_session s WHERE s.status = 'RUNNING'"
+              + " AND s.session_id > ? AND (?::timestamptz IS NULL OR s.started_at < ?::timestamptz)"
+              + " AND coalesce((SELECT j.event_ser_manifest FROM event_journal j WHERE j.persistence_id = ? || s.session_id"
+              + " AND j.deleted = false ORDER BY j.sequence_number DESC LIMIT 1), '') !~ ?"
+              + " ORDER BY s.session_id LIMIT ?",
+          after, Sql.time(startedBefore), Sql.time(startedBefore), SESSION_PID_PREFIX, ENDED_MANIFEST, limit)) {
         while (rs.next()) {
           ids.add(rs.getString(1));
         }
@@ -168,4 +174,13 @@ public final class SessionQueries {
       return ids;
     });
   }
+
+  private static final String SESSION_PID_PREFIX = io.troupe.runtime.agent.Session.ENTITY_KEY.name() + "|";
+
+  /** The manifests (class names) of the events that end a session: after them it runs nothing. */
+  private static final String ENDED_MANIFEST = "\\$(" + String.join("|",
+      io.troupe.runtime.agent.Session.SessionCompleted.class.getSimpleName(),
+      io.troupe.runtime.agent.Session.SessionFailed.class.getSimpleName(),
+      io.troupe.runtime.agent.Session.SessionCancelled.class.getSimpleName(),
+      io.troupe.runtime.agent.Session.SessionParked.class.getSimpleName()) + ")(#.*)?$";
 }
