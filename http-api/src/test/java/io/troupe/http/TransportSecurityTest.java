@@ -298,9 +298,15 @@ class TransportSecurityTest {
     }
   }
 
+  /**
+   * Stops an outsider system. Its Artery-over-TLS streams to a node that refused its certificate
+   * (or that it only identified, without joining) can hold the actor-system-terminate phase for its
+   * full 10 s and the remoting shutdown after it: seen at 30+ s in two of this session's five CI runs, with
+   * nothing wrong with the cluster. This test is about who may join, not how fast an outsider stops.
+   */
   private static void terminate(ActorSystem<Void> system) throws Exception {
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    system.getWhenTerminated().toCompletableFuture().get(90, TimeUnit.SECONDS);
   }
 
   private static List<Member> members(ActorSystem<?> system) {
