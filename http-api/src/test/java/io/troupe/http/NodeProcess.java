@@ -106,9 +106,23 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   @Override
+  /**
+   * Stops the node if it still runs: SIGTERM first, so that it stops its embedded PostgreSQL too
+   * (a SIGKILL left the stream benchmark's PostgreSQL running after the benchmark had ended), then
+   * SIGKILL if it has not stopped within 30 s.
+   */
   public void close() {
-    if (process.isAlive()) {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
       process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
   }
 
