@@ -63,15 +63,7 @@ public final class ProblemHandlers {
       if (refused.field() != null) {
         return Problem.invalid(refused.field(), refused.getMessage()).toResponse();
       }
-      if (refused.reason() == io.troupe.runtime.service.Refused.Reason.TOO_MANY) {
-        return Problem.of(StatusCodes.TOO_MANY_REQUESTS, refused.getMessage()).toResponse()
-            .addHeader(RetryAfter.create(refused.retryAfterSeconds()));
-      }
-      if (refused.reason() == io.troupe.runtime.service.Refused.Reason.BUSY) {
-        return Problem.of(StatusCodes.SERVICE_UNAVAILABLE, refused.getMessage()).toResponse()
-            .addHeader(RetryAfter.create(refused.retryAfterSeconds()));
-      }
-      return Problem.of(switch (refused.reason()) {
+      HttpResponse answer = Problem.of(switch (refused.reason()) {
         case NOT_FOUND -> StatusCodes.NOT_FOUND;
         case CONFLICT -> StatusCodes.CONFLICT;
         case FORBIDDEN -> StatusCodes.FORBIDDEN;
@@ -79,6 +71,8 @@ public final class ProblemHandlers {
         case TOO_MANY -> StatusCodes.TOO_MANY_REQUESTS;
         case BUSY -> StatusCodes.SERVICE_UNAVAILABLE;
       }, refused.getMessage()).toResponse();
+      // TOO_MANY and BUSY say when to try again; the others carry no wait.
+      return refused.retryAfterSeconds() > 0 ? answer.addHeader(RetryAfter.create(refused.retryAfterSeconds())) : answer;
     }
     if (cause instanceof StatusReply.ErrorMessage error) {
       return Problem.of(StatusCodes.BAD_REQUEST, error.getMessage()).toResponse();

@@ -169,7 +169,7 @@ public final class NioHttpLoad {
    */
   public static void runAtRate(int port, int maxConnections, int rate, LongFunction<byte[]> requests, long endNanos,
                                ExchangeListener listener) throws IOException {
-    runAtRate(port, maxConnections, 0, rate, requests, endNanos, start -> { }, full(listener));
+    runAtRate(port, maxConnections, 0, rate, requests, start -> endNanos, start -> { }, full(listener));
   }
 
   /**
@@ -181,17 +181,19 @@ public final class NioHttpLoad {
   public static void runAtRate(int port, int maxConnections, int preopened, int rate, LongFunction<byte[]> requests,
                                long durationNanos, java.util.function.LongConsumer started, ExchangeListener listener)
       throws IOException {
-    runAtRate(port, maxConnections, preopened, rate, requests, -durationNanos, started, full(listener));
+    runAtRate(port, maxConnections, preopened, rate, requests, start -> start + durationNanos, started,
+        full(listener));
   }
 
   private static void runAtRate(int port, int maxConnections, int rate, LongFunction<byte[]> requests, long endNanos,
                                 Done listener) throws IOException {
-    runAtRate(port, maxConnections, 0, rate, requests, endNanos, start -> { }, listener);
+    runAtRate(port, maxConnections, 0, rate, requests, start -> endNanos, start -> { }, listener);
   }
 
-  /** A negative {@code end} is a duration from the start (after the warm-up of {@code preopened}), else an end time. */
+  /** {@code end} gives the end time from the start time (taken after the warm-up of {@code preopened}). */
   private static void runAtRate(int port, int maxConnections, int preopened, int rate, LongFunction<byte[]> requests,
-                                long end, java.util.function.LongConsumer started, Done listener) throws IOException {
+                                java.util.function.LongUnaryOperator end, java.util.function.LongConsumer started,
+                                Done listener) throws IOException {
     long period = 1_000_000_000L / rate;
     long n = 0;
     java.util.ArrayDeque<SelectionKey> idle = new java.util.ArrayDeque<>();
@@ -219,7 +221,7 @@ public final class NioHttpLoad {
       warm(selector, port, Math.min(preopened, maxConnections), idle);
       opened[0] = idle.size();
       long start = System.nanoTime();
-      long endNanos = end < 0 ? start - end : end;
+      long endNanos = end.applyAsLong(start);
       started.accept(start);
       long hardEnd = endNanos + 10_000_000_000L;
       while (System.nanoTime() < hardEnd && (System.nanoTime() < endNanos || busy[0] > 0)) {

@@ -105,12 +105,12 @@ public final class NodeProcess implements AutoCloseable {
     return all.length() <= 6000 ? all : all.substring(all.length() - 6000);
   }
 
-  @Override
   /**
    * Stops the node if it still runs: SIGTERM first, so that it stops its embedded PostgreSQL too
    * (a SIGKILL left the stream benchmark's PostgreSQL running after the benchmark had ended), then
    * SIGKILL if it has not stopped within 30 s.
    */
+  @Override
   public void close() {
     if (!process.isAlive()) {
       return;

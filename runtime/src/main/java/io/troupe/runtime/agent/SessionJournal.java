@@ -1,12 +1,11 @@
 package io.troupe.runtime.agent;
 
+import io.troupe.runtime.db.NodeDatabase;
+import io.troupe.runtime.journal.JournalRows;
 import io.troupe.runtime.journal.Sequenced;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import io.troupe.runtime.db.NodeDatabase;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -51,21 +50,11 @@ final class SessionJournal {
     }
   }
 
-  /**
-   * A session's events, as the read journal's by-persistence-id query selects them but only the
-   * columns an event needs: one SELECT on the node's query pool, each row deserialized here. So an
-   * event that cannot be deserialized is skipped where it is, and the read goes on; through the
-   * read journal's stream (which fails at such an event) each one cost a new query for the rest,
-   * and every read a Slick stream: several times the query's own cost (BENCHMARKS.md, reads).
-   */
-  private static final String EVENTS = "SELECT sequence_number, event_ser_id, event_ser_manifest, event_payload"
-      + " FROM event_journal WHERE persistence_id = ? AND sequence_number >= 1 AND deleted = false"
-      + " ORDER BY sequence_number";
-
-  private static final String FIRST = EVENTS + " LIMIT 1";
+  /** Every event; a session's are bounded by its state bound (troupe.sessions.max-state-bytes). */
+  private static final int ALL = Integer.MAX_VALUE;
 
   static CompletionStage<Read> read(ActorSystem<?> system, String persistenceId) {
-    return rows(system, persistenceId, EVENTS).thenApply(read -> {
+    return rows(system, persistenceId, ALL).thenApply(read -> {
       SessionState state = SessionState.EMPTY;
       List<Sequenced<Session.Event>> applied = new ArrayList<>();
       List<Unreadable> unreadable = new ArrayList<>(read.unreadable());
@@ -84,30 +73,23 @@ final class SessionJournal {
 
   /** The session's first event, when there is one and it can be read (it names the owner). */
   static CompletionStage<java.util.Optional<Session.Event>> first(ActorSystem<?> system, String persistenceId) {
-    return rows(system, persistenceId, FIRST).thenApply(read -> read.events().isEmpty() || read.events().get(0).seqNr() != 1
+    return rows(system, persistenceId, 1).thenApply(read -> read.events().isEmpty() || read.events().get(0).seqNr() != 1
         ? java.util.Optional.empty() : java.util.Optional.of(read.events().get(0).event()));
   }
 
-  /** The rows {@code sql} selects, deserialized; a row that does not deserialize is named in {@code unreadable}. */
-  private static CompletionStage<Read> rows(ActorSystem<?> system, String persistenceId, String sql) {
+  /** The first {@code limit} events, deserialized (by {@link JournalRows}); a row that is not a readable session event is named in {@code unreadable}. */
+  private static CompletionStage<Read> rows(ActorSystem<?> system, String persistenceId, int limit) {
     Serialization serialization = SerializationExtension.get(Adapter.toClassic(system));
     return NodeDatabase.get(system).database().query(c -> {
       List<Sequenced<Session.Event>> events = new ArrayList<>();
       List<Unreadable> unreadable = new ArrayList<>();
-      try (PreparedStatement s = c.prepareStatement(sql)) {
-        s.setString(1, persistenceId);
-        try (ResultSet rs = s.executeQuery()) {
-          while (rs.next()) {
-            long seqNr = rs.getLong(1);
-            scala.util.Try<Object> event = serialization.deserialize(rs.getBytes(4), rs.getInt(2), rs.getString(3));
-            if (event.isFailure()) {
-              unreadable.add(new Unreadable(seqNr, SessionRecoveryFailures.message(event.failed().get())));
-            } else if (event.get() instanceof Session.Event e) {
-              events.add(new Sequenced<>(seqNr, e));
-            } else {
-              unreadable.add(new Unreadable(seqNr, "not a session event: " + event.get().getClass().getName()));
-            }
-          }
+      for (JournalRows.Row row : JournalRows.read(c, serialization, persistenceId, 1, limit)) {
+        if (row.event().isFailure()) {
+          unreadable.add(new Unreadable(row.seqNr(), SessionRecoveryFailures.message(row.event().failed().get())));
+        } else if (row.event().get() instanceof Session.Event e) {
+          events.add(new Sequenced<>(row.seqNr(), e));
+        } else {
+          unreadable.add(new Unreadable(row.seqNr(), "not a session event: " + row.event().get().getClass().getName()));
         }
       }
       return new Read(events, null, unreadable);

@@ -3,9 +3,8 @@ package io.troupe.runtime.broker;
 import io.troupe.runtime.db.Database;
 import io.troupe.runtime.db.JournalIds;
 import io.troupe.runtime.journal.JournalFollower;
+import io.troupe.runtime.journal.JournalRows;
 import io.troupe.runtime.journal.Sequenced;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,14 +25,6 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class TopicLog {
 
   private static final String PID_PREFIX = Topic.ENTITY_KEY.name() + "|";
-
-  /**
-   * A page of one topic's messages, as the read journal's by-persistence-id query selects them,
-   * but only the columns a message needs.
-   */
-  private static final String PAGE = "SELECT sequence_number, event_ser_id, event_ser_manifest, event_payload"
-      + " FROM event_journal WHERE persistence_id = ? AND sequence_number >= ? AND sequence_number <= ?"
-      + " AND deleted = false ORDER BY sequence_number LIMIT ?";
 
   private final ActorSystem<?> system;
   private final Database database;
@@ -56,22 +47,13 @@ public final class TopicLog {
     // (BENCHMARKS.md, reads).
     String persistenceId = Topic.persistenceId(topic).id();
     return database.query(c -> {
-      try (PreparedStatement s = c.prepareStatement(PAGE)) {
-        s.setString(1, persistenceId);
-        s.setLong(2, from);
-        s.setLong(3, saturatedEnd(from, limit));
-        s.setInt(4, limit);
-        List<Topic.MessagePublished> page = new ArrayList<>(Math.min(limit, 1000));
-        try (ResultSet rs = s.executeQuery()) {
-          while (rs.next()) {
-            Object event = serialization.deserialize(rs.getBytes(4), rs.getInt(2), rs.getString(3)).get();
-            if (event instanceof Topic.MessagePublished message) {
-              page.add(message);
-            }
-          }
+      List<Topic.MessagePublished> page = new ArrayList<>(Math.min(limit, 1000));
+      for (JournalRows.Row row : JournalRows.read(c, serialization, persistenceId, from, limit)) {
+        if (row.event().get() instanceof Topic.MessagePublished message) {
+          page.add(message);
         }
-        return page;
       }
+      return page;
     });
   }
 
@@ -90,9 +72,5 @@ public final class TopicLog {
     return follower.<Topic.MessagePublished>follow(Topic.persistenceId(topic).id(), Topic.liveFeed(topic), from,
             msg -> msg instanceof Topic.MessagePublished m ? Optional.of(new Sequenced<>(m.offset(), m)) : Optional.empty())
         .map(Sequenced::event);
-  }
-
-  private static long saturatedEnd(long from, int limit) {
-    return from > Long.MAX_VALUE - limit ? Long.MAX_VALUE : from + limit - 1;
   }
 }
