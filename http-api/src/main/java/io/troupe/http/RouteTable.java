@@ -41,6 +41,13 @@ public final class RouteTable {
       rule("GET", "/api/v1/sessions/{id}", Permission.SESSIONS_READ, READS),
       rule("POST", "/api/v1/sessions/{id}/cancel", Permission.SESSIONS_RUN, READS),
       rule("GET", "/api/v1/sessions/{id}/events", Permission.SESSIONS_READ, READS),
+      // Conversations: a message runs the model again, as a start does.
+      rule("POST", "/api/v1/sessions/{id}/messages", Permission.SESSIONS_RUN, MODEL_RUNNING),
+      rule("GET", "/api/v1/sessions/{id}/messages", Permission.SESSIONS_READ, READS),
+      rule("POST", "/api/v1/sessions/{id}/close", Permission.SESSIONS_RUN, READS),
+      // Approvals of tool calls.
+      rule("GET", "/api/v1/approvals", Permission.APPROVALS_DECIDE, READS),
+      rule("POST", "/api/v1/sessions/{id}/approvals/{callId}", Permission.APPROVALS_DECIDE, READS),
       // Spectrum.
       rule("POST", "/api/v1/deconfliction/requests", Permission.DECONFLICTION_REQUEST, DECONFLICTION),
       rule("GET", "/api/v1/allocations", Permission.DECONFLICTION_READ, READS),

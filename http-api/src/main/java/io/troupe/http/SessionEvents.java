@@ -25,7 +25,10 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * A session's events as SSE: start, token, tool_start, tool_end, metadata, resumed, done, error
- * (a parked session's last event is an error with status FAILED_RECOVERY).
+ * (a parked session's last event is an error with status FAILED_RECOVERY); a conversation's turns
+ * as turn_start and turn_end (its start is also turn 1's turn_start), message_queued, and
+ * approvals as approval_required and approval_decided. A conversation's stream goes on across its
+ * turns and ends with its done (closed) or error.
  *
  * <p>One stream costs one join of the session's live feed (events and tokens alike; the node's
  * streams of one session share one cluster pub-sub subscription, see LiveFeeds) and one read of
@@ -77,7 +80,7 @@ final class SessionEvents {
         }
       }
       if (journaled.finished()) {
-        return Source.from(stored).map(Item::toSse);
+        return Source.from(stored).mapConcat(Item::toSse);
       }
       String pid = PersistenceId.of(Session.ENTITY_KEY.name(), sessionId).id();
       Source<Item, NotUsed> live = buffer.second().mapConcat(SessionEvents::items);
@@ -89,7 +92,7 @@ final class SessionEvents {
                   .runWith(Sink.seq(), system))
           .mapConcat(items -> items)
           .takeWhile(item -> item.event() == null || !terminal(item.event().event()), true)
-          .map(Item::toSse)
+          .mapConcat(Item::toSse)
           .watchTermination((mat, done) -> {
             done.whenComplete((d, e) -> stop(buffer));
             return mat;
@@ -105,9 +108,9 @@ final class SessionEvents {
 
   /** An event with its sequence number, or a live token (then {@code event} is null). */
   record Item(Sequenced<Session.Event> event, String token) {
-    ServerSentEvent toSse() {
+    List<ServerSentEvent> toSse() {
       return event != null ? SessionEvents.toSse(event)
-          : ServerSentEvent.create(Json.MAPPER.createObjectNode().put("text", token).toString(), "token");
+          : List.of(ServerSentEvent.create(Json.MAPPER.createObjectNode().put("text", token).toString(), "token"));
     }
   }
 
@@ -158,18 +161,52 @@ final class SessionEvents {
         || e instanceof Session.SessionCancelled || e instanceof Session.SessionParked;
   }
 
-  static ServerSentEvent toSse(Sequenced<Session.Event> s) {
+  /** The SSE events of one journaled event: one, but a conversation's start is also its first turn_start. */
+  static List<ServerSentEvent> toSse(Sequenced<Session.Event> s) {
+    ServerSentEvent main = toOneSse(s);
+    if (s.event() instanceof Session.SessionStarted x && x.definition() != null && x.definition().conversational()) {
+      ObjectNode d = Json.MAPPER.createObjectNode().put("turn", 1).put("input", x.input())
+          .put("at", x.startedAt().toString()).put("seq", s.seqNr());
+      return List.of(main, ServerSentEvent.create(data(d), "turn_start", Long.toString(s.seqNr())));
+    }
+    return List.of(main);
+  }
+
+  private static ServerSentEvent toOneSse(Sequenced<Session.Event> s) {
     Session.Event e = s.event();
     ObjectNode d = Json.MAPPER.createObjectNode();
     String type;
     if (e instanceof Session.SessionStarted x) {
       type = "start";
       d.put("agentName", x.agentName()).put("input", x.input()).put("startedAt", x.startedAt().toString());
+      d.put("conversational", x.definition() != null && x.definition().conversational());
     } else if (e instanceof Session.LlmResponded x) {
       type = "metadata";
       d.put("iteration", x.iteration()).put("text", x.text()).put("inputTokens", x.usage().inputTokens())
-          .put("outputTokens", x.usage().outputTokens()).put("cached", x.cached()).put("durationMillis", x.durationMillis());
+          .put("outputTokens", x.usage().outputTokens()).put("cached", x.cached()).put("durationMillis", x.durationMillis())
+          .put("costUsd", x.costUsd());
+      if (x.droppedMessages() > 0) {
+        d.put("droppedMessages", x.droppedMessages()); // older turns left out to fit the context window
+      }
       d.set("toolCalls", Json.MAPPER.valueToTree(x.toolCalls()));
+    } else if (e instanceof Session.TurnStarted x) {
+      type = "turn_start";
+      d.put("turn", x.turn()).put("input", x.input()).put("queued", x.fromQueue()).put("at", x.at().toString());
+    } else if (e instanceof Session.TurnCompleted x) {
+      type = "turn_end";
+      d.put("turn", x.turn()).put("output", x.output()).put("status", "WAITING_FOR_INPUT")
+          .put("idleDeadline", x.idleDeadline().toString()).put("at", x.at().toString());
+    } else if (e instanceof Session.InputQueued x) {
+      type = "message_queued";
+      d.put("input", x.input()).put("at", x.at().toString());
+    } else if (e instanceof Session.ApprovalRequested x) {
+      type = "approval_required";
+      d.put("callId", x.callId()).put("tool", x.tool()).put("arguments", x.argumentsJson())
+          .put("deadline", x.deadline().toString()).put("at", x.at().toString());
+    } else if (e instanceof Session.ApprovalDecided x) {
+      type = "approval_decided";
+      d.put("callId", x.callId()).put("decision", x.decision()).put("decidedBy", x.decidedBy())
+          .put("comment", x.comment()).put("at", x.at().toString());
     } else if (e instanceof Session.ToolCallStarted x) {
       type = "tool_start";
       d.put("callId", x.callId()).put("name", x.name()).put("arguments", x.argumentsJson());
@@ -180,6 +217,9 @@ final class SessionEvents {
     } else if (e instanceof Session.SessionCompleted x) {
       type = "done";
       d.put("status", "COMPLETED").put("output", x.output());
+      if (x.closed() != null) {
+        d.put("closed", x.closed()); // a conversation closed by its owner ("closed") or for being idle ("idle")
+      }
     } else if (e instanceof Session.SessionFailed x) {
       type = "error";
       d.put("status", io.troupe.runtime.agent.SessionState.Status.of(x).name()).put("error", x.reason());

@@ -42,9 +42,44 @@ public final class SessionRoutes extends EdgeDirectives {
         pathPrefix(segment(), id -> concat(
         pathEnd(() -> template("/api/v1/sessions/{id}", () -> get(() -> known(id, () -> principal(caller -> status(id, caller)))))),
         path("cancel", () -> template("/api/v1/sessions/{id}/cancel", () -> post(() -> known(id, () -> cancel(id))))),
+        path("close", () -> template("/api/v1/sessions/{id}/close", () -> post(() -> known(id, () -> close(id))))),
+        path("messages", () -> template("/api/v1/sessions/{id}/messages", () -> known(id, () -> concat(
+            post(() -> message(id)),
+            get(() -> conversation(id)))))),
+        path(segment("approvals").slash(segment()), callId -> template("/api/v1/sessions/{id}/approvals/{callId}",
+            () -> post(() -> known(id, () -> decide(id, callId))))),
         path("events", () -> template("/api/v1/sessions/{id}/events", () -> get(() -> known(id, () -> principal(caller ->
             stream(id, caller))))))))));
   }
+
+  /**
+   * GET /api/v1/approvals?agent=&session=&after=&limit=: the tool calls waiting for a decision the
+   * caller may make (its own sessions'; an administrator's: everyone's), in session id order;
+   * {@code next} is the {@code after} of the next page (null on the last).
+   */
+  public Route approvalsRoute() {
+    return path("approvals", () -> template("/api/v1/approvals", () -> get(() -> principal(caller ->
+        parameterOptional("agent", agent -> parameterOptional("session", session -> parameterOptional("after", after ->
+            parameterOptional("limit", limit -> {
+              FieldErrors errors = new FieldErrors();
+              long pageSize = errors.queryLong(limit, "limit", defaultToolCalls, 1, maxToolCalls);
+              agent.filter(a -> a.length() > 255).ifPresent(a -> errors.add("agent", "must be at most 255 characters"));
+              session.filter(x -> !SessionIds.valid(x)).ifPresent(x -> errors.add("session", "is not a session id"));
+              after.filter(x -> x.length() > 255).ifPresent(x -> errors.add("after", "must be at most 255 characters"));
+              if (errors.any()) {
+                return problem(errors.problem());
+              }
+              return respond(sessions.pendingApprovals(caller, agent.orElse(null), session.orElse(null),
+                  after.orElse(null), (int) pageSize + 1).thenApply(found -> {
+                    boolean more = found.size() > pageSize;
+                    var page = more ? found.subList(0, (int) pageSize) : found;
+                    return Json.response(StatusCodes.OK, new ApprovalsPage(page,
+                        more ? page.get(page.size() - 1).sessionId() : null));
+                  }));
+            }))))))));
+  }
+
+  record ApprovalsPage(java.util.List<io.troupe.runtime.readside.SessionQueries.PendingApproval> approvals, String next) {}
 
   /** A malformed id is not a session: 404 without waking an entity. */
   private Route known(String id, Supplier<Route> inner) {
@@ -65,6 +100,63 @@ public final class SessionRoutes extends EdgeDirectives {
         return problem(errors.problem());
       }
       return respond(sessions.view(id, (int) start, (int) pageSize, caller).thenApply(v -> Json.response(StatusCodes.OK, v)));
+    }));
+  }
+
+  /**
+   * POST {"input"}: 202 with the turn the message starts (or, while a turn runs, will start:
+   * {@code queued} true). An {@code Idempotency-Key} header makes a retried message count once.
+   */
+  private Route message(String id) {
+    return optionalHeaderValueByName("Idempotency-Key", key -> principal(caller -> jsonObject(body -> {
+      FieldErrors errors = new FieldErrors();
+      String input = AgentBodies.messageInput(body, errors);
+      if (key.isPresent() && (key.get().isBlank() || key.get().length() > 200)) {
+        errors.add("Idempotency-Key", "must be 1 to 200 characters");
+      }
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      String messageId = key.map(k -> caller.userId() + "/" + k).orElse(null);
+      return respond(sessions.message(id, input, messageId, caller).thenApply(changed -> Json.response(
+          StatusCodes.ACCEPTED, new MessageAccepted(id, changed.turn(), changed.queued(), changed.view().status()))));
+    })));
+  }
+
+  /** What a message answers: the turn it starts or waits for, and the session's status after it. */
+  record MessageAccepted(String sessionId, int turn, boolean queued, String status) {}
+
+  /** GET ?from=&limit=: the conversation as messages (role, content, tool calls, tool results), paged. */
+  private Route conversation(String id) {
+    return principal(caller -> parameterOptional("from", from -> parameterOptional("limit", limit -> {
+      FieldErrors errors = new FieldErrors();
+      long start = errors.queryLong(from, "from", 0, 0, Integer.MAX_VALUE);
+      long pageSize = errors.queryLong(limit, "limit", defaultToolCalls, 1, maxToolCalls);
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      return respond(sessions.conversation(id, (int) start, (int) pageSize, caller)
+          .thenApply(page -> Json.response(StatusCodes.OK, page)));
+    })));
+  }
+
+  private Route close(String id) {
+    return principal(caller -> respond(sessions.close(id, caller).thenApply(after -> Json.response(StatusCodes.OK, after))));
+  }
+
+  /** POST {"approve", "comment"?}: the session after the decision; 409 when the call was decided already. */
+  private Route decide(String id, String callId) {
+    return principal(caller -> jsonObject(body -> {
+      FieldErrors errors = new FieldErrors();
+      AgentBodies.Decision decision = AgentBodies.decision(body, errors);
+      if (callId.length() > 200) {
+        errors.add("callId", "must be at most 200 characters");
+      }
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      return respond(sessions.decide(id, callId, decision.approve(), decision.comment(), caller)
+          .thenApply(after -> Json.response(StatusCodes.OK, after)));
     }));
   }
 

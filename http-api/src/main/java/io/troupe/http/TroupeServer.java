@@ -95,6 +95,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
                     spectrum.route(),
                     agents.route(),
                     sessions.route(),
+                    sessions.approvalsRoute(),
                     analytics.route(),
                     security.route(),
                     costs.route(),

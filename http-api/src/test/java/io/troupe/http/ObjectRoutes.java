@@ -7,6 +7,8 @@ import static io.troupe.http.AgentCalls.uniqueName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.troupe.http.ObjectPermissionTest.Who;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +120,49 @@ final class ObjectRoutes {
 
             public void unchanged() {
               assertEquals("COMPLETED", AgentCalls.session(c.owner(), id).get("status").asText());
+            }
+          };
+        }),
+        new Row("GET /api/v1/sessions/{id}/messages", answers(200, 403, 200, 200), false, c -> {
+          String path = "/api/v1/sessions/" + completedSession(c) + "/messages";
+          return as -> as.get(path);
+        }),
+        new Row("POST /api/v1/sessions/{id}/messages", answers(202, 403, 403, 202), true, c -> {
+          String id = waitingConversation(c);
+          return new Case() {
+            public HttpClientForTests.Answer call(HttpClientForTests as) {
+              return as.postJson("/api/v1/sessions/" + id + "/messages", "{\"input\":\"more\"}");
+            }
+
+            public void unchanged() {
+              JsonNode view = AgentCalls.session(c.owner(), id);
+              assertEquals("WAITING_FOR_INPUT", view.get("status").asText());
+              assertEquals(1, view.get("turnCount").asInt());
+            }
+          };
+        }),
+        new Row("POST /api/v1/sessions/{id}/close", answers(200, 403, 403, 200), true, c -> {
+          String id = waitingConversation(c);
+          return new Case() {
+            public HttpClientForTests.Answer call(HttpClientForTests as) {
+              return as.postJson("/api/v1/sessions/" + id + "/close", "{}");
+            }
+
+            public void unchanged() {
+              assertEquals("WAITING_FOR_INPUT", AgentCalls.session(c.owner(), id).get("status").asText());
+            }
+          };
+        }),
+        new Row("POST /api/v1/sessions/{id}/approvals/{callId}", answers(200, 403, 403, 200), true, c -> {
+          String id = awaitingApproval(c);
+          String callId = AgentCalls.session(c.owner(), id).get("pendingApproval").get("callId").asText();
+          return new Case() {
+            public HttpClientForTests.Answer call(HttpClientForTests as) {
+              return as.postJson("/api/v1/sessions/" + id + "/approvals/" + callId, "{\"approve\":false}");
+            }
+
+            public void unchanged() {
+              assertEquals("AWAITING_APPROVAL", AgentCalls.session(c.owner(), id).get("status").asText());
             }
           };
         }),
@@ -259,6 +304,35 @@ final class ObjectRoutes {
     String name = uniqueName("matrix");
     define(c.owner(), name, answering("the owner's answer"));
     return name;
+  }
+
+  /** The owner's conversation after its first answer, waiting for input. */
+  private static String waitingConversation(Callers c) {
+    String name = uniqueName("private-chat");
+    ObjectNode def = AgentCalls.scripted("Chat of " + name, List.of(), "[{\"text\":\"hi\"},{\"text\":\"again\"}]");
+    def.put("conversational", true);
+    AgentCalls.define(c.owner(), name, def);
+    return sessionWithStatus(c, name, "WAITING_FOR_INPUT");
+  }
+
+  /** The owner's session waiting for the approval of its one tool call. */
+  private static String awaitingApproval(Callers c) {
+    String name = uniqueName("private-careful");
+    ObjectNode def = AgentCalls.scripted("Careful " + name, List.of("get_spectrum_plan"), AgentCalls.toolThenAnswer(
+        "Looking.", "get_spectrum_plan", "{\"theater\":\"nowhere\"}", "Done."));
+    def.putArray("approvalRequired").add("*");
+    AgentCalls.define(c.owner(), name, def);
+    return sessionWithStatus(c, name, "AWAITING_APPROVAL");
+  }
+
+  private static String sessionWithStatus(Callers c, String agent, String status) {
+    HttpClientForTests.Answer started = AgentCalls.startRaw(c.owner(), agent, "{\"input\":\"go\"}");
+    assertEquals(202, started.status(), started::body);
+    String id = started.json().get("sessionId").asText();
+    Eventually.await(java.time.Duration.ofSeconds(30), "session " + id + " is " + status, () ->
+        status.equals(AgentCalls.session(c.owner(), id).get("status").asText())
+            ? java.util.Optional.of(id) : java.util.Optional.empty());
+    return id;
   }
 
   private static String completedSession(Callers c) {

@@ -351,7 +351,7 @@ class SessionStreamTest {
   void aResumeAndAParkingAreStreamedAndParkingEndsTheStream() throws Exception {
     java.time.Instant at = java.time.Instant.parse("2026-12-05T08:00:00Z");
     var resumed = SessionEvents.toSse(new io.troupe.runtime.journal.Sequenced<>(4,
-        new io.troupe.runtime.agent.Session.SessionResumed(2, at)));
+        new io.troupe.runtime.agent.Session.SessionResumed(2, at))).get(0);
     assertEquals("resumed", resumed.getEventType().orElseThrow());
     assertEquals("4", resumed.getId().orElseThrow());
     JsonNode data = Json.MAPPER.readTree(resumed.getData());
@@ -359,7 +359,7 @@ class SessionStreamTest {
     assertEquals(at.toString(), data.get("at").asText());
 
     var parked = new io.troupe.runtime.agent.Session.SessionParked(3, "FAILED_RECOVERY: resumed 3 times", at);
-    var error = SessionEvents.toSse(new io.troupe.runtime.journal.Sequenced<>(5, parked));
+    var error = SessionEvents.toSse(new io.troupe.runtime.journal.Sequenced<>(5, parked)).get(0);
     assertEquals("error", error.getEventType().orElseThrow());
     JsonNode errorData = Json.MAPPER.readTree(error.getData());
     assertEquals("FAILED_RECOVERY", errorData.get("status").asText());

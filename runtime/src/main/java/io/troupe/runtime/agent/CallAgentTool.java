@@ -121,7 +121,9 @@ public final class CallAgentTool implements Tool {
   private CompletionStage<SessionView> awaitEnd(String sessionId, Instant deadline) {
     return sessions.view(sessionId)
         .thenCompose(view -> {
-          if (!"RUNNING".equals(view.status()) && !"NEW".equals(view.status())) {
+          // A child waiting for an approval still works on its answer; a conversation's answer ends its turn.
+          if (!"RUNNING".equals(view.status()) && !"NEW".equals(view.status())
+              && !"AWAITING_APPROVAL".equals(view.status())) {
             return CompletableFuture.completedFuture(view);
           }
           if (clock.instant().isAfter(deadline)) {

@@ -36,7 +36,8 @@ public final class Ownership {
     }
     AgentDefinition d = agent.definition();
     AgentDefinition withoutPrompt = new AgentDefinition(d.role(), null, d.provider(), d.model(), d.temperature(),
-        d.maxIterations(), d.toolTimeoutSeconds(), d.tools(), d.subscriptions(), null);
+        d.maxIterations(), d.toolTimeoutSeconds(), d.tools(), d.subscriptions(), null, d.conversational(),
+        d.approvalRequired(), d.approvalTimeoutSeconds(), d.contextWindowTokens());
     return new Agent.AgentView(agent.name(), agent.status(), agent.version(), withoutPrompt, agent.definedAt(),
         agent.updatedAt(), agent.owner(), agent.shared());
   }
@@ -59,6 +60,17 @@ public final class Ownership {
     if (!(caller.isAdmin() || caller.userId().equals(owner)) || caller.role() == Role.READONLY) {
       throw Refused.forbidden("session " + sessionId + " belongs to another user; only its owner or an administrator"
           + " may change it");
+    }
+  }
+
+  /**
+   * Refuses unless {@code caller} may decide the approvals of the session owned by {@code owner}:
+   * its owner or an administrator (the route already needs approvals:decide, which READONLY lacks).
+   */
+  static void checkDecide(String sessionId, String owner, Principal caller) {
+    if (!(caller.isAdmin() || caller.userId().equals(owner)) || caller.role() == Role.READONLY) {
+      throw Refused.forbidden("session " + sessionId + " belongs to another user; only its owner or an administrator"
+          + " may decide its approvals");
     }
   }
 

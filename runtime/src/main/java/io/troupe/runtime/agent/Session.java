@@ -196,6 +196,39 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
    */
   public record JournalRead(SessionJournal.Read read, String error) implements Command {}
 
+  /**
+   * A user's message to a conversation: a new turn when it waits for input, queued (in order, up
+   * to troupe.sessions.max-queued-messages) while a turn runs or waits for an approval. {@code
+   * messageId} makes it safe to ask again: a message already taken answers as it did.
+   */
+  public record Message(String input, String messageId, ActorRef<Changed> replyTo) implements Command {}
+
+  /** Ends a conversation that waits for input, as COMPLETED with its last answer. */
+  public record Close(String by, ActorRef<Changed> replyTo) implements Command {}
+
+  /** A person's decision on the tool call {@code callId} this session waits for. */
+  public record Decide(String callId, boolean approve, String comment, String decidedBy, ActorRef<Changed> replyTo)
+      implements Command {}
+
+  /**
+   * The answer to a Message, Close or Decide: the session after it, or why not ({@code refused}, a
+   * conflict with its state; {@code unknown}, nothing of that name). For a message, {@code turn} is
+   * the turn it starts or will start, {@code queued} whether it waits behind a running one.
+   */
+  public record Changed(SessionView view, int turn, boolean queued, String refused, String unknown)
+      implements CborSerializable {
+    static Changed ok(SessionView view) {
+      return new Changed(view, 0, false, null, null);
+    }
+
+    static Changed refused(SessionView view, String why) {
+      return new Changed(view, 0, false, why, null);
+    }
+  }
+
+  /** Internal: a waiting session was idle long enough in memory; passivate unless it runs again. */
+  public record WaitingIdle() implements Command {}
+
   /** Internal: the entity of a running session started again; park it, or ask its node's gate for a turn. */
   public record Resume() implements Command {}
 
@@ -211,15 +244,55 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   public record SessionStarted(String agentName, AgentDefinition definition, String input, String userId,
                                Instant startedAt, CallChain chain) implements Event {}
 
+  /**
+   * {@code costUsd}: what the reply cost by the pricing table (0 when cached, unpriced, or journaled
+   * before costs were); {@code droppedMessages}: how many older messages of the conversation were
+   * left out of its request to fit the agent's context window (0: none).
+   */
   public record LlmResponded(int iteration, String text, List<ToolCall> toolCalls, Usage usage, boolean cached,
-                             boolean cacheable, long durationMillis, Instant at) implements Event {}
+                             boolean cacheable, long durationMillis, Instant at, double costUsd, int droppedMessages)
+      implements Event {
+    public LlmResponded(int iteration, String text, List<ToolCall> toolCalls, Usage usage, boolean cached,
+                        boolean cacheable, long durationMillis, Instant at) {
+      this(iteration, text, toolCalls, usage, cached, cacheable, durationMillis, at, 0.0, 0);
+    }
+  }
 
   public record ToolCallStarted(String callId, String name, String argumentsJson, Instant at) implements Event {}
 
   public record ToolCallCompleted(String callId, String name, boolean ok, String result, String error,
                                   long durationMillis, Instant at) implements Event {}
 
-  public record SessionCompleted(String output, Instant at) implements Event {}
+  /**
+   * The session ended with an answer; a conversation ends so when it is closed ({@code closed}
+   * "closed" by its owner, "idle" after troupe.sessions.idle-timeout), with its last answer.
+   * {@code closed} is null for a session that ended with its answer.
+   */
+  public record SessionCompleted(String output, Instant at, String closed) implements Event {
+    public SessionCompleted(String output, Instant at) {
+      this(output, at, null);
+    }
+  }
+
+  /** A message started turn {@code turn} of a conversation ({@code fromQueue}: it had waited behind the last). */
+  public record TurnStarted(int turn, String input, boolean fromQueue, String messageId, Instant at) implements Event {}
+
+  /** A message arrived while a turn ran: it waits, in order, and starts a turn when the running one ends. */
+  public record InputQueued(String input, String messageId, Instant at) implements Event {}
+
+  /**
+   * A conversation's turn ended with {@code output}; it waits for the next message, and ends by
+   * itself ("idle") at {@code idleDeadline} if none comes.
+   */
+  public record TurnCompleted(int turn, String output, Instant idleDeadline, Instant at) implements Event {}
+
+  /** A tool call waits for a person's approval; rejected ({@value SessionState.Approval#TIMED_OUT}) at {@code deadline}. */
+  public record ApprovalRequested(String callId, String tool, String argumentsJson, Instant deadline, Instant at)
+      implements Event {}
+
+  /** The decision on an approval: APPROVED, REJECTED, or TIMED_OUT (nobody decided in time). */
+  public record ApprovalDecided(String callId, String decision, String decidedBy, String comment, Instant at)
+      implements Event {}
 
   public record SessionFailed(boolean timedOut, String reason, Instant at) implements Event {}
 
@@ -251,7 +324,12 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           @JsonSubTypes.Type(value = SessionFailed.class, name = "SessionFailed"),
           @JsonSubTypes.Type(value = SessionCancelled.class, name = "SessionCancelled"),
           @JsonSubTypes.Type(value = SessionResumed.class, name = "SessionResumed"),
-          @JsonSubTypes.Type(value = SessionParked.class, name = "SessionParked")})
+          @JsonSubTypes.Type(value = SessionParked.class, name = "SessionParked"),
+          @JsonSubTypes.Type(value = TurnStarted.class, name = "TurnStarted"),
+          @JsonSubTypes.Type(value = InputQueued.class, name = "InputQueued"),
+          @JsonSubTypes.Type(value = TurnCompleted.class, name = "TurnCompleted"),
+          @JsonSubTypes.Type(value = ApprovalRequested.class, name = "ApprovalRequested"),
+          @JsonSubTypes.Type(value = ApprovalDecided.class, name = "ApprovalDecided")})
       Event event,
       String token) implements CborSerializable {}
 
@@ -277,6 +355,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private long measuredBytes;
   private final ActorRef<ResumeGate.Command> gate;
   private final int maxResumeAttempts;
+  private final ConversationSettings conversations;
   /** This instance recovered before: a restart by the persist-failure supervisor, not a new incarnation. */
   private boolean recovered;
   /** Holds a turn of the {@link ResumeGate} until its first step after resuming is journaled. */
@@ -315,6 +394,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     this.gate = gate;
     this.maxResumeAttempts = io.troupe.runtime.node.RuntimeSettings.get(ctx.getSystem()).sessions().resumes()
         .maxResumeAttempts();
+    this.conversations = io.troupe.runtime.node.RuntimeSettings.get(ctx.getSystem()).sessions().conversations();
   }
 
   @Override
@@ -335,7 +415,19 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .onCommand(BudgetChecked.class, this::onBudgetChecked)
         .onCommand(LlmDone.class, this::onLlmDone)
         .onCommand(ToolDone.class, this::onToolDone)
+        .onCommand(Message.class, this::onMessage)
+        .onCommand(Close.class, this::onClose)
+        .onCommand(Decide.class, this::onDecide)
+        .onCommand(WaitingIdle.class, (state, cmd) -> {
+          if (state.status().waiting()) {
+            shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+          }
+          return Effect().noReply();
+        })
         .onCommand(Wake.class, (state, cmd) -> {
+          if (state.status().waiting()) {
+            return onDeadline(state, new Deadline()); // woken for its deadline: ends the wait, or sleeps on
+          }
           if (!state.running()) {
             shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
           }
@@ -372,6 +464,12 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         .onCommand(Start.class, (state, cmd) -> readState == null ? Effect().stash()
             : Effect().reply(cmd.replyTo(), StatusReply.success(new Started(sessionId, true))))
         .onCommand(Cancel.class, (state, cmd) -> readState == null ? Effect().stash() : onUnreplayableCancel(cmd))
+        .onCommand(Message.class, (state, cmd) -> readState == null ? Effect().stash()
+            : Effect().reply(cmd.replyTo(), Changed.refused(view(readState), parkedRefusal())))
+        .onCommand(Close.class, (state, cmd) -> readState == null ? Effect().stash()
+            : Effect().reply(cmd.replyTo(), Changed.refused(view(readState), parkedRefusal())))
+        .onCommand(Decide.class, (state, cmd) -> readState == null ? Effect().stash()
+            : Effect().reply(cmd.replyTo(), Changed.refused(view(readState), parkedRefusal())))
         .onCommand(Idle.class, (state, cmd) -> {
           shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
           return Effect().noReply();
@@ -412,16 +510,164 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     }).thenReply(cmd.replyTo(), s -> StatusReply.success(SessionView.of(sessionId, readState, clock.instant())));
   }
 
+  /**
+   * The session's deadline came (a timer, or the reviver's wake): what ends depends on what it
+   * does. A running turn past troupe.sessions.max-duration fails TIMEOUT; an approval past its
+   * agent's approvalTimeout is rejected (TIMED_OUT) and the model goes on; a conversation idle
+   * past troupe.sessions.idle-timeout ends COMPLETED. Woken early, it sleeps on (a waiting one
+   * out of memory: the reviver wakes it again after the deadline).
+   */
   private ReplyEffect<Event, SessionState> onDeadline(SessionState state, Deadline cmd) {
-    if (!state.running()) {
+    if (!state.running() && !state.status().waiting()) {
       return Effect().noReply();
     }
-    if (clock.instant().isBefore(state.startedAt().plus(services.maxDuration()))) {
+    Instant deadline = deadline(state);
+    if (clock.instant().isBefore(deadline)) {
       scheduleDeadline(state); // woken early (the clock is behind the timer): sleep on
+      if (state.status().waiting()) {
+        timers.startSingleTimer("passivate", new WaitingIdle(), conversations.passivateWaitingAfter());
+      }
       return Effect().noReply();
+    }
+    if (state.status() == SessionState.Status.AWAITING_APPROVAL) {
+      SessionState.Approval approval = state.pendingApproval().orElseThrow();
+      return persistThenContinue(decision(state, approval, SessionState.Approval.TIMED_OUT, null, null)).thenNoReply();
+    }
+    if (state.status() == SessionState.Status.WAITING_FOR_INPUT) {
+      return persistThenContinue(List.of(new SessionCompleted(state.output(), now(), "idle"))).thenNoReply();
     }
     return persistThenContinue(List.of(new SessionFailed(true, "the session exceeded its maximum duration of "
-        + services.maxDuration().toSeconds() + " s", now()))).thenNoReply();
+        + services.maxDuration().toSeconds() + " s" + (state.turns().size() > 1 ? " in turn " + state.turns().size() : ""),
+        now()))).thenNoReply();
+  }
+
+  /** When the current status ends by itself: its running time, its approval's timeout, its idle time. */
+  private Instant deadline(SessionState s) {
+    Instant since = s.since() != null ? s.since() : s.startedAt();
+    return switch (s.status()) {
+      case AWAITING_APPROVAL -> s.pendingApproval().map(SessionState.Approval::deadline)
+          .orElse(since.plus(s.definition().approvalTimeout()));
+      case WAITING_FOR_INPUT -> since.plus(conversations.idleTimeout());
+      default -> since.plus(services.maxDuration());
+    };
+  }
+
+  private SessionView view(SessionState s) {
+    return SessionView.of(sessionId, s, clock.instant());
+  }
+
+  private static String parkedRefusal() {
+    return "the session is parked (FAILED_RECOVERY): it takes no message or decision; cancel it";
+  }
+
+  // --- conversations and approvals ---
+
+  private ReplyEffect<Event, SessionState> onMessage(SessionState state, Message cmd) {
+    if (state.tookMessage(cmd.messageId())) {
+      return Effect().reply(cmd.replyTo(), new Changed(view(state), state.turns().size(), false, null, null));
+    }
+    if (state.status() == SessionState.Status.NEW) {
+      return Effect().reply(cmd.replyTo(), new Changed(null, 0, false, null, "no session " + sessionId + " is known"));
+    }
+    if (!state.definition().conversational()) {
+      return Effect().reply(cmd.replyTo(), Changed.refused(view(state), "session " + sessionId + " is not a conversation:"
+          + " agent " + state.agentName() + " is not defined with \"conversational\": true; start a new session"));
+    }
+    if (state.status().finished() || state.status() == SessionState.Status.FAILED_RECOVERY) {
+      return Effect().reply(cmd.replyTo(), Changed.refused(view(state), "the conversation has ended (status "
+          + state.status() + "); start a new session"));
+    }
+    if (state.status() == SessionState.Status.WAITING_FOR_INPUT) {
+      int turn = state.turns().size() + 1;
+      metrics.turns.labels(metrics.agentLabel.of(state.agentName())).inc();
+      TurnStarted started = new TurnStarted(turn, cmd.input(), false, cmd.messageId(), now());
+      return persistThenContinue(List.of(started))
+          .thenReply(cmd.replyTo(), s -> new Changed(view(s), turn, false, null, null));
+    }
+    // Running, or waiting for an approval: the message waits its turn.
+    if (state.queued().size() >= conversations.maxQueuedMessages()) {
+      return Effect().reply(cmd.replyTo(), Changed.refused(view(state), state.queued().size()
+          + " messages already wait for the running turn to end (troupe.sessions.max-queued-messages = "
+          + conversations.maxQueuedMessages() + "); send this one after a turn_end"));
+    }
+    int turn = state.nextTurnNumber();
+    InputQueued queued = new InputQueued(cmd.input(), cmd.messageId(), now());
+    return Effect().persist(queued).thenRun(s -> announce(List.of(queued)))
+        .thenReply(cmd.replyTo(), s -> new Changed(view(s), turn, true, null, null));
+  }
+
+  private ReplyEffect<Event, SessionState> onClose(SessionState state, Close cmd) {
+    if (state.status() == SessionState.Status.NEW) {
+      return Effect().reply(cmd.replyTo(), new Changed(null, 0, false, null, "no session " + sessionId + " is known"));
+    }
+    if (state.status().finished()) {
+      return Effect().reply(cmd.replyTo(), Changed.ok(view(state))); // closed (or ended) already
+    }
+    if (!state.definition().conversational()) {
+      return Effect().reply(cmd.replyTo(), Changed.refused(view(state), "session " + sessionId + " is not a"
+          + " conversation; a one-shot session ends with its answer (cancel it to stop it)"));
+    }
+    if (state.status() != SessionState.Status.WAITING_FOR_INPUT || !state.queued().isEmpty()) {
+      return Effect().reply(cmd.replyTo(), Changed.refused(view(state), "the conversation is " + state.status()
+          + "; close it once its turn has ended (turn_end), or cancel it to stop it now"));
+    }
+    return persistThenContinue(List.of(new SessionCompleted(state.output(), now(), "closed")))
+        .thenReply(cmd.replyTo(), s -> Changed.ok(view(s)));
+  }
+
+  private ReplyEffect<Event, SessionState> onDecide(SessionState state, Decide cmd) {
+    if (state.status() == SessionState.Status.NEW) {
+      return Effect().reply(cmd.replyTo(), new Changed(null, 0, false, null, "no session " + sessionId + " is known"));
+    }
+    java.util.Optional<SessionState.Approval> asked = state.approvals().stream()
+        .filter(a -> a.callId().equals(cmd.callId())).reduce((first, second) -> second);
+    if (asked.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new Changed(view(state), 0, false, null, "session " + sessionId
+          + " has no approval for tool call " + cmd.callId()));
+    }
+    SessionState.Approval approval = asked.get();
+    if (!approval.pending()) {
+      return Effect().reply(cmd.replyTo(), Changed.refused(view(state), "tool call " + cmd.callId() + " was decided"
+          + " already: " + approval.decision() + (approval.decidedBy() != null ? " by " + approval.decidedBy() : "")
+          + " at " + approval.decidedAt()));
+    }
+    if (state.status() != SessionState.Status.AWAITING_APPROVAL) {
+      return Effect().reply(cmd.replyTo(), Changed.refused(view(state), "the session is " + state.status()
+          + "; its approvals can no longer be decided"));
+    }
+    String decision = cmd.approve() ? SessionState.Approval.APPROVED : SessionState.Approval.REJECTED;
+    return persistThenContinue(decision(state, approval, decision, cmd.decidedBy(), cmd.comment()))
+        .thenReply(cmd.replyTo(), s -> Changed.ok(view(s)));
+  }
+
+  /**
+   * The events of a decision. Approved, the call runs as any other (its start is journaled by the
+   * next step). Rejected or timed out, the call is journaled as started and completed with an
+   * error result saying who rejected it and why, which the model reads, and the session goes on.
+   */
+  private List<Event> decision(SessionState state, SessionState.Approval approval, String decision, String by,
+                               String comment) {
+    List<Event> events = new ArrayList<>();
+    Instant at = now();
+    events.add(new ApprovalDecided(approval.callId(), decision, by, comment, at));
+    metrics.approvals.labels(metrics.agentLabel.of(state.agentName()), decision.toLowerCase(java.util.Locale.ROOT)).inc();
+    metrics.approvalWait.labels(metrics.agentLabel.of(state.agentName()))
+        .observe(Math.max(0, Duration.between(approval.requestedAt(), at).toMillis()) / 1000.0);
+    if (SessionState.Approval.APPROVED.equals(decision)) {
+      return events;
+    }
+    String why = SessionState.Approval.TIMED_OUT.equals(decision)
+        ? "rejected (reason: timeout): nobody decided within the approval timeout of "
+            + state.definition().approvalTimeout().toSeconds() + " s"
+        : "rejected by " + by + (comment == null || comment.isBlank() ? "" : ": " + comment);
+    events.add(new ToolCallStarted(approval.callId(), approval.tool(), approval.argumentsJson(), at));
+    events.add(new ToolCallCompleted(approval.callId(), approval.tool(), false, null,
+        "the call was not run: " + why, 0, at));
+    int max = state.definition().maxIterations();
+    if (state.pending().size() == 1 && state.iterations() >= max) {
+      events.add(new SessionFailed(false, "reached maxIterations (" + max + ") without a final answer", at));
+    }
+    return events;
   }
 
   private ReplyEffect<Event, SessionState> onStart(SessionState state, Start cmd) {
@@ -515,6 +761,13 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       int ran = reply.size() - state.pending().size();
       if (ran >= services.limits().maxToolCallsPerReply()) {
         return refuseRest(state, reply.size());
+      }
+      if (state.definition().needsApproval(call.name()) && state.definition().tools().contains(call.name())
+          && state.approvalOf(call.id()).isEmpty()) {
+        Instant at = now();
+        metrics.approvals.labels(metrics.agentLabel.of(state.agentName()), "requested").inc();
+        return persistThenContinue(List.of(new ApprovalRequested(call.id(), call.name(), call.argumentsJson(),
+            at.plus(state.definition().approvalTimeout()), at))).thenNoReply();
       }
       awaiting = "tool:" + call.id();
       Event started = new ToolCallStarted(call.id(), call.name(), call.argumentsJson(), now());
@@ -627,6 +880,14 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     });
   }
 
+  /** How many older messages the last request built for this iteration left out (the context window). */
+  private int droppedMessages;
+  private int droppedIteration;
+
+  private int droppedFor(int iteration) {
+    return droppedIteration == iteration ? droppedMessages : 0;
+  }
+
   private LlmRequest request(SessionState state) {
     AgentDefinition def = state.definition();
     // The reply is capped at the output the budget estimate reserves, so no call costs more output than reserved.
@@ -683,9 +944,17 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       }
       LlmResponse r = done.response();
       events.add(new LlmResponded(done.iteration(), r.text(), r.toolCalls(), r.usage(), done.cached(), done.cacheable(),
-          done.durationMillis(), now()));
-      if (r.toolCalls().isEmpty()) {
+          done.durationMillis(), now(), actualUsd, droppedFor(done.iteration())));
+      if (r.toolCalls().isEmpty() && !def.conversational()) {
         events.add(new SessionCompleted(r.text(), now()));
+      } else if (r.toolCalls().isEmpty()) {
+        // A conversation's turn ends; the next message (or the first one queued meanwhile) starts another.
+        Instant at = now();
+        events.add(new TurnCompleted(state.turns().size(), r.text(), at.plus(conversations.idleTimeout()), at));
+        if (!state.queued().isEmpty()) {
+          metrics.turns.labels(metrics.agentLabel.of(state.agentName())).inc();
+          events.add(new TurnStarted(state.turns().size() + 1, state.queued().get(0), true, null, at));
+        }
       }
     }
     var effect = persistThenContinue(events);
@@ -778,13 +1047,28 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         leaveGate(); // a resumed session's first step is journaled (or it ended): the next may resume
       }
       if (s.running()) {
+        markActive(true);
+        timers.cancel("passivate");
         ctx.getSelf().tell(new Step());
+      } else if (s.status().waiting()) {
+        waiting(s);
       } else if (s.status() == SessionState.Status.FAILED_RECOVERY) {
         parked(s);
       } else {
         finished(s);
       }
     });
+  }
+
+  /**
+   * Waits for a person (the next message, or a decision): nothing runs, the deadline is armed, and
+   * the entity leaves memory after troupe.sessions.passivate-waiting-after; a message or decision
+   * starts it again anywhere, and the reviver wakes it at its deadline.
+   */
+  private void waiting(SessionState s) {
+    markActive(false);
+    scheduleDeadline(s);
+    timers.startSingleTimer("passivate", new WaitingIdle(), conversations.passivateWaitingAfter());
   }
 
   private void parked(SessionState s) {
@@ -858,7 +1142,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   }
 
   private void scheduleDeadline(SessionState s) {
-    Duration left = Duration.between(clock.instant(), s.startedAt().plus(services.maxDuration()));
+    Duration left = Duration.between(clock.instant(), deadline(s));
     timers.startSingleTimer("deadline", new Deadline(), left.isNegative() ? Duration.ZERO : left);
   }
 
@@ -885,6 +1169,11 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
           // After a restart by the persist-failure supervisor this instance is reused: nothing is
           // in flight any more (a failed persist of ToolCallStarted must not leave it "awaiting").
           awaiting = null;
+          if (state.status().waiting()) {
+            waiting(state); // a decision or a message woke it, or its deadline: nothing to resume
+            recovered = true;
+            return;
+          }
           if (state.running()) {
             markActive(true);
             scheduleDeadline(state);

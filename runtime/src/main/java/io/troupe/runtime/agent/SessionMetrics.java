@@ -36,6 +36,12 @@ public final class SessionMetrics implements Extension {
   public final Gauge resumesWaiting;
   /** Wakes sent by the cluster's {@link SessionReviver} (on the node that runs it) to running sessions. */
   public final Counter sessionsWoken;
+  /** Tool calls that waited for a person: requested, then approved, rejected or timed_out; by agent. */
+  public final Counter approvals;
+  /** From an approval's request to its decision (or its timeout), by agent. */
+  public final Histogram approvalWait;
+  /** Turns of conversations started by a message (the first turn is the session's start), by agent. */
+  public final Counter turns;
   /**
    * Agent names and model names are chosen by users: bounded like theaters. The models of the
    * pricing table (and built-in agents, admitted by the agents module) keep their own label
@@ -93,6 +99,18 @@ public final class SessionMetrics implements Extension {
         .help("Running sessions woken by the session reviver (the cluster singleton that brings back sessions whose"
             + " entity is gone; a live session ignores it), counted on the node that runs it")
         .register(registry);
+    approvals = Counter.build()
+        .name("embm_approvals_total")
+        .help("Tool calls that needed a person's approval, by agent and outcome (requested, approved, rejected, timed_out)")
+        .labelNames("agent_name", "outcome").register(registry);
+    approvalWait = Histogram.build()
+        .name("embm_approval_decision_seconds")
+        .help("Time from an approval's request to its decision or timeout, by agent")
+        .labelNames("agent_name").buckets(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400, 86400).register(registry);
+    turns = Counter.build()
+        .name("embm_agent_turns_total")
+        .help("Conversation turns started by a message (a session's first turn is its start), by agent")
+        .labelNames("agent_name").register(registry);
   }
 
   /** This node's session metrics, registered on its shared registry at the first call. */

@@ -35,6 +35,11 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * sweep). The read side trails the journal by about a second, so a session started just before
  * its node crashed comes back at a periodic sweep, within two intervals.
  *
+ * <p>Sessions that wait for a person (a conversation's next message, a tool call's approval) are
+ * out of memory while they wait; each sweep also wakes those whose wait is past its deadline
+ * ({@code agent_session.wake_at}: an idle conversation ends, an approval times out), one page of
+ * them a sweep.
+ *
  * <p>Bounded: {@value #PAGE} ids a query, at most {@value #MAX_PER_SWEEP} woken a sweep (the next
  * sweep goes on from there), one sweep at a time (a sweep asked for meanwhile runs after it).
  */
@@ -49,6 +54,8 @@ public final class SessionReviver {
   private record Sweep(boolean all) implements Command {}
 
   private record Found(List<String> ids, Throwable failure) implements Command {}
+
+  private record DueFound(List<String> ids, Throwable failure) implements Command {}
 
   /** Starts the cluster's reviver (on the oldest node); every node calls this, as for any singleton. */
   public static void init(ActorSystem<?> system, SessionQueries queries, Duration interval, Clock clock) {
@@ -88,6 +95,7 @@ public final class SessionReviver {
     return Behaviors.receive(Command.class)
         .onMessage(Sweep.class, sweep -> sweeping(sweep.all(), resumeFrom, 0, null))
         .onMessage(Found.class, found -> Behaviors.same()) // of a sweep before a restart
+        .onMessage(DueFound.class, found -> Behaviors.same())
         .build();
   }
 
@@ -131,9 +139,23 @@ public final class SessionReviver {
     if (woken > 0) {
       ctx.getLog().debug("Woke {} running sessions", woken);
     }
-    if (next != null) {
-      return sweeping(next, resumeFrom, 0, null);
-    }
-    return idle();
+    ctx.pipeToSelf(queries.due("", clock.instant(), PAGE), DueFound::new);
+    return Behaviors.receive(Command.class)
+        .onMessage(Sweep.class, sweep -> done(woken, next == null ? sweep.all() : next || sweep.all()))
+        .onMessage(Found.class, found -> Behaviors.same())
+        .onMessage(DueFound.class, due -> {
+          if (due.failure() != null) {
+            ctx.getLog().warn("Could not look for waiting sessions past their deadline: {}", due.failure().getMessage());
+          } else {
+            ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+            due.ids().forEach(id -> sharding.entityRefFor(Session.ENTITY_KEY, id).tell(new Session.Wake()));
+            metrics.sessionsWoken.inc(due.ids().size());
+          }
+          if (next != null) {
+            return sweeping(next, resumeFrom, 0, null);
+          }
+          return idle();
+        })
+        .build();
   }
 }

@@ -15,9 +15,11 @@ import java.time.Duration;
  * @param limits           what one session may hold: tool calls per reply, bytes per tool result, state
  * @param maxCallDepth     how many {@code call_agent} calls deep below its root a session may run
  * @param resumes          how running sessions come back after a restart: gradually, and parked after repeated crashes
+ * @param conversations    how sessions that wait for a message or an approval behave
  */
 public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cacheEntries, int defaultListLimit,
-                              int maxListLimit, SessionLimits limits, int maxCallDepth, ResumeSettings resumes) {
+                              int maxListLimit, SessionLimits limits, int maxCallDepth, ResumeSettings resumes,
+                              ConversationSettings conversations) {
 
   public static SessionSettings from(Config config) {
     return new SessionSettings(
@@ -31,7 +33,8 @@ public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cac
             toolResultBytes(config, "troupe.sessions.max-tool-result-bytes"),
             ConfigChecks.positiveBytes(config, "troupe.sessions.max-state-bytes")),
         ConfigChecks.positiveInt(config, "troupe.sessions.max-call-depth"),
-        ResumeSettings.from(config));
+        ResumeSettings.from(config),
+        ConversationSettings.from(config));
   }
 
   /** Room for the truncation marker (about 150 bytes) and some of the result. */

@@ -15,6 +15,13 @@ import java.util.List;
  * {@code resumes} counts how often in a row the session was resumed (its entity started again
  * while it was running) with no step journaled since: a model reply or a completed tool call
  * resets it to 0.
+ *
+ * <p>A session is a list of {@code turns}: the first is its start; a conversation (a
+ * conversational agent's session) gets one more for each message it is sent. Messages sent while
+ * a turn runs wait in {@code queued}, in order. {@code approvals} are the tool calls that waited
+ * for a person, decided or not. {@code since} is when the current status began: a running turn's
+ * time limit, a wait's timeout and an idle conversation's end count from it. {@code messageIds}
+ * are the ids of the latest messages taken, so a message asked twice is taken once.
  */
 public record SessionState(
     Status status,
@@ -35,7 +42,22 @@ public record SessionState(
     String output,
     String error,
     CallChain chain,
-    int resumes) implements CborSerializable {
+    int resumes,
+    List<Turn> turns,
+    List<String> queued,
+    List<Approval> approvals,
+    Instant since,
+    List<String> messageIds) implements CborSerializable {
+
+  /** How many message ids a session remembers to take a repeated message once. */
+  static final int REMEMBERED_MESSAGE_IDS = 32;
+
+  public SessionState {
+    turns = turns == null ? List.of() : turns;
+    queued = queued == null ? List.of() : queued;
+    approvals = approvals == null ? List.of() : approvals;
+    messageIds = messageIds == null ? List.of() : messageIds;
+  }
 
   public enum Status {
     NEW, RUNNING, COMPLETED, ERROR, TIMEOUT, CANCELLED,
@@ -44,7 +66,11 @@ public record SessionState(
      * progress (each resume crashed its entity or its node). Nothing runs; it stays visible with
      * the reason in {@code error} until it is cancelled (then CANCELLED).
      */
-    FAILED_RECOVERY;
+    FAILED_RECOVERY,
+    /** A conversation between turns: it answered and waits for the next message (or its close). */
+    WAITING_FOR_INPUT,
+    /** A tool call waits for a person to approve or reject it. */
+    AWAITING_APPROVAL;
 
     /**
      * The statuses of a session that failed: its model, a tool loop or a budget (ERROR), its time
@@ -56,14 +82,19 @@ public record SessionState(
     public static final String FAILED_SQL = FAILED.stream().map(x -> "'" + x.name() + "'")
         .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
 
-    /** Ended for good. A parked session (FAILED_RECOVERY) has not: it may still be cancelled. */
+    /** Ended for good. A parked session (FAILED_RECOVERY) has not: it may still be cancelled; nor one that waits. */
     public boolean finished() {
-      return this != NEW && this != RUNNING && this != FAILED_RECOVERY;
+      return this != NEW && this != RUNNING && this != FAILED_RECOVERY && !waiting();
     }
 
-    /** What a cancel ends: a running session, or one parked. */
+    /** What a cancel ends: a running session, one that waits, or one parked. */
     public boolean cancellable() {
-      return this == RUNNING || this == FAILED_RECOVERY;
+      return this == RUNNING || this == FAILED_RECOVERY || waiting();
+    }
+
+    /** Waiting for a person: the next message, or a decision on a tool call. Nothing runs meanwhile. */
+    public boolean waiting() {
+      return this == WAITING_FOR_INPUT || this == AWAITING_APPROVAL;
     }
 
     public boolean failed() {
@@ -76,6 +107,43 @@ public record SessionState(
     }
   }
 
+  /**
+   * One turn: the message that started it and the answer that ended it (null while it runs), with
+   * the model calls, tokens and cost of its replies.
+   */
+  public record Turn(int number, String input, String output, int llmCalls, long inputTokens, long outputTokens,
+                     double costUsd, Instant startedAt, Instant endedAt) implements CborSerializable {
+    Turn replied(Session.LlmResponded r) {
+      return new Turn(number, input, output, llmCalls + 1, inputTokens + r.usage().inputTokens(),
+          outputTokens + r.usage().outputTokens(), costUsd + r.costUsd(), startedAt, endedAt);
+    }
+
+    Turn ended(String out, Instant at) {
+      return new Turn(number, input, out, llmCalls, inputTokens, outputTokens, costUsd, startedAt, at);
+    }
+  }
+
+  /**
+   * A tool call that waited for a person: {@code decision} is null while it waits, then
+   * {@value #APPROVED}, {@value #REJECTED} or {@value #TIMED_OUT} (nobody decided in time; the call
+   * is rejected), with who decided, their comment and when.
+   */
+  public record Approval(String callId, int iteration, String tool, String argumentsJson, Instant requestedAt,
+                         Instant deadline, String decision, String decidedBy, String comment, Instant decidedAt)
+      implements CborSerializable {
+    public static final String APPROVED = "APPROVED";
+    public static final String REJECTED = "REJECTED";
+    public static final String TIMED_OUT = "TIMED_OUT";
+
+    public boolean pending() {
+      return decision == null;
+    }
+
+    public boolean approved() {
+      return APPROVED.equals(decision);
+    }
+  }
+
   /** One tool call and, once it completed, its outcome. */
   public record ToolCallRecord(String callId, String name, String argumentsJson, int iteration, String outcome,
                                String result, String error, long durationMillis) implements CborSerializable {
@@ -85,7 +153,7 @@ public record SessionState(
   }
 
   static final SessionState EMPTY = new SessionState(Status.NEW, null, null, null, null, List.of(), 0, List.of(),
-      List.of(), 0, 0, 0, 0, null, null, null, null, null, 0);
+      List.of(), 0, 0, 0, 0, null, null, null, null, null, 0, List.of(), List.of(), List.of(), null, List.of());
 
   public boolean running() {
     return status == Status.RUNNING;
@@ -136,6 +204,31 @@ public record SessionState(
     return s == null ? 0 : s.length();
   }
 
+  /** The turn that runs or ran last (null before the start). */
+  public Turn lastTurn() {
+    return turns.isEmpty() ? null : turns.get(turns.size() - 1);
+  }
+
+  /** The approval of call {@code callId} of the current model reply, if it was asked for. */
+  public java.util.Optional<Approval> approvalOf(String callId) {
+    return approvals.stream().filter(a -> a.callId().equals(callId) && a.iteration() == iterations).findFirst();
+  }
+
+  /** The approval this session waits for, if it waits for one. */
+  public java.util.Optional<Approval> pendingApproval() {
+    return approvals.stream().filter(Approval::pending).findFirst();
+  }
+
+  /** Whether a message with this id was taken already. */
+  public boolean tookMessage(String messageId) {
+    return messageId != null && messageIds.contains(messageId);
+  }
+
+  /** The number the next message's turn gets: after the turns and the messages queued. */
+  public int nextTurnNumber() {
+    return turns.size() + queued.size() + 1;
+  }
+
   SessionState apply(Session.Event event) {
     if (event instanceof Session.SessionStarted s) {
       String system = s.definition().systemPrompt() != null && !s.definition().systemPrompt().isBlank()
@@ -143,22 +236,27 @@ public record SessionState(
           : "You are " + s.definition().role() + ".";
       return new SessionState(Status.RUNNING, s.agentName(), s.definition(), s.input(), s.userId(),
           List.of(ChatMessage.system(system), ChatMessage.user(s.input())), 0, List.of(), List.of(), 0, 0, 0, 0,
-          s.startedAt(), null, null, null, s.chain(), 0);
+          s.startedAt(), null, null, null, s.chain(), 0,
+          List.of(new Turn(1, s.input(), null, 0, 0, 0, 0.0, s.startedAt(), null)), List.of(), List.of(),
+          s.startedAt(), List.of());
     }
+    Copy next = new Copy(this);
     if (event instanceof Session.LlmResponded r) {
-      return new SessionState(status, agentName, definition, input, userId,
-          plus(conversation, ChatMessage.assistant(r.text(), r.toolCalls())), iterations + 1, r.toolCalls(),
-          toolCalls, inputTokens + r.usage().inputTokens(), outputTokens + r.usage().outputTokens(),
-          cacheHits + (r.cached() ? 1 : 0), cacheMisses + (r.cacheable() && !r.cached() ? 1 : 0),
-          startedAt, endedAt, output, error, chain, 0);
-    }
-    if (event instanceof Session.ToolCallStarted t) {
-      return new SessionState(status, agentName, definition, input, userId, conversation, iterations, pending,
-          plus(toolCalls, new ToolCallRecord(t.callId(), t.name(), t.argumentsJson(), iterations,
-              ToolCallRecord.STARTED, null, null, 0)),
-          inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error, chain, resumes);
-    }
-    if (event instanceof Session.ToolCallCompleted c) {
+      next.conversation = plus(conversation, ChatMessage.assistant(r.text(), r.toolCalls()));
+      next.iterations = iterations + 1;
+      next.pending = r.toolCalls();
+      next.inputTokens += r.usage().inputTokens();
+      next.outputTokens += r.usage().outputTokens();
+      next.cacheHits += r.cached() ? 1 : 0;
+      next.cacheMisses += r.cacheable() && !r.cached() ? 1 : 0;
+      next.resumes = 0;
+      if (!turns.isEmpty()) {
+        next.turns = replaceLast(turns, lastTurn().replied(r));
+      }
+    } else if (event instanceof Session.ToolCallStarted t) {
+      next.toolCalls = plus(toolCalls, new ToolCallRecord(t.callId(), t.name(), t.argumentsJson(), iterations,
+          ToolCallRecord.STARTED, null, null, 0));
+    } else if (event instanceof Session.ToolCallCompleted c) {
       List<ToolCallRecord> calls = new ArrayList<>();
       for (ToolCallRecord r : toolCalls) {
         calls.add(r.callId().equals(c.callId()) && r.iteration() == iterations
@@ -167,33 +265,144 @@ public record SessionState(
             : r);
       }
       String content = c.ok() ? c.result() : "{\"error\":" + quote(c.error()) + "}";
-      return new SessionState(status, agentName, definition, input, userId,
-          plus(conversation, ChatMessage.tool(c.callId(), c.name(), content)), iterations,
-          pending.stream().filter(p -> !p.id().equals(c.callId())).toList(), List.copyOf(calls),
-          inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error, chain, 0);
-    }
-    if (event instanceof Session.SessionCompleted done) {
+      next.conversation = plus(conversation, ChatMessage.tool(c.callId(), c.name(), content));
+      next.pending = pending.stream().filter(p -> !p.id().equals(c.callId())).toList();
+      next.toolCalls = List.copyOf(calls);
+      next.resumes = 0;
+    } else if (event instanceof Session.SessionCompleted done) {
       return finish(Status.COMPLETED, done.at(), done.output(), null);
-    }
-    if (event instanceof Session.SessionFailed failed) {
+    } else if (event instanceof Session.SessionFailed failed) {
       return finish(Status.of(failed), failed.at(), null, failed.reason());
-    }
-    if (event instanceof Session.SessionResumed r) {
-      return new SessionState(status, agentName, definition, input, userId, conversation, iterations, pending,
-          toolCalls, inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error, chain,
-          r.attempt());
-    }
-    if (event instanceof Session.SessionParked parked) {
+    } else if (event instanceof Session.SessionResumed r) {
+      next.resumes = r.attempt();
+    } else if (event instanceof Session.SessionParked parked) {
       return finish(Status.FAILED_RECOVERY, parked.at(), null, parked.reason());
+    } else if (event instanceof Session.TurnStarted t) {
+      next.status = Status.RUNNING;
+      next.conversation = plus(conversation, ChatMessage.user(t.input()));
+      next.turns = plus(turns, new Turn(t.turn(), t.input(), null, 0, 0, 0, 0.0, t.at(), null));
+      next.queued = t.fromQueue() && !queued.isEmpty() ? List.copyOf(queued.subList(1, queued.size())) : queued;
+      next.since = t.at();
+      next.messageIds = t.fromQueue() ? messageIds : remember(t.messageId());
+    } else if (event instanceof Session.InputQueued q) {
+      next.queued = plus(queued, q.input());
+      next.messageIds = remember(q.messageId());
+    } else if (event instanceof Session.TurnCompleted t) {
+      next.status = Status.WAITING_FOR_INPUT;
+      next.output = t.output();
+      next.since = t.at();
+      if (!turns.isEmpty()) {
+        next.turns = replaceLast(turns, lastTurn().ended(t.output(), t.at()));
+      }
+    } else if (event instanceof Session.ApprovalRequested a) {
+      next.status = Status.AWAITING_APPROVAL;
+      next.since = a.at();
+      next.approvals = plus(approvals, new Approval(a.callId(), iterations, a.tool(), a.argumentsJson(), a.at(),
+          a.deadline(), null, null, null, null));
+    } else if (event instanceof Session.ApprovalDecided d) {
+      next.status = Status.RUNNING;
+      next.since = d.at();
+      next.approvals = approvals.stream().map(a -> a.pending() && a.callId().equals(d.callId())
+          ? new Approval(a.callId(), a.iteration(), a.tool(), a.argumentsJson(), a.requestedAt(), a.deadline(),
+              d.decision(), d.decidedBy(), d.comment(), d.at())
+          : a).toList();
+    } else {
+      Session.SessionCancelled cancelled = (Session.SessionCancelled) event;
+      // A parked session's work ended when it was parked; the cancel only closes it.
+      return finish(Status.CANCELLED, endedAt != null ? endedAt : cancelled.at(), null, "cancelled");
     }
-    Session.SessionCancelled cancelled = (Session.SessionCancelled) event;
-    // A parked session's work ended when it was parked; the cancel only closes it.
-    return finish(Status.CANCELLED, endedAt != null ? endedAt : cancelled.at(), null, "cancelled");
+    return next.build();
+  }
+
+  private List<String> remember(String messageId) {
+    if (messageId == null) {
+      return messageIds;
+    }
+    List<String> ids = new ArrayList<>(messageIds);
+    ids.add(messageId);
+    return List.copyOf(ids.size() > REMEMBERED_MESSAGE_IDS ? ids.subList(ids.size() - REMEMBERED_MESSAGE_IDS, ids.size()) : ids);
   }
 
   private SessionState finish(Status newStatus, Instant at, String out, String err) {
-    return new SessionState(newStatus, agentName, definition, input, userId, conversation, iterations, pending,
-        toolCalls, inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, at, out, err, chain, resumes);
+    Copy next = new Copy(this);
+    next.status = newStatus;
+    next.endedAt = at;
+    // A conversation closed between turns keeps its last answer as its output.
+    next.output = out;
+    next.error = err;
+    if (newStatus != Status.COMPLETED && !turns.isEmpty() && lastTurn().endedAt() == null) {
+      next.turns = replaceLast(turns, lastTurn().ended(null, at));
+    } else if (newStatus == Status.COMPLETED && !turns.isEmpty() && lastTurn().endedAt() == null) {
+      next.turns = replaceLast(turns, lastTurn().ended(out, at));
+    }
+    return next.build();
+  }
+
+  private static <T> List<T> replaceLast(List<T> list, T item) {
+    List<T> out = new ArrayList<>(list);
+    out.set(out.size() - 1, item);
+    return List.copyOf(out);
+  }
+
+  /** A copy being changed: one place that names every field, so each event changes only its own. */
+  private static final class Copy {
+    Status status;
+    final String agentName;
+    final AgentDefinition definition;
+    final String input;
+    final String userId;
+    List<ChatMessage> conversation;
+    int iterations;
+    List<ToolCall> pending;
+    List<ToolCallRecord> toolCalls;
+    long inputTokens;
+    long outputTokens;
+    int cacheHits;
+    int cacheMisses;
+    final Instant startedAt;
+    Instant endedAt;
+    String output;
+    String error;
+    final CallChain chain;
+    int resumes;
+    List<Turn> turns;
+    List<String> queued;
+    List<Approval> approvals;
+    Instant since;
+    List<String> messageIds;
+
+    Copy(SessionState s) {
+      status = s.status;
+      agentName = s.agentName;
+      definition = s.definition;
+      input = s.input;
+      userId = s.userId;
+      conversation = s.conversation;
+      iterations = s.iterations;
+      pending = s.pending;
+      toolCalls = s.toolCalls;
+      inputTokens = s.inputTokens;
+      outputTokens = s.outputTokens;
+      cacheHits = s.cacheHits;
+      cacheMisses = s.cacheMisses;
+      startedAt = s.startedAt;
+      endedAt = s.endedAt;
+      output = s.output;
+      error = s.error;
+      chain = s.chain;
+      resumes = s.resumes;
+      turns = s.turns;
+      queued = s.queued;
+      approvals = s.approvals;
+      since = s.since;
+      messageIds = s.messageIds;
+    }
+
+    SessionState build() {
+      return new SessionState(status, agentName, definition, input, userId, conversation, iterations, pending,
+          toolCalls, inputTokens, outputTokens, cacheHits, cacheMisses, startedAt, endedAt, output, error, chain,
+          resumes, turns, queued, approvals, since, messageIds);
+    }
   }
 
   private static <T> List<T> plus(List<T> list, T item) {

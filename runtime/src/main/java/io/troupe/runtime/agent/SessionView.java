@@ -12,6 +12,13 @@ import java.util.List;
  * and is charged to ({@code userId}, kept under its first name as well for existing clients).
  * {@code rootSessionId}, {@code parentSessionId} (null for a root) and {@code callDepth} (0 for a
  * root) place it in its {@code call_agent} call chain.
+ *
+ * <p>{@code conversational}: the session is a conversation (it waits for messages between
+ * turns). {@code turns} are its latest {@value #SHOWN_TURNS} turns ({@code turnCount} in all),
+ * each with its input, output, tokens and cost; {@code queuedMessages} wait for the running turn;
+ * {@code approvals} are its latest {@value #SHOWN_TURNS} tool calls that needed a person's
+ * approval, {@code pendingApproval} the one it waits for (null when none). {@code costUsd}: what
+ * its model replies cost by the pricing table.
  */
 public record SessionView(
     String sessionId,
@@ -37,7 +44,17 @@ public record SessionView(
     Integer toolCallsNext,
     String rootSessionId,
     String parentSessionId,
-    int callDepth) implements CborSerializable {
+    int callDepth,
+    boolean conversational,
+    int turnCount,
+    List<SessionState.Turn> turns,
+    int queuedMessages,
+    List<SessionState.Approval> approvals,
+    SessionState.Approval pendingApproval,
+    double costUsd) implements CborSerializable {
+
+  /** Turns and approvals a view shows: the latest ones (the messages endpoint pages the whole conversation). */
+  static final int SHOWN_TURNS = 20;
 
   /** Tool results and the input are cut at this many characters here (the journal keeps them up to its own bound). */
   static final int MAX_TEXT = 16 * 1024;
@@ -75,7 +92,23 @@ public record SessionView(
         s.startedAt(), s.endedAt(), duration, cut(s.output()), cut(s.error()),
         count, start, end < count ? end : null,
         s.status() == SessionState.Status.NEW ? null : s.chainOf(sessionId).rootSessionId(),
-        s.chain() == null ? null : s.chain().parentSessionId(), s.chain() == null ? 0 : s.chain().depth());
+        s.chain() == null ? null : s.chain().parentSessionId(), s.chain() == null ? 0 : s.chain().depth(),
+        s.definition() != null && s.definition().conversational(), s.turns().size(),
+        latest(s.turns()).stream().map(t -> new SessionState.Turn(t.number(), cut(t.input()), cut(t.output()),
+            t.llmCalls(), t.inputTokens(), t.outputTokens(), t.costUsd(), t.startedAt(), t.endedAt())).toList(),
+        s.queued().size(),
+        latest(s.approvals()).stream().map(SessionView::cut).toList(),
+        s.pendingApproval().map(SessionView::cut).orElse(null),
+        s.turns().stream().mapToDouble(SessionState.Turn::costUsd).sum());
+  }
+
+  private static <T> List<T> latest(List<T> all) {
+    return all.size() <= SHOWN_TURNS ? all : all.subList(all.size() - SHOWN_TURNS, all.size());
+  }
+
+  private static SessionState.Approval cut(SessionState.Approval a) {
+    return new SessionState.Approval(a.callId(), a.iteration(), a.tool(), cut(a.argumentsJson()), a.requestedAt(),
+        a.deadline(), a.decision(), a.decidedBy(), cut(a.comment()), a.decidedAt());
   }
 
   private static String cut(String text) {

@@ -154,15 +154,46 @@ public final class Sessions implements Extension {
   }
 
   /**
-   * Completes when the session has ended (completed, failed, timed out, cancelled), at the latest
+   * Completes when the session has ended (completed, failed, timed out, cancelled) or, a
+   * conversation, when its first turn has ended (it waits for input: nothing runs), at the latest
    * after {@code within}: it follows the session's events, stored then live.
    */
   public CompletionStage<org.apache.pekko.Done> whenEnded(String sessionId, java.time.Duration within) {
+    return whenTurnEnded(sessionId, 1, within);
+  }
+
+  /**
+   * The key of the concurrent-session slot a turn takes: the session id for its start (turn 1),
+   * "{id}#{turn}" for a later turn. A conversation holds a slot while a turn runs (or waits for
+   * an approval), not while it waits for input, so open conversations do not use up a quota.
+   */
+  static String slotKey(String sessionId, int turn) {
+    return turn <= 1 ? sessionId : sessionId + "#" + turn;
+  }
+
+  /** Completes when the turn a slot key ({@link #slotKey}) names has ended, as {@link #whenTurnEnded}. */
+  public CompletionStage<org.apache.pekko.Done> whenSlotFree(String slotKey, java.time.Duration within) {
+    int hash = slotKey.lastIndexOf('#');
+    if (hash < 0) {
+      return whenTurnEnded(slotKey, 1, within);
+    }
+    int turn;
+    try {
+      turn = Integer.parseInt(slotKey.substring(hash + 1));
+    } catch (NumberFormatException e) {
+      return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+    }
+    return whenTurnEnded(slotKey.substring(0, hash), turn, within);
+  }
+
+  /** Completes when the session has ended, or its turn {@code turn} (or a later one) has; at the latest after {@code within}. */
+  public CompletionStage<org.apache.pekko.Done> whenTurnEnded(String sessionId, int turn, java.time.Duration within) {
     return follower.<Session.Event>follow(persistenceId(sessionId), Session.liveFeed(sessionId), OptionalLong.of(1),
             msg -> msg instanceof Session.Announced a && a.event() != null
                 ? java.util.Optional.of(new Sequenced<>(a.seqNr(), a.event())) : java.util.Optional.empty())
         .filter(e -> e.event() instanceof Session.SessionCompleted || e.event() instanceof Session.SessionFailed
-            || e.event() instanceof Session.SessionCancelled)
+            || e.event() instanceof Session.SessionCancelled
+            || e.event() instanceof Session.TurnCompleted t && t.turn() >= turn)
         .take(1)
         .completionTimeout(within)
         .runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), system)
@@ -251,9 +282,9 @@ public final class Sessions implements Extension {
 
   /** A session's journaled events in order, and the state they fold to. */
   public record Journaled(java.util.List<io.troupe.runtime.journal.Sequenced<Session.Event>> events, SessionState state) {
-    /** The session ended (or never started): nothing more will be journaled for it. */
+    /** The session ended (or never started, or is parked): nothing more will be journaled for it but a cancel. */
     public boolean finished() {
-      return state.status() != SessionState.Status.RUNNING;
+      return state.status() != SessionState.Status.RUNNING && !state.status().waiting();
     }
   }
 
@@ -286,6 +317,129 @@ public final class Sessions implements Extension {
       Ownership.checkChange(sessionId, started.userId(), caller);
       return asks.<Session.Command, SessionView>askWithStatus(session(sessionId), Session.Cancel::new);
     });
+  }
+
+  /**
+   * Sends a message to a conversation for {@code caller} (its owner or an administrator): a new
+   * turn when it waits for input, queued behind the running turn otherwise. Each turn takes one of
+   * the owner's concurrent-session slots until it ends. Refused: unknown session (404), another
+   * user's (403), not a conversation, ended, or too many queued (409), the owner's slots all
+   * taken (429). {@code messageId} (a client's idempotency key, or a new one per request) makes a
+   * retried message count once.
+   */
+  public CompletionStage<Session.Changed> message(String sessionId, String input, String messageId, Principal caller) {
+    String id = messageId != null ? messageId : java.util.UUID.randomUUID().toString();
+    return SessionJournal.read(system, persistenceId(sessionId)).thenCompose(read -> {
+      SessionState state = read.shown();
+      if (state.status() == SessionState.Status.NEW) {
+        throw notFound(sessionId);
+      }
+      Ownership.checkChange(sessionId, state.userId(), caller);
+      String slot = slotKey(sessionId, state.tookMessage(id) ? 0 : state.nextTurnNumber());
+      return quotas.takeSessionSlot(state.userId(), slot)
+          .thenCompose(taken -> asks.<Session.Command, Session.Changed>ask(session(sessionId),
+              replyTo -> new Session.Message(input, id, replyTo)))
+          .whenComplete((changed, failed) -> {
+            if (failed != null || changed.refused() != null || changed.unknown() != null) {
+              quotas.releaseSessionSlot(state.userId(), slot);
+            }
+          })
+          .thenApply(Sessions::orRefused);
+    });
+  }
+
+  /** Closes a conversation that waits for input (COMPLETED), for its owner or an administrator. */
+  public CompletionStage<SessionView> close(String sessionId, Principal caller) {
+    return started(sessionId).thenCompose(started -> {
+      Ownership.checkChange(sessionId, started.userId(), caller);
+      return asks.<Session.Command, Session.Changed>ask(session(sessionId),
+          replyTo -> new Session.Close(caller.userId(), replyTo));
+    }).thenApply(changed -> orRefused(changed).view());
+  }
+
+  /**
+   * Decides the tool call {@code callId} a session awaits approval for: approved, it runs;
+   * rejected, the model is told by whom and why. For the session's owner or an administrator
+   * (the route needs approvals:decide). Every decision goes to the audit log with who, which
+   * call, approve or reject, and the comment. A second decision on the same call: 409.
+   */
+  public CompletionStage<SessionView> decide(String sessionId, String callId, boolean approve, String comment,
+                                             Principal caller) {
+    return started(sessionId).thenCompose(started -> {
+      Ownership.checkDecide(sessionId, started.userId(), caller);
+      return asks.<Session.Command, Session.Changed>ask(session(sessionId),
+          replyTo -> new Session.Decide(callId, approve, comment, caller.userId(), replyTo));
+    }).thenApply(changed -> {
+      Session.Changed decided = orRefused(changed);
+      io.troupe.runtime.governance.security.NodeAudit.get(system).record(new io.troupe.runtime.governance.security.AuditEntry(
+          0, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS), caller.userId(), caller.keyId(),
+          "DECIDE approval", io.troupe.runtime.governance.Permission.APPROVALS_DECIDE.id(),
+          "/api/v1/sessions/" + sessionId + "/approvals/" + bounded(callId, 200), "OK", 200, null,
+          system.address().toString(), (approve ? "APPROVED" : "REJECTED") + " tool call " + bounded(callId, 200)
+              + (comment == null || comment.isBlank() ? "" : ": " + bounded(comment, 1000))));
+      return decided.view();
+    });
+  }
+
+  private static String bounded(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max) + "…";
+  }
+
+  /**
+   * Approvals waiting for a decision that {@code caller} may make: its own sessions' (every
+   * session's for an administrator), filtered by agent and session, after the session id
+   * {@code after}. From the read side, which trails the journal by about a second.
+   */
+  public CompletionStage<java.util.List<io.troupe.runtime.readside.SessionQueries.PendingApproval>> pendingApprovals(
+      Principal caller, String agent, String sessionId, String after, int limit) {
+    String owner = caller.isAdmin() ? null : caller.userId();
+    return readQueries().pendingApprovals(owner, agent, sessionId, after == null ? "" : after, limit);
+  }
+
+  /**
+   * A page of the conversation of a session {@code caller} may read, as the model sees it: the
+   * system prompt, every user message, every reply with its tool calls, every tool result, in
+   * order; messages {@code from} (index, 0 is the system prompt) on, at most {@code limit}.
+   */
+  public CompletionStage<Conversation> conversation(String sessionId, int from, int limit, Principal caller) {
+    return SessionJournal.read(system, persistenceId(sessionId)).thenApply(read -> {
+      SessionState state = read.shown();
+      if (state.status() == SessionState.Status.NEW) {
+        throw notFound(sessionId);
+      }
+      Ownership.checkRead(sessionId, state.userId(), caller);
+      java.util.List<io.troupe.runtime.llm.ChatMessage> all = state.conversation();
+      int start = Math.min(Math.max(0, from), all.size());
+      int end = (int) Math.min(all.size(), (long) start + Math.max(0, limit));
+      return new Conversation(sessionId, state.status().name(), all.size(), start, end < all.size() ? end : null,
+          all.subList(start, end));
+    });
+  }
+
+  /** One page of a conversation: {@code total} messages in all, this page from {@code from}, the next from {@code next}. */
+  public record Conversation(String sessionId, String status, int total, int from, Integer next,
+                             java.util.List<io.troupe.runtime.llm.ChatMessage> messages) {}
+
+  private volatile io.troupe.runtime.readside.SessionQueries readQueries;
+
+  private io.troupe.runtime.readside.SessionQueries readQueries() {
+    io.troupe.runtime.readside.SessionQueries q = readQueries;
+    if (q == null) {
+      q = new io.troupe.runtime.readside.SessionQueries(io.troupe.runtime.db.NodeDatabase.get(system).database(), clock);
+      readQueries = q;
+    }
+    return q;
+  }
+
+  /** The change, or the refusal the entity answered as a {@link Refused}. */
+  private static Session.Changed orRefused(Session.Changed changed) {
+    if (changed.unknown() != null) {
+      throw Refused.notFound(changed.unknown());
+    }
+    if (changed.refused() != null) {
+      throw Refused.conflict(changed.refused());
+    }
+    return changed;
   }
 
   /**

@@ -12,6 +12,7 @@ public enum Permission {
   AGENTS_WRITE("agents:write", "define, redefine and subscribe agents"),
   SESSIONS_READ("sessions:read", "read sessions and stream their events"),
   SESSIONS_RUN("sessions:run", "start and cancel agent sessions (spends model budget)"),
+  APPROVALS_DECIDE("approvals:decide", "list and decide the tool calls of one's sessions that await approval"),
   TOPICS_READ("topics:read", "list topics, read and stream messages, read subscriber positions"),
   TOPICS_WRITE("topics:write", "publish messages and move subscriber positions"),
   DECONFLICTION_READ("deconfliction:read", "read allocations and decisions"),

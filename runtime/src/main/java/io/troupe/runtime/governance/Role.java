@@ -11,7 +11,7 @@ public enum Role {
   /** Define and run agents, publish and read topics, request deconfliction, read own costs. */
   USER(EnumSet.of(
       Permission.AGENTS_READ, Permission.AGENTS_WRITE,
-      Permission.SESSIONS_READ, Permission.SESSIONS_RUN,
+      Permission.SESSIONS_READ, Permission.SESSIONS_RUN, Permission.APPROVALS_DECIDE,
       Permission.TOPICS_READ, Permission.TOPICS_WRITE,
       Permission.DECONFLICTION_READ, Permission.DECONFLICTION_REQUEST,
       Permission.ROE_READ, Permission.ANALYTICS_READ, Permission.CLUSTER_READ,

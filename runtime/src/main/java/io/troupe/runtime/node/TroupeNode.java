@@ -161,6 +161,7 @@ public final class TroupeNode implements AutoCloseable {
             system.dispatchers().lookup(DispatcherSelector.blocking()));
         io.troupe.runtime.db.NodeDatabase.get(system).use(database);
         node = new TroupeNode(system, settings, embedded, database, List.copyOf(entities));
+        io.troupe.runtime.governance.security.NodeAudit.get(system).use(node.auditLog());
       } catch (Exception | Error e) {
         system.terminate(); // e.g. a bad provider setting: do not leave the actor system running
         system.getWhenTerminated().toCompletableFuture().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -213,7 +214,7 @@ public final class TroupeNode implements AutoCloseable {
     io.troupe.runtime.readside.AgentProjection.init(system);
     io.troupe.runtime.readside.UserProjection.init(system);
     io.troupe.runtime.governance.quota.SessionSlots.init(system,
-        (sessionId, within) -> io.troupe.runtime.agent.Sessions.get(system).whenEnded(sessionId, within),
+        (slot, within) -> io.troupe.runtime.agent.Sessions.get(system).whenSlotFree(slot, within),
         RuntimeSettings.get(system).sessions().maxDuration());
     io.troupe.runtime.governance.quota.Quotas.get(system)
         .countAgentsWith(new io.troupe.runtime.readside.AgentQueries(database)::countActiveOwnedBy);

@@ -45,10 +45,22 @@ public final class SessionProjectionHandler
           + " tools_used = CASE WHEN ?::text = ANY(tools_used) THEN tools_used ELSE array_append(tools_used, ?::text) END",
           t.name(), t.name());
     } else if (event instanceof Session.SessionCompleted done) {
-      update(c, sessionId, seqNr, "status = 'COMPLETED', output = ?, ended_at = ?, duration_ms = " + DURATION,
-          done.output(), time(done.at()), time(done.at()));
+      update(c, sessionId, seqNr, "status = 'COMPLETED', output = ?, ended_at = ?, wake_at = NULL, duration_ms = "
+          + DURATION, done.output(), time(done.at()), time(done.at()));
+    } else if (event instanceof Session.TurnStarted t) {
+      update(c, sessionId, seqNr, "status = 'RUNNING', turns = GREATEST(turns, ?), wake_at = NULL", t.turn());
+    } else if (event instanceof Session.TurnCompleted t) {
+      update(c, sessionId, seqNr, "status = 'WAITING_FOR_INPUT', output = ?, wake_at = ?", t.output(),
+          time(t.idleDeadline()));
+    } else if (event instanceof Session.ApprovalRequested a) {
+      update(c, sessionId, seqNr, "status = 'AWAITING_APPROVAL', wake_at = ?, pending_call_id = ?, pending_tool = ?,"
+              + " pending_arguments = ?, approval_requested_at = ?",
+          time(a.deadline()), a.callId(), a.tool(), a.argumentsJson(), time(a.at()));
+    } else if (event instanceof Session.ApprovalDecided d) {
+      update(c, sessionId, seqNr, "status = 'RUNNING', wake_at = NULL, pending_call_id = NULL, pending_tool = NULL,"
+          + " pending_arguments = NULL, approval_requested_at = NULL");
     } else if (event instanceof Session.SessionFailed failed) {
-      update(c, sessionId, seqNr, "status = ?, error = ?, ended_at = ?, duration_ms = " + DURATION,
+      update(c, sessionId, seqNr, "status = ?, error = ?, ended_at = ?, wake_at = NULL, duration_ms = " + DURATION,
           io.troupe.runtime.agent.SessionState.Status.of(failed).name(), failed.reason(), time(failed.at()),
           time(failed.at()));
     } else if (event instanceof Session.SessionParked parked) {
@@ -56,11 +68,12 @@ public final class SessionProjectionHandler
           parked.reason(), time(parked.at()), time(parked.at()));
     } else if (event instanceof Session.SessionCancelled cancelled) {
       // A parked session's work ended when it was parked (as in SessionState): keep that end.
-      update(c, sessionId, seqNr, "status = 'CANCELLED', error = 'cancelled', ended_at = COALESCE(ended_at, ?),"
+      update(c, sessionId, seqNr, "status = 'CANCELLED', error = 'cancelled', wake_at = NULL,"
+              + " pending_call_id = NULL, ended_at = COALESCE(ended_at, ?),"
               + " duration_ms = COALESCE(duration_ms, " + DURATION + ")",
           time(cancelled.at()), time(cancelled.at()));
     }
-    // ToolCallCompleted and SessionResumed change no figure of the row.
+    // ToolCallCompleted, SessionResumed and InputQueued change no figure of the row.
   }
 
   private static void started(Connection c, String sessionId, long seqNr, Session.SessionStarted s) throws SQLException {

@@ -175,12 +175,65 @@ public final class SessionQueries {
     });
   }
 
+  /**
+   * Sessions waiting for a person (input or an approval) whose wait ended by its deadline before
+   * {@code now}: out of memory by then, they are woken to end it. After {@code after}, in id order.
+   */
+  public CompletionStage<List<String>> due(String after, Instant now, int limit) {
+    return database.query(c -> {
+      List<String> ids = new ArrayList<>();
+      try (ResultSet rs = Sql.select(c, "SELECT session_id FROM agent_session"
+              + " WHERE status IN ('WAITING_FOR_INPUT', 'AWAITING_APPROVAL') AND wake_at <= ? AND session_id > ?"
+              + " ORDER BY session_id LIMIT ?", Sql.time(now), after, limit)) {
+        while (rs.next()) {
+          ids.add(rs.getString(1));
+        }
+      }
+      return ids;
+    });
+  }
+
+  /** A tool call waiting for a decision, as the read side has it (it trails the journal by about a second). */
+  public record PendingApproval(String sessionId, String agentName, String owner, String callId, String tool,
+                                String argumentsJson, Instant requestedAt, Instant deadline) {}
+
+  /**
+   * Approvals waiting for a decision, in session id order after {@code after}: of {@code owner}'s
+   * sessions (null: everyone's), of {@code agent} (null: any), of {@code sessionId} (null: any).
+   */
+  public CompletionStage<List<PendingApproval>> pendingApprovals(String owner, String agent, String sessionId,
+                                                                 String after, int limit) {
+    return database.query(c -> {
+      List<PendingApproval> out = new ArrayList<>();
+      try (ResultSet rs = Sql.select(c, "SELECT session_id, agent_name, user_id, pending_call_id, pending_tool,"
+              + " pending_arguments, approval_requested_at, wake_at FROM agent_session"
+              + " WHERE status = 'AWAITING_APPROVAL' AND pending_call_id IS NOT NULL AND session_id > ?"
+              + " AND (?::text IS NULL OR user_id = ?::text) AND (?::text IS NULL OR agent_name = ?::text)"
+              + " AND (?::text IS NULL OR session_id = ?::text) ORDER BY session_id LIMIT ?",
+          after, owner, owner, agent, agent, sessionId, sessionId, limit)) {
+        while (rs.next()) {
+          out.add(new PendingApproval(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+              rs.getString(5), rs.getString(6), instant(rs, 7), instant(rs, 8)));
+        }
+      }
+      return out;
+    });
+  }
+
+  private static Instant instant(ResultSet rs, int i) throws SQLException {
+    java.sql.Timestamp t = rs.getTimestamp(i);
+    return t == null ? null : t.toInstant();
+  }
+
   private static final String SESSION_PID_PREFIX = io.troupe.runtime.agent.Session.ENTITY_KEY.name() + "|";
 
-  /** The manifests (class names) of the events that end a session: after them it runs nothing. */
+  /** The manifests (class names) of the events after which a session runs nothing: it ended, or it waits. */
   private static final String ENDED_MANIFEST = "\\$(" + String.join("|",
       io.troupe.runtime.agent.Session.SessionCompleted.class.getSimpleName(),
       io.troupe.runtime.agent.Session.SessionFailed.class.getSimpleName(),
       io.troupe.runtime.agent.Session.SessionCancelled.class.getSimpleName(),
-      io.troupe.runtime.agent.Session.SessionParked.class.getSimpleName()) + ")(#.*)?$";
+      io.troupe.runtime.agent.Session.SessionParked.class.getSimpleName(),
+      // Then it waits for a person: nothing runs until a message or a decision comes.
+      io.troupe.runtime.agent.Session.TurnCompleted.class.getSimpleName(),
+      io.troupe.runtime.agent.Session.ApprovalRequested.class.getSimpleName()) + ")(#.*)?$";
 }

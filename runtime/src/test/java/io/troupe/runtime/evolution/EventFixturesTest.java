@@ -59,7 +59,7 @@ class EventFixturesTest {
    * pass the value old journals must read as (null or the default), never the new sample's value.
    */
   static Map<String, Map<String, Object>> expected() {
-    return Map.of("v1", v1(), "v2", v2());
+    return Map.of("v1", v1(), "v2", v2(), "v3", v3());
   }
 
   private static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
@@ -71,6 +71,30 @@ class EventFixturesTest {
    * whether they are shared (point 4). Sessions record their resumes and are parked after too
    * many without progress (point 2).
    */
+  /**
+   * Sessions that wait for people (issue 14): conversational agents with approvals and a context
+   * window; turns, queued messages, approvals; model replies with their cost and the messages
+   * the context window left out; a conversation closed by its owner.
+   */
+  private static Map<String, Object> v3() {
+    AgentDefinition chat = new AgentDefinition("a careful partner", "You talk, and ask before acting.", "scripted",
+        "gpt-test", 0.0, 5, 30, List.of("publish_to_topic"), List.of(),
+        List.of(new AgentDefinition.ScriptedReply("hello", List.of())), true, List.of("publish_to_topic"), 600, 32000);
+    Map<String, Object> v3 = EventFixtures.samples(
+        new Session.TurnStarted(2, "and then?", false, "u-alice/retry-1", AT),
+        new Session.InputQueued("one more thing", "u-alice/retry-2", AT),
+        new Session.TurnCompleted(2, "then this", LATER.plusSeconds(86_400), LATER),
+        new Session.ApprovalRequested("call_3_1", "publish_to_topic", "{\"topic\":\"t\"}", LATER.plusSeconds(600), AT),
+        new Session.ApprovalDecided("call_3_1", "REJECTED", "u-alice", "not today", LATER));
+    v3.put("Session.SessionStarted.conversational", new Session.SessionStarted("chat", chat, "hello", "u-alice", AT,
+        CallChain.root("chat~0001764932130123-00000000000000aa", "chat")));
+    v3.put("Session.LlmResponded.priced", new Session.LlmResponded(3, "answer", List.of(), new Usage(900, 12), false,
+        false, 120, AT, 0.0125, 14));
+    v3.put("Session.SessionCompleted.closed", new Session.SessionCompleted("then this", LATER, "closed"));
+    v3.put("Session.ApprovalDecided.timedOut", new Session.ApprovalDecided("call_4_1", "TIMED_OUT", null, null, LATER));
+    return v3;
+  }
+
   private static Map<String, Object> v2() {
     AgentDefinition privateScout = new AgentDefinition("a private scout", "You scout alone.", "scripted", "gpt-test",
         0.5, 4, 20, List.of("count"), List.of("inbox"), List.of(new AgentDefinition.ScriptedReply("alone", List.of())));

@@ -27,7 +27,7 @@ public final class AuditLog implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
   private static final String INSERT = "INSERT INTO audit_log (at, user_id, key_id, action, permission, resource,"
-      + " outcome, status, remote_address, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + " outcome, status, remote_address, node, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   private final Database database;
   private final ArrayBlockingQueue<AuditEntry> queue;
@@ -104,6 +104,7 @@ public final class AuditLog implements AutoCloseable {
         s.setInt(8, e.status());
         s.setString(9, e.remoteAddress());
         s.setString(10, e.node());
+        s.setString(11, e.detail());
         s.addBatch();
       }
       s.executeBatch();
@@ -119,7 +120,7 @@ public final class AuditLog implements AutoCloseable {
                                                  io.troupe.runtime.readside.Cursor after, int limit) {
     return database.query(c -> {
       StringBuilder sql = new StringBuilder("SELECT id, at, user_id, key_id, action, permission, resource, outcome,"
-          + " status, remote_address, node FROM audit_log WHERE at >= ?");
+          + " status, remote_address, node, detail FROM audit_log WHERE at >= ?");
       List<String> args = new ArrayList<>();
       if (userId != null) {
         sql.append(" AND user_id = ?");
@@ -151,7 +152,7 @@ public final class AuditLog implements AutoCloseable {
           while (rs.next()) {
             out.add(new AuditEntry(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getString(4),
                 rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9), rs.getString(10),
-                rs.getString(11)));
+                rs.getString(11), rs.getString(12)));
           }
         }
         return out;
