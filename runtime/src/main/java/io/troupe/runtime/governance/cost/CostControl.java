@@ -2,7 +2,9 @@ package io.troupe.runtime.governance.cost;
 
 import io.troupe.runtime.llm.ChatMessage;
 import io.troupe.runtime.llm.LlmRequest;
-import io.troupe.runtime.llm.ToolCall;
+import io.troupe.runtime.llm.TokenEstimator;
+import io.troupe.runtime.llm.ToolSchema;
+import java.util.List;
 
 /**
  * What a session needs to keep model spending within budgets: the pricing table, how to estimate
@@ -19,22 +21,22 @@ public record CostControl(PricingTable pricing, long defaultOutputTokens, int ch
     return new CostControl(costs.pricing(), costs.defaultOutputTokens(), costs.charsPerToken(), budgets);
   }
 
+  /** The token estimator budgets use; context windows use the same one so both agree on sizes. */
+  public TokenEstimator estimator() {
+    return new TokenEstimator(charsPerToken);
+  }
+
+  /** Input tokens of a call as budgets count them: the characters sent / charsPerToken, rounded up. */
+  public long estimateInputTokens(List<ChatMessage> messages, List<ToolSchema> tools) {
+    return estimator().estimateInputTokens(messages, tools);
+  }
+
   /**
    * The cost a call may reach before it is made: input as the characters sent (messages, tool
    * calls and tool schemas) / charsPerToken, output as {@code defaultOutputTokens}.
    */
   public PricingTable.Cost estimate(LlmRequest request) {
-    long chars = 0;
-    for (ChatMessage m : request.messages()) {
-      chars += m.content() == null ? 0 : m.content().length();
-      for (ToolCall c : m.toolCalls()) {
-        chars += c.name().length() + (c.argumentsJson() == null ? 0 : c.argumentsJson().length());
-      }
-    }
-    for (var tool : request.tools()) {
-      chars += tool.name().length() + (tool.description() == null ? 0 : tool.description().length())
-          + (tool.parametersJsonSchema() == null ? 0 : tool.parametersJsonSchema().length());
-    }
-    return pricing.cost(request.model(), (chars + charsPerToken - 1) / charsPerToken, defaultOutputTokens);
+    return pricing.cost(request.model(), estimateInputTokens(request.messages(), request.tools()),
+        defaultOutputTokens);
   }
 }

@@ -3,12 +3,14 @@ package io.troupe.runtime.governance.cost;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
-/** The configured defaults, longest-prefix matching of dated names, and unpriced models. */
+/** The configured defaults, longest-prefix matching of dated names, unpriced models, context windows. */
 class PricingTableTest {
 
   private static final PricingTable TABLE =
@@ -53,6 +55,33 @@ class PricingTableTest {
     assertEquals(1000, cost.inputTokens());
     assertFalse(TABLE.cost(null, 1, 1).priced());
     assertFalse(TABLE.cost("gpt-4", 1, 1).priced(), "gpt-4 is not gpt-4o nor gpt-4-turbo");
+  }
+
+  @Test
+  void contextWindowsFollowTheSameLongestPrefix() {
+    assertEquals(128_000, TABLE.contextWindowOf("gpt-4o-2024-08-06").orElseThrow());
+    assertEquals(128_000, TABLE.contextWindowOf("gpt-4o-mini").orElseThrow());
+    assertEquals(128_000, TABLE.contextWindowOf("gpt-4-turbo").orElseThrow());
+    assertEquals(16_385, TABLE.contextWindowOf("gpt-3.5-turbo-0125").orElseThrow());
+    assertEquals(200_000, TABLE.contextWindowOf("claude-3-5-sonnet-20241022").orElseThrow());
+    assertEquals(8191, TABLE.contextWindowOf("text-embedding-3-small").orElseThrow());
+    assertTrue(TABLE.contextWindowOf("llama-3-70b").isEmpty());
+    assertTrue(TABLE.contextWindowOf(null).isEmpty());
+    assertEquals(PricingTable.DEFAULT_CONTEXT_WINDOW_TOKENS, TABLE.contextWindowTokensOf("llama-3-70b"));
+    assertEquals(200_000, TABLE.contextWindowTokensOf("claude-3-5-sonnet-latest"));
+  }
+
+  @Test
+  void anEntryWithoutAContextWindowTakesTheDefaultNotItsPrefixes() {
+    PricingTable table = PricingTable.fromConfig(ConfigFactory.parseString("""
+        "gpt-4o" { input = 2.50, output = 10.00, context-window = 128000 }
+        "gpt-4o-audio" { input = 2.50, output = 10.00 }
+        """));
+    assertTrue(table.contextWindowOf("gpt-4o-audio-preview").isEmpty());
+    assertEquals(PricingTable.DEFAULT_CONTEXT_WINDOW_TOKENS, table.contextWindowTokensOf("gpt-4o-audio-preview"));
+    assertEquals(OptionalInt.empty(), new PricingTable.Price("m", 1, 1).contextWindowTokens());
+    assertThrows(IllegalArgumentException.class, () -> PricingTable.fromConfig(ConfigFactory.parseString(
+        "m { input = 1, output = 1, context-window = 0 }")));
   }
 
   private static void assertPrice(String model, double input, double output) {
