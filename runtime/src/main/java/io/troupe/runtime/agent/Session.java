@@ -664,7 +664,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     events.add(new ToolCallCompleted(approval.callId(), approval.tool(), false, null,
         "the call was not run: " + why, 0, at));
     int max = state.definition().maxIterations();
-    if (state.pending().size() == 1 && state.iterations() >= max) {
+    if (state.pending().size() == 1 && state.turnIterations() >= max) {
       events.add(new SessionFailed(false, "reached maxIterations (" + max + ") without a final answer", at));
     }
     return events;
@@ -796,7 +796,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     }
     metrics.sessionLimits.labels("tool_calls_per_reply").inc(state.pending().size());
     int max = state.definition().maxIterations();
-    if (state.iterations() >= max) {
+    if (state.turnIterations() >= max) {
       events.add(new SessionFailed(false, "reached maxIterations (" + max + ") without a final answer", now()));
     }
     return persistThenContinue(events).thenNoReply();
@@ -888,11 +888,31 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     return droppedIteration == iteration ? droppedMessages : 0;
   }
 
+  /**
+   * The next model request: the conversation as far as it fits the agent's context window (its
+   * {@code contextWindowTokens}, else the model's from the pricing table, else 128k), with room
+   * for the reply. Older turns left out are counted in the reply's event ({@link
+   * LlmResponded#droppedMessages}).
+   */
   private LlmRequest request(SessionState state) {
     AgentDefinition def = state.definition();
+    var schemas = services.tools().schemas(def.tools());
     // The reply is capped at the output the budget estimate reserves, so no call costs more output than reserved.
-    return new LlmRequest(def.model(), state.conversation(), services.tools().schemas(def.tools()), def.temperature(),
-        services.llmTimeout(), (int) Math.min(Integer.MAX_VALUE, services.costs().defaultOutputTokens()));
+    int maxOutput = (int) Math.min(Integer.MAX_VALUE, services.costs().defaultOutputTokens());
+    long window = def.contextWindowTokens() > 0 ? def.contextWindowTokens()
+        : services.costs().pricing().contextWindowTokensOf(def.model());
+    io.troupe.runtime.llm.ContextWindow.Fit fit = new io.troupe.runtime.llm.ContextWindow(window, maxOutput,
+        services.costs().estimator()).fit(state.conversation(), schemas);
+    int omittedReplies = 0;
+    if (fit.truncated()) {
+      long sent = fit.messages().stream().filter(m -> "assistant".equals(m.role())).count();
+      long all = state.conversation().stream().filter(m -> "assistant".equals(m.role())).count();
+      omittedReplies = (int) (all - sent);
+    }
+    droppedIteration = state.iterations() + 1;
+    droppedMessages = fit.droppedMessages();
+    return new LlmRequest(def.model(), fit.messages(), schemas, def.temperature(), services.llmTimeout(), maxOutput,
+        omittedReplies);
   }
 
   /**
@@ -1033,7 +1053,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     events.add(new ToolCallCompleted(done.callId(), name, done.ok(), result, error, done.durationMillis(), now()));
     boolean lastOfReply = state.pending().size() == 1;
     int max = state.definition().maxIterations();
-    if (lastOfReply && state.iterations() >= max) {
+    if (lastOfReply && state.turnIterations() >= max) {
       events.add(new SessionFailed(false, "reached maxIterations (" + max + ") without a final answer", now()));
     }
     return persistThenContinue(events).thenNoReply();

@@ -204,6 +204,14 @@ public record SessionState(
     return s == null ? 0 : s.length();
   }
 
+  /**
+   * The model replies of the current turn: maxIterations bounds a turn, so a conversation may go
+   * on for as many turns as its users send.
+   */
+  public int turnIterations() {
+    return turns.isEmpty() ? iterations : lastTurn().llmCalls();
+  }
+
   /** The turn that runs or ran last (null before the start). */
   public Turn lastTurn() {
     return turns.isEmpty() ? null : turns.get(turns.size() - 1);

@@ -8,10 +8,17 @@ import java.util.List;
  * message with role "system"), the tools it may call, and the sampling temperature.
  * {@code timeout} bounds the whole call including retries. {@code maxOutputTokens} caps the reply
  * (0: the provider's default); sessions set it so a call can never cost more output than the
- * budget reserved for it.
+ * budget reserved for it. {@code omittedReplies}: the model replies of the conversation left out
+ * of {@code messages} to fit the context window (the scripted provider counts them, so a long
+ * conversation still gets its script's next reply).
  */
 public record LlmRequest(String model, List<ChatMessage> messages, List<ToolSchema> tools, double temperature,
-                         Duration timeout, int maxOutputTokens) {
+                         Duration timeout, int maxOutputTokens, int omittedReplies) {
+
+  public LlmRequest(String model, List<ChatMessage> messages, List<ToolSchema> tools, double temperature,
+                    Duration timeout, int maxOutputTokens) {
+    this(model, messages, tools, temperature, timeout, maxOutputTokens, 0);
+  }
 
   public LlmRequest {
     messages = List.copyOf(messages);

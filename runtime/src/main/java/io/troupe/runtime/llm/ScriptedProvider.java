@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 /**
  * Not a model: for tests and offline demos only. Returns the replies written in an agent's
  * definition, in order: the n-th call of a session (counted by the assistant messages already in
- * the conversation) gets the n-th reply, so a session that resumes on another node gets the same
+ * the conversation, with those the context window left out of the request) gets the n-th reply, so a session that resumes on another node gets the same
  * reply again. Tool call ids are "call_{n}_{i}", stable for the same reason.
  */
 public final class ScriptedProvider implements LlmProvider {
@@ -34,7 +34,8 @@ public final class ScriptedProvider implements LlmProvider {
 
   @Override
   public CompletionStage<LlmResponse> complete(LlmRequest request, Consumer<String> onToken) {
-    int n = (int) request.messages().stream().filter(m -> "assistant".equals(m.role())).count();
+    int n = request.omittedReplies()
+        + (int) request.messages().stream().filter(m -> "assistant".equals(m.role())).count();
     if (n >= script.size()) {
       return CompletableFuture.failedFuture(new LlmException(NAME, 0, "the script has " + script.size()
           + " replies and reply " + (n + 1) + " was asked for"));

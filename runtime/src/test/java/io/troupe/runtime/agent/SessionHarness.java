@@ -82,6 +82,13 @@ final class SessionHarness {
     return reply.getValue();
   }
 
+  /** Sends a conversation a message; answers the entity's reply (a refusal is in it, not thrown). */
+  Session.Changed message(String input, String messageId) {
+    TestProbe<Session.Changed> probe = fixture.testKit.createTestProbe();
+    ref.tell(new Session.Message(input, messageId, probe.getRef()));
+    return probe.receiveMessage(TIMEOUT);
+  }
+
   SessionView view() {
     TestProbe<SessionView> probe = fixture.testKit.createTestProbe();
     ref.tell(new Session.Get(probe.getRef()));
