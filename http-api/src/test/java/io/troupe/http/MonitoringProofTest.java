@@ -141,6 +141,15 @@ class MonitoringProofTest {
     sessions += 6;
     published += 6;
 
+    // A session whose tool call waits for an approval, decided: the approval series begin here.
+    ObjectNode careful = scripted("Careful", List.of("publish_to_topic"), toolThenAnswer("Publishing.",
+        "publish_to_topic", "{\"topic\":\"mon-approved\",\"messageType\":\"note\",\"content\":{}}", "Done."));
+    careful.putArray("approvalRequired").add("publish_to_topic");
+    define(nodes.get(0).http, "mon-careful", careful);
+    approveOne(nodes.get(0).http, "first");
+    sessions++;
+    published++;
+
     // Sessions on a real provider endpoint (the loopback stand-in) at temperature 0: the same input
     // again is answered from a node's response cache once a session of it ran on that node.
     ObjectNode summarizer = Json.MAPPER.createObjectNode().put("role", "Summarizer").put("provider", "openai")
@@ -176,6 +185,11 @@ class MonitoringProofTest {
     late.forEach(id -> awaitStatus(nodes.get(0).http, id, "COMPLETED"));
     sessions += 3;
     published += 3;
+    for (int i = 0; i < 3; i++) {
+      approveOne(nodes.get(i).http, "late " + i); // the approvals' rates and time to decision
+      sessions++;
+      published++;
+    }
 
     // Every message reached the subscribed agent: its worker acknowledged all five.
     Eventually.await(Duration.ofSeconds(60), "the subscribed agent's worker acknowledges all five messages", () -> {
@@ -184,6 +198,20 @@ class MonitoringProofTest {
     });
     nodes.forEach(n -> n.http.get("/api/v1/cluster"));
     loadEndMillis = System.currentTimeMillis();
+  }
+
+  /** Starts a session of mon-careful, approves its call when it waits, and waits until it completes. */
+  private static void approveOne(HttpClientForTests http, String input) {
+    String id = start(http, "mon-careful", input);
+    String callId = Eventually.await(Duration.ofSeconds(30), "session " + id + " awaits approval", () -> {
+      JsonNode view = http.get("/api/v1/sessions/" + id).json();
+      return "AWAITING_APPROVAL".equals(view.path("status").asText())
+          ? Optional.of(view.get("pendingApproval").get("callId").asText()) : Optional.empty();
+    });
+    HttpClientForTests.Answer decided = http.postJson("/api/v1/sessions/" + id + "/approvals/" + callId,
+        "{\"approve\":true}");
+    assertEquals(200, decided.status(), decided::body);
+    awaitStatus(http, id, "COMPLETED");
   }
 
   @Test

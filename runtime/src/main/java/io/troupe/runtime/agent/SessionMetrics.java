@@ -100,15 +100,15 @@ public final class SessionMetrics implements Extension {
             + " entity is gone; a live session ignores it), counted on the node that runs it")
         .register(registry);
     approvals = Counter.build()
-        .name("embm_approvals_total")
+        .name("troupe_agent_approvals_total")
         .help("Tool calls that needed a person's approval, by agent and outcome (requested, approved, rejected, timed_out)")
         .labelNames("agent_name", "outcome").register(registry);
     approvalWait = Histogram.build()
-        .name("embm_approval_decision_seconds")
+        .name("troupe_agent_approval_wait_seconds")
         .help("Time from an approval's request to its decision or timeout, by agent")
         .labelNames("agent_name").buckets(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400, 86400).register(registry);
     turns = Counter.build()
-        .name("embm_agent_turns_total")
+        .name("troupe_agent_turns_total")
         .help("Conversation turns started by a message (a session's first turn is its start), by agent")
         .labelNames("agent_name").register(registry);
   }
