@@ -329,22 +329,26 @@ public final class Sessions implements Extension {
    */
   public CompletionStage<Session.Changed> message(String sessionId, String input, String messageId, Principal caller) {
     String id = messageId != null ? messageId : java.util.UUID.randomUUID().toString();
-    return SessionJournal.read(system, persistenceId(sessionId)).thenCompose(read -> {
-      SessionState state = read.shown();
-      if (state.status() == SessionState.Status.NEW) {
-        throw notFound(sessionId);
-      }
-      Ownership.checkChange(sessionId, state.userId(), caller);
-      String slot = slotKey(sessionId, state.tookMessage(id) ? 0 : state.nextTurnNumber());
-      return quotas.takeSessionSlot(state.userId(), slot)
-          .thenCompose(taken -> asks.<Session.Command, Session.Changed>ask(session(sessionId),
-              replyTo -> new Session.Message(input, id, replyTo)))
-          .whenComplete((changed, failed) -> {
-            if (failed != null || changed.refused() != null || changed.unknown() != null) {
-              quotas.releaseSessionSlot(state.userId(), slot);
-            }
-          })
-          .thenApply(Sessions::orRefused);
+    // The owner from the first event (one row, however long the conversation); the turn the
+    // message will start from the entity, which the message wakes anyway.
+    return started(sessionId).thenCompose(started -> {
+      Ownership.checkChange(sessionId, started.userId(), caller);
+      String owner = started.userId();
+      return asks.<Session.Command, SessionView>ask(session(sessionId), Session.Get::new).thenCompose(now -> {
+        int turn = now.turnCount() + now.queuedMessages() + 1;
+        String slot = slotKey(sessionId, turn);
+        return quotas.takeSessionSlot(owner, slot)
+            .thenCompose(taken -> asks.<Session.Command, Session.Changed>ask(session(sessionId),
+                replyTo -> new Session.Message(input, id, replyTo)))
+            .whenComplete((changed, failed) -> {
+              // Refused: no turn. (A message that got another turn than foreseen, repeated or overtaken,
+              // keeps this key until a turn at least this far ends: the quota is not passed, only held a little longer.)
+              if (failed != null || changed.refused() != null || changed.unknown() != null) {
+                quotas.releaseSessionSlot(owner, slot);
+              }
+            })
+            .thenApply(Sessions::orRefused);
+      });
     });
   }
 
