@@ -48,7 +48,7 @@ final class Holds {
       String changed = now.preempted().equals(was.wouldPreempt()) ? ""
           : " The plan changed while it was held (it was held to preempt " + String.join(", ", was.wouldPreempt()) + ").";
       return new Decision(was.decisionId(), was.theater(), allocationId, DecisionStatus.APPROVED, now.conflicts(),
-          List.of(), now.preempted(), List.of(), by + ". " + now.reasoning() + changed, at);
+          List.of(), now.preempted(), List.of(), by + ": " + withoutApproved(now.reasoning()) + changed, at);
     }
     if (now.status() == DecisionStatus.APPROVED) {
       List<Double> alternatives = alternativesNow.get();
@@ -81,6 +81,12 @@ final class Holds {
     Decision was = held.decision();
     return new Decision(was.decisionId(), was.theater(), null, DecisionStatus.REJECTED, was.conflicts(), List.of(),
         List.of(), was.alternatives(), reasoning, at);
+  }
+
+  /** The model's reasoning for an approval without its leading "Approved: " or "Approved; ". */
+  private static String withoutApproved(String reasoning) {
+    return reasoning.startsWith("Approved: ") || reasoning.startsWith("Approved; ")
+        ? reasoning.substring("Approved: ".length()) : reasoning;
   }
 
   private static String quoted(String comment) {
