@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * and approved or rejected by an ADMIN only, once, with the review in the audit log.
  */
 @RunningNodeTest(config = "troupe.deconfliction.max-pending-approvals = 2")
-class HeldPreemptionRoutesTest {
+class SpectrumApprovalRoutesTest {
 
   private static final String NEEDS_APPROVAL = "{\"preemptionNeedsApproval\": true}";
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * survives a restart.
  */
 @TroupeNodeTest
-class HeldPreemptionTest {
+class DeconflictionCoordinatorApprovalTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final Duration HOLD = Duration.ofHours(2);
