@@ -25,13 +25,6 @@ public abstract class EdgeDirectives extends HttpMetricsDirectives {
   static final org.apache.pekko.http.javadsl.model.AttributeKey<io.troupe.runtime.governance.Principal> PRINCIPAL =
       org.apache.pekko.http.javadsl.model.AttributeKey.create("troupe-principal", io.troupe.runtime.governance.Principal.class);
 
-  /**
-   * What a route reports it did beyond its status, for the audit line {@link Guard} writes of the
-   * request (e.g. an approval's verdict and comment); a response attribute, never sent.
-   */
-  static final org.apache.pekko.http.javadsl.model.AttributeKey<String> AUDIT_DETAIL =
-      org.apache.pekko.http.javadsl.model.AttributeKey.create("troupe-audit-detail", String.class);
-
   protected final long maxBodyBytes;
 
   protected EdgeDirectives(long maxBodyBytes) {

@@ -156,8 +156,7 @@ final class Guard extends EdgeDirectives {
               // A route's own refusal (another user's costs, a session for someone else).
               record(request, ip, principal, Optional.of(rule), Outcome.DENIED, status);
             } else if (rule.mutating()) {
-              record(request, ip, principal, Optional.of(rule), status < 400 ? Outcome.OK : Outcome.FAILED, status,
-                  response.getAttribute(EdgeDirectives.AUDIT_DETAIL).orElse(null));
+              record(request, ip, principal, Optional.of(rule), status < 400 ? Outcome.OK : Outcome.FAILED, status);
             }
             if (response.entity().getContentType().mediaType().equals(MediaTypes.TEXT_EVENT_STREAM)) {
               return response.withEntity(org.apache.pekko.http.javadsl.model.HttpEntities.createChunked(
@@ -197,17 +196,12 @@ final class Guard extends EdgeDirectives {
 
   private void record(HttpRequest request, String ip, Principal principal, Optional<RouteRule> rule, Outcome outcome,
                       int status) {
-    record(request, ip, principal, rule, outcome, status, null);
-  }
-
-  private void record(HttpRequest request, String ip, Principal principal, Optional<RouteRule> rule, Outcome outcome,
-                      int status, String detail) {
     String path = request.getUri().path();
     audit.record(new AuditEntry(0, Instant.now().truncatedTo(ChronoUnit.MICROS),
         principal == null ? null : principal.userId(), principal == null ? null : principal.keyId(),
         rule.map(RouteRule::action).orElse(request.method().value() + " " + bounded(path)),
         rule.map(r -> r.permission() == null ? null : r.permission().id()).orElse(null),
-        bounded(path), outcome.name(), status, ip, node, detail));
+        bounded(path), outcome.name(), status, ip, node));
   }
 
   /** Paths are client input: keep the audit line bounded. */

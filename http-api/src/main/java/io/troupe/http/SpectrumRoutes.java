@@ -5,7 +5,6 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import io.troupe.agents.spectrum.AllocationStatus;
 import io.troupe.agents.spectrum.Decision;
 import io.troupe.agents.spectrum.DecisionStatus;
-import io.troupe.agents.spectrum.HeldRequest;
 import io.troupe.agents.spectrum.DeconflictionCoordinator;
 import io.troupe.agents.spectrum.Roe;
 import io.troupe.agents.spectrum.Spectrum;
@@ -110,8 +109,8 @@ public final class SpectrumRoutes extends EdgeDirectives {
    * "comment": "..."} (deconfliction:approve): 200 with the held request as it ends (its decision
    * is the outcome: APPROVED, or CONFLICT/DENIED when the plan changed meanwhile, or REJECTED), 202
    * when an approval found it would now preempt more than it was held for (held again, with the
-   * new lists); 404 for an id no held request has, 409 when it was decided already. The audit
-   * line of the call records the verdict, the comment and the outcome.
+   * new lists); 404 for an id no held request has, 409 when it was decided already. The service
+   * audits each answer (verdict, comment, outcome).
    */
   private Route review(String decisionId, io.troupe.runtime.governance.Principal caller) {
     return jsonObject(body -> {
@@ -121,23 +120,8 @@ public final class SpectrumRoutes extends EdgeDirectives {
         return problem(errors.problem());
       }
       return respond(spectrum.review(decisionId, review.approve(), review.comment(), caller).thenApply(h ->
-          Json.response(h.pending() ? StatusCodes.ACCEPTED : StatusCodes.OK, SpectrumViews.HeldRequestView.of(h))
-              .addAttribute(AUDIT_DETAIL, auditDetail(review, h))));
+          Json.response(h.pending() ? StatusCodes.ACCEPTED : StatusCodes.OK, SpectrumViews.HeldRequestView.of(h))));
     });
-  }
-
-  /** What the audit log keeps of a review: the verdict asked for, the comment, and what came of it. */
-  private static String auditDetail(SpectrumBodies.Review review, HeldRequest h) {
-    Decision d = h.decision();
-    String comment = review.comment() == null ? "" : ", comment \"" + review.comment() + "\"";
-    String outcome = switch (d.status()) {
-      case APPROVED -> "APPROVED as " + d.allocationId()
-          + (d.preempted().isEmpty() ? ", preempting nothing" : ", preempting " + String.join(", ", d.preempted()));
-      case PENDING_APPROVAL -> "still PENDING_APPROVAL: the plan changed, it would now preempt "
-          + String.join(", ", d.wouldPreempt());
-      default -> d.status().name();
-    };
-    return (review.approve() ? "approve " : "reject ") + d.decisionId() + comment + " -> " + outcome;
   }
 
   /** GET /api/v1/allocations?theater=&status=&minMhz=&maxMhz=&limit= */

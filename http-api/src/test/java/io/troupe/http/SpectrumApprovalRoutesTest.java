@@ -111,16 +111,17 @@ class SpectrumApprovalRoutesTest {
 
     // The audit log keeps who decided which request, the verdict, the comment and the outcome.
     JsonNode entry = Eventually.await(Duration.ofSeconds(10), "the approval's audit line", () -> {
-      for (JsonNode e : admin.get("/api/v1/security/audit?action=deconfliction:approve&limit=100").json().get("entries")) {
-        if (e.get("resource").asText().contains(id) && e.get("status").asInt() == 200) {
+      for (JsonNode e : admin.get("/api/v1/security/audit?action=APPROVE%20held%20request&limit=100").json()
+          .get("entries")) {
+        if (e.get("resource").asText().endsWith("/" + id)) {
           return Optional.of(e);
         }
       }
       return Optional.empty();
     });
     assertEquals("admin", entry.get("userId").asText());
-    assertEquals("POST /api/v1/deconfliction/requests/{decisionId}/approval", entry.get("action").asText());
-    assertEquals("approve " + id + ", comment \"convoy first\" -> APPROVED as " + allocationId + ", preempting " + victim,
+    assertEquals("deconfliction:approve", entry.get("permission").asText());
+    assertEquals("APPROVED " + id + ": \"convoy first\" -> APPROVED as " + allocationId + ", preempting " + victim,
         entry.get("detail").asText());
   }
 

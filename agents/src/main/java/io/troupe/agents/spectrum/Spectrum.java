@@ -2,9 +2,12 @@ package io.troupe.agents.spectrum;
 
 import io.troupe.runtime.governance.Permission;
 import io.troupe.runtime.governance.Principal;
+import io.troupe.runtime.governance.security.AuditEntry;
+import io.troupe.runtime.governance.security.NodeAudit;
 import io.troupe.runtime.service.Refused;
 import io.troupe.runtime.service.RetryingAsk;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,6 +28,7 @@ public final class Spectrum implements Extension {
   private final ClusterSharding sharding;
   private final RetryingAsk asks;
   private final Duration askTimeout;
+  private final ActorSystem<?> system;
 
   public static Spectrum get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -32,6 +36,7 @@ public final class Spectrum implements Extension {
 
   Spectrum(ActorSystem<?> system) {
     var ask = io.troupe.runtime.node.RuntimeSettings.get(system).ask();
+    this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = ask.timeout();
     this.asks = ask.retrying();
@@ -87,6 +92,8 @@ public final class Spectrum implements Extension {
    * most what it was held for; otherwise the new decision is the answer), rejected, it ends
    * REJECTED. Unknown ids are refused as not found, a request reviewed already (or expired) as a
    * conflict. Asked once: a repeat after a lost answer would be refused as reviewed already.
+   * Every answer goes to the audit log: who, which request, approve or reject, the comment, and
+   * what came of it.
    */
   public CompletionStage<HeldRequest> review(String decisionId, boolean approve, String comment, Principal caller) {
     if (!caller.allows(Permission.DECONFLICTION_APPROVE)) {
@@ -102,12 +109,31 @@ public final class Spectrum implements Extension {
             replyTo -> new DeconflictionCoordinator.ReviewHeldRequest(decisionId, approve, caller.userId(), comment,
                 replyTo), askTimeout)
         .thenApply(result -> switch (result.outcome()) {
-          case REVIEWED -> result.held();
+          case REVIEWED -> audited(result.held(), approve, comment, caller);
           case NOT_FOUND -> throw notHeld(decisionId);
           case ALREADY_REVIEWED -> throw Refused.conflict("request " + decisionId + " was decided already: "
               + describe(result.held().review()) + ", its decision is " + result.held().decision().status()
               + "; a held request is approved or rejected once");
         });
+  }
+
+  private HeldRequest audited(HeldRequest held, boolean approve, String comment, Principal caller) {
+    Decision d = held.decision();
+    String outcome = switch (d.status()) {
+      case APPROVED -> "APPROVED as " + d.allocationId()
+          + (d.preempted().isEmpty() ? ", preempting nothing" : ", preempting " + String.join(", ", d.preempted()));
+      case PENDING_APPROVAL -> "still PENDING_APPROVAL: the plan changed, it would now preempt "
+          + String.join(", ", d.wouldPreempt());
+      default -> d.status().name();
+    };
+    NodeAudit.get(system).record(new AuditEntry(0,
+        io.troupe.runtime.node.NodeClock.get(system).clock().instant().truncatedTo(ChronoUnit.MICROS),
+        caller.userId(), caller.keyId(), approve ? "APPROVE held request" : "REJECT held request",
+        Permission.DECONFLICTION_APPROVE.id(), "/api/v1/deconfliction/requests/" + d.decisionId(), "OK",
+        held.pending() ? 202 : 200, null, system.address().toString(),
+        (approve ? "APPROVED " : "REJECTED ") + d.decisionId()
+            + (comment == null || comment.isBlank() ? "" : ": \"" + comment + "\"") + " -> " + outcome));
+    return held;
   }
 
   private static String describe(HeldRequest.Review review) {
