@@ -50,6 +50,10 @@ public final class RouteTable {
       rule("POST", "/api/v1/sessions/{id}/approvals/{callId}", Permission.APPROVALS_DECIDE, READS),
       // Spectrum.
       rule("POST", "/api/v1/deconfliction/requests", Permission.DECONFLICTION_REQUEST, DECONFLICTION),
+      rule("GET", "/api/v1/deconfliction/requests/{decisionId}", Permission.DECONFLICTION_READ, READS),
+      rule("POST", "/api/v1/deconfliction/requests/{decisionId}/approval", Permission.DECONFLICTION_APPROVE,
+          DECONFLICTION),
+      rule("GET", "/api/v1/deconfliction/pending", Permission.DECONFLICTION_READ, READS),
       rule("GET", "/api/v1/allocations", Permission.DECONFLICTION_READ, READS),
       rule("GET", "/api/v1/allocations/{id}", Permission.DECONFLICTION_READ, READS),
       rule("DELETE", "/api/v1/allocations/{id}", Permission.DECONFLICTION_REQUEST, DECONFLICTION),

@@ -3,17 +3,22 @@ package io.troupe.http;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.troupe.agents.spectrum.AllocationStatus;
+import io.troupe.agents.spectrum.Decision;
+import io.troupe.agents.spectrum.DecisionStatus;
 import io.troupe.agents.spectrum.DeconflictionCoordinator;
 import io.troupe.agents.spectrum.Roe;
 import io.troupe.agents.spectrum.Spectrum;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Spectrum deconfliction over HTTP: requests decided by the theater's coordinator, allocations
- * read and released, Rules of Engagement read and replaced.
+ * Spectrum deconfliction over HTTP: requests decided by the theater's coordinator, requests held
+ * for approval listed, read and reviewed, allocations read and released, Rules of Engagement read
+ * and replaced.
  */
 public final class SpectrumRoutes extends EdgeDirectives {
 
@@ -31,8 +36,14 @@ public final class SpectrumRoutes extends EdgeDirectives {
 
   public Route route() {
     return concat(
-        path(segment("deconfliction").slash("requests"), () -> template("/api/v1/deconfliction/requests", () ->
-            post(() -> principal(this::request)))),
+        pathPrefix(segment("deconfliction").slash("requests"), () -> concat(
+            pathEnd(() -> template("/api/v1/deconfliction/requests", () -> post(() -> principal(this::request)))),
+            path(segment(), id -> template("/api/v1/deconfliction/requests/{decisionId}", () ->
+                get(() -> heldRequest(id)))),
+            path(segment().slash("approval"), id -> template("/api/v1/deconfliction/requests/{decisionId}/approval",
+                () -> post(() -> principal(caller -> review(id, caller))))))),
+        path(segment("deconfliction").slash("pending"), () -> template("/api/v1/deconfliction/pending", () ->
+            get(this::pending))),
         pathPrefix("allocations", () -> concat(
             pathEnd(() -> template("/api/v1/allocations", () -> get(this::list))),
             path(segment(), id -> template("/api/v1/allocations/{id}", () -> concat(
@@ -42,8 +53,10 @@ public final class SpectrumRoutes extends EdgeDirectives {
   }
 
   /**
-   * POST /api/v1/deconfliction/requests: 200 with the decision, whatever it is; the allocation
-   * belongs to the caller (403 for IMMEDIATE or FLASH without deconfliction:priority).
+   * POST /api/v1/deconfliction/requests: 200 with the decision, whatever it is, except a request
+   * held for approval: 202 with its PENDING_APPROVAL decision and a Location to follow it (409 when
+   * the theater holds its maximum already). The allocation belongs to the caller (403 for
+   * IMMEDIATE or FLASH without deconfliction:priority).
    */
   private Route request(io.troupe.runtime.governance.Principal caller) {
     return optionalHeaderValueByName("Idempotency-Key", key -> jsonObject(body -> {
@@ -60,9 +73,55 @@ public final class SpectrumRoutes extends EdgeDirectives {
       // Without a client key the edge makes one up, so its own re-asks never decide twice.
       var request = new io.troupe.agents.spectrum.AllocationRequest(r.assetRid(), r.emission(), r.purpose(),
           key.map(k -> "http:" + k).orElseGet(() -> "edge:" + java.util.UUID.randomUUID()));
-      return respond(spectrum.request(parsed.theater(), request, caller)
-          .thenApply(d -> Json.response(StatusCodes.OK, SpectrumViews.DecisionView.of(d))));
+      return respond(spectrum.request(parsed.theater(), request, caller).thenApply(SpectrumRoutes::decision));
     }));
+  }
+
+  private static HttpResponse decision(Decision d) {
+    if (d.status() != DecisionStatus.PENDING_APPROVAL) {
+      return Json.response(StatusCodes.OK, SpectrumViews.DecisionView.of(d));
+    }
+    return Json.response(StatusCodes.ACCEPTED, SpectrumViews.DecisionView.of(d))
+        .addHeader(Location.create("/api/v1/deconfliction/requests/" + d.decisionId()));
+  }
+
+  /** GET /api/v1/deconfliction/requests/{decisionId}: a request held for approval, pending or reviewed. */
+  private Route heldRequest(String decisionId) {
+    return respond(spectrum.heldRequest(decisionId)
+        .thenApply(h -> Json.response(StatusCodes.OK, SpectrumViews.HeldRequestView.of(h))));
+  }
+
+  /** GET /api/v1/deconfliction/pending?theater=: the theater's requests held for approval now, oldest first. */
+  private Route pending() {
+    return parameterOptional("theater", theaterParam -> {
+      FieldErrors errors = new FieldErrors();
+      String theater = SpectrumBodies.theater(theaterParam.orElse(null), "theater", errors);
+      if (errors.any()) {
+        return problem(errors.problem());
+      }
+      return respond(spectrum.heldRequests(theater).thenApply(held -> Json.response(StatusCodes.OK,
+          new SpectrumViews.HeldRequestPage(theater, held.stream().map(SpectrumViews.HeldRequestView::of).toList()))));
+    });
+  }
+
+  /**
+   * POST /api/v1/deconfliction/requests/{decisionId}/approval with {"approve": true|false,
+   * "comment": "..."} (deconfliction:approve): 200 with the held request as it ends (its decision
+   * is the outcome: APPROVED, or CONFLICT/DENIED when the plan changed meanwhile, or REJECTED), 202
+   * when an approval found it would now preempt more than it was held for (held again, with the
+   * new lists); 404 for an id no held request has, 409 when it was decided already. The service
+   * audits each answer (verdict, comment, outcome).
+   */
+  private Route review(String decisionId, io.troupe.runtime.governance.Principal caller) {
+    return jsonObject(body -> {
+      FieldErrors errors = new FieldErrors();
+      SpectrumBodies.Review review = SpectrumBodies.review(body, errors);
+      if (review == null) {
+        return problem(errors.problem());
+      }
+      return respond(spectrum.review(decisionId, review.approve(), review.comment(), caller).thenApply(h ->
+          Json.response(h.pending() ? StatusCodes.ACCEPTED : StatusCodes.OK, SpectrumViews.HeldRequestView.of(h))));
+    });
   }
 
   /** GET /api/v1/allocations?theater=&status=&minMhz=&maxMhz=&limit= */

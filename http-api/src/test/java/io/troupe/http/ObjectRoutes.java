@@ -199,6 +199,24 @@ final class ObjectRoutes {
             }
           };
         }),
+        // A held request (issue 14, point 8): the owner's allocation, which an ADMIN's FLASH would preempt.
+        new Row("GET /api/v1/deconfliction/requests/{decisionId}", EVERYONE, false, c -> {
+          String path = "/api/v1/deconfliction/requests/" + heldOverOwners(c);
+          return as -> as.get(path);
+        }),
+        new Row("POST /api/v1/deconfliction/requests/{decisionId}/approval", ADMIN_ONLY, true, c -> {
+          String id = heldOverOwners(c);
+          return new Case() {
+            public HttpClientForTests.Answer call(HttpClientForTests as) {
+              return as.postJson("/api/v1/deconfliction/requests/" + id + "/approval", "{\"approve\": false}");
+            }
+
+            public void unchanged() {
+              assertEquals("PENDING_APPROVAL", c.admin().get("/api/v1/deconfliction/requests/" + id).json()
+                  .get("status").asText(), "reviewed anyway");
+            }
+          };
+        }),
         new Row("GET /api/v1/costs/usage/{userId}", OWNER_OR_ADMIN, false, c -> {
           String path = "/api/v1/costs/usage/" + c.ownerId();
           return as -> as.get(path);
@@ -357,6 +375,17 @@ final class ObjectRoutes {
 
   private static String ownersAllocation(Callers c) {
     return SpectrumCalls.approved(c.owner(), SpectrumCalls.request(uniqueName("matrix-theater"), "radio", 150));
+  }
+
+  /** The decision id of an ADMIN's FLASH request held for approval over the owner's allocation. */
+  private static String heldOverOwners(Callers c) {
+    String theater = uniqueName("held-theater");
+    SpectrumCalls.putRoe(c.admin(), theater, "{\"preemptionNeedsApproval\": true}");
+    SpectrumCalls.approved(c.owner(), SpectrumCalls.request(theater, "radio", 243));
+    HttpClientForTests.Answer held = c.admin().postJson(SpectrumCalls.REQUESTS,
+        SpectrumCalls.request(theater, "flash", 243).put("priority", "FLASH").toString());
+    assertEquals(202, held.status(), held::body);
+    return held.json().get("decisionId").asText();
   }
 
   private static String userPath(Callers c) {

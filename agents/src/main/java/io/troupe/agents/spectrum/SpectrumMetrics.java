@@ -10,7 +10,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 
-/** What {@link DeconflictionCoordinator} reports: decisions, ROE checks and violations, active allocations. */
+/**
+ * What {@link DeconflictionCoordinator} reports: decisions, ROE checks and violations, active
+ * allocations, requests held for approval.
+ */
 public final class SpectrumMetrics implements Extension {
 
   public final Counter deconflictionRequests;
@@ -21,6 +24,9 @@ public final class SpectrumMetrics implements Extension {
   public final Counter roeChecks;
   public final Counter roeViolations;
   public final Gauge activeAllocations;
+  /** Requests held for approval, by what became of them (a fixed set of outcomes). */
+  public final Counter heldRequests;
+  public final Gauge pendingApprovals;
   /** Theaters are named by clients; the default one keeps its label however many junk names come first. */
   public final BoundedLabel theaterLabel = new BoundedLabel(32)
       .admitKnown(java.util.List.of(DeconflictionCoordinator.DEFAULT_THEATER));
@@ -34,7 +40,8 @@ public final class SpectrumMetrics implements Extension {
         .labelNames("priority").register(registry);
     deconflictionDenials = Counter.build()
         .name("embm_deconfliction_denials_total")
-        .help("Requests not approved, by priority and reason (ROE_VIOLATION or CONFLICT)")
+        .help("Requests not approved, by priority and reason (ROE_VIOLATION, CONFLICT, or REJECTED: a held request"
+            + " rejected by an administrator or expired)")
         .labelNames("priority", "reason").register(registry);
     deconflictionPreemptions = Counter.build()
         .name("embm_deconfliction_preemptions_total").help("Allocations preempted by higher-priority requests")
@@ -51,6 +58,16 @@ public final class SpectrumMetrics implements Extension {
     activeAllocations = Gauge.build()
         .name("embm_active_allocations")
         .help("Active allocations held by coordinators on this node, by theater (first 32 theaters; the rest as \"other\")")
+        .labelNames("theater").register(registry);
+    heldRequests = Counter.build()
+        .name("troupe_deconfliction_held_requests_total")
+        .help("Requests held for an administrator's approval before preempting, by outcome: held, refused (the"
+            + " theater held its maximum), approved (applied as held), changed (approved, but the plan had changed:"
+            + " another decision answered), rejected, expired")
+        .labelNames("outcome").register(registry);
+    pendingApprovals = Gauge.build()
+        .name("troupe_deconfliction_pending_approvals")
+        .help("Requests held for approval by coordinators on this node, by theater (first 32 theaters; the rest as \"other\")")
         .labelNames("theater").register(registry);
   }
 

@@ -129,6 +129,14 @@ public final class SpectrumModel {
         "Conflict with " + with + " (max I/N " + fixed(maxDb, 1) + " dB)." + offered(alternatives));
   }
 
+  /**
+   * Step 5 on its own: the alternative centres a DENIED or CONFLICT decision would offer, for a
+   * request held for approval (frequencies it could have at once, without preempting anyone).
+   */
+  public List<Double> alternativesFor(Emission request, Roe roe, AllocationIndex active) {
+    return alternatives(request, roe, active);
+  }
+
   /** The conflicting candidates among the active allocations, by allocationId. */
   private List<Conflict> conflictsWith(Emission request, AllocationIndex active) {
     List<Conflict> found = new ArrayList<>();

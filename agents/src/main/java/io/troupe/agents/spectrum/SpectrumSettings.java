@@ -27,7 +27,9 @@ public record SpectrumSettings(DeconflictionCoordinator.Settings coordinator, in
     return new SpectrumSettings(
         new DeconflictionCoordinator.Settings(ModelConstants.from(config.getConfig("troupe.deconfliction.model")),
             ConfigChecks.positiveInt(config, "troupe.deconfliction.snapshot-every"),
-            ConfigChecks.atLeast(config, "troupe.deconfliction.ended-allocations-kept", 0)),
+            ConfigChecks.atLeast(config, "troupe.deconfliction.ended-allocations-kept", 0),
+            ConfigChecks.positiveInt(config, "troupe.deconfliction.max-pending-approvals"),
+            ConfigChecks.positiveDuration(config, "troupe.deconfliction.pending-approval-timeout")),
         ConfigChecks.positiveInt(config, "troupe.deconfliction.default-list-limit"),
         ConfigChecks.positiveInt(config, "troupe.deconfliction.max-list-limit"),
         config.getString("troupe.agents.spectrum-manager.provider"),

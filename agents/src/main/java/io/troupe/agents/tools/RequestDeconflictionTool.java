@@ -60,7 +60,9 @@ final class RequestDeconflictionTool implements Tool {
   @Override
   public String description() {
     return "Request a frequency allocation for an asset starting now. Returns the decision: APPROVED "
-        + "(with allocationId), DENIED by Rules of Engagement, or CONFLICT, with conflicts and alternative frequencies.";
+        + "(with allocationId), DENIED by Rules of Engagement, or CONFLICT, with conflicts and alternative frequencies; "
+        + "or PENDING_APPROVAL when it would preempt others and the theater's rules need an administrator to approve "
+        + "that (wouldPreempt lists them; nothing is allocated until then, and the alternatives are free now).";
   }
 
   @Override

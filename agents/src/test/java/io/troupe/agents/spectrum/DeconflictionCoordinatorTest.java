@@ -135,6 +135,10 @@ class DeconflictionCoordinatorTest {
         List.of(new Conflict("t-0", "b", Priority.ROUTINE, 12.5)), List.of(new RoeViolation("POWER_LIMIT", Severity.LOW, "d")),
         List.of("t-0"), List.of(299.975), "because", at);
     Allocation allocation = new Allocation("t-1", "t", "a", e, null, AllocationStatus.APPROVED, "t-d1", at, null);
+    Decision held = new Decision("t-d2", "t", null, DecisionStatus.PENDING_APPROVAL,
+        List.of(new Conflict("t-0", "b", Priority.ROUTINE, 12.5)), List.of(), List.of(), List.of(299.975), "held", at,
+        List.of("t-0"));
+    HeldRequest.Review review = new HeldRequest.Review(HeldRequest.Verdict.APPROVED, "admin", "ok", at);
     List<Object> messages = List.of(
         new DeconflictionCoordinator.RequestAllocation(request, probe.getRef().unsafeUpcast()),
         new DeconflictionCoordinator.Release("t-1", probe.getRef().unsafeUpcast()),
@@ -150,8 +154,19 @@ class DeconflictionCoordinatorTest {
         new DeconflictionCoordinator.AllocationExpired("t-1", at),
         new DeconflictionCoordinator.RoeUpdated(roe, at),
         new CoordinatorState.Snapshot(roe, List.of(allocation), 3, 1,
-            List.of(new CoordinatorState.KeyedDecision("tool:s/call_1_1", decision))),
-        new CoordinatorState.Snapshot(roe, List.of(allocation), 3, 1, null),
+            List.of(new CoordinatorState.KeyedDecision("tool:s/call_1_1", decision)),
+            List.of(new HeldRequest(held, request, at, at.plusSeconds(60), null),
+                new HeldRequest(decision, request, at, at.plusSeconds(60), review))),
+        new CoordinatorState.Snapshot(roe, List.of(allocation), 3, 1, null, null),
+        new DeconflictionCoordinator.RequestHeld(held, request, at.plusSeconds(60)),
+        new DeconflictionCoordinator.HeldRequestReviewed(decision, request, review),
+        new DeconflictionCoordinator.ReviewHeldRequest("t-d2", true, "admin", "ok", probe.getRef().unsafeUpcast()),
+        new DeconflictionCoordinator.ReviewResult(DeconflictionCoordinator.ReviewResult.Outcome.REVIEWED,
+            new HeldRequest(decision, request, at, at.plusSeconds(60), review)),
+        new DeconflictionCoordinator.GetHeldRequest("t-d2", probe.getRef().unsafeUpcast()),
+        new DeconflictionCoordinator.HeldRequestLookup(null),
+        new DeconflictionCoordinator.ListHeldRequests(probe.getRef().unsafeUpcast()),
+        new DeconflictionCoordinator.HeldRequestList(List.of(new HeldRequest(held, request, at, at.plusSeconds(60), null))),
         new AllocationRequest("a", e, "p", "http:key-1"),
         roe, decision);
     for (Object m : messages) {

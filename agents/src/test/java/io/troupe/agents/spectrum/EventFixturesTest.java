@@ -48,7 +48,7 @@ class EventFixturesTest {
    * pass the value old journals must read as (null or the default), never the new sample's value.
    */
   static Map<String, Map<String, Object>> expected() {
-    return Map.of("v1", v1(), "v2", v2());
+    return Map.of("v1", v1(), "v2", v2(), "v3", v3());
   }
 
   private static final Instant AT = Instant.parse("2026-11-22T10:15:30.123Z");
@@ -79,7 +79,7 @@ class EventFixturesTest {
         new DeconflictionCoordinator.RoeUpdated(roe, AT),
         new CoordinatorState.Snapshot(roe, List.of(active, preempted), 9, 3,
             List.of(new CoordinatorState.KeyedDecision("req-77", conflict),
-                new CoordinatorState.KeyedDecision("req-78", approved))));
+                new CoordinatorState.KeyedDecision("req-78", approved)), null));
   }
 
   /** Allocations record their requester (issue 13, point 7); keys are scoped to them. */
@@ -99,7 +99,48 @@ class EventFixturesTest {
     return EventFixtures.samples(
         new DeconflictionCoordinator.AllocationDecided(approved, request),
         new CoordinatorState.Snapshot(roe, List.of(active, preempted), 9, 3,
-            List.of(new CoordinatorState.KeyedDecision("u-alice\nhttp:req-77", approved))));
+            List.of(new CoordinatorState.KeyedDecision("u-alice\nhttp:req-77", approved)), null));
+  }
+
+  /**
+   * Requests held for approval (issue 14, point 8): the ROE's flag, decisions with what they would
+   * preempt, the held and reviewed events, and snapshots holding pending and reviewed requests.
+   */
+  private static Map<String, Object> v3() {
+    Emission emission = new Emission(243.025, 25.0, 30.5, 52.31, 4.9, 12.5, START, END, Priority.FLASH);
+    AllocationRequest request = new AllocationRequest("radio-2", emission, "convoy net", "http:req-79", "u-carol");
+    Roe roe = new Roe(
+        List.of(new Roe.RestrictedBand(1559.0, 1610.0, Severity.CRITICAL, "GNSS protection")),
+        List.of(new Roe.RestrictedZone(52.0, 4.5, 5.5, Severity.HIGH, "airfield")),
+        List.of(new Roe.PowerLimit(400.0, 470.0, 27.0, Severity.MEDIUM)), true);
+    List<Conflict> conflicts = List.of(new Conflict("north-1", "radio-1", Priority.ROUTINE, 81.58),
+        new Conflict("north-2", "radio-4", Priority.PRIORITY, 12.5));
+    Decision held = new Decision("north-d-10", "north", null, DecisionStatus.PENDING_APPROVAL, conflicts, List.of(),
+        List.of(), List.of(243.05, 243.0), "pending approval: would preempt north-1, north-2", AT,
+        List.of("north-1", "north-2"));
+    Instant reviewedAt = AT.plusSeconds(600);
+    Decision approved = new Decision("north-d-10", "north", "north-4", DecisionStatus.APPROVED, conflicts.subList(0, 1),
+        List.of(), List.of("north-1"), List.of(), "approved by u-admin: preempts north-1", reviewedAt);
+    Decision rejected = new Decision("north-d-11", "north", null, DecisionStatus.REJECTED, conflicts, List.of(), List.of(),
+        List.of(243.05), "rejected by u-admin: not now", reviewedAt);
+    Instant expiresAt = AT.plusSeconds(86_400);
+    HeldRequest.Review approval = new HeldRequest.Review(HeldRequest.Verdict.APPROVED, "u-admin", "convoy first",
+        reviewedAt);
+    HeldRequest.Review expiry = new HeldRequest.Review(HeldRequest.Verdict.EXPIRED, null, "Rejected (timeout)", expiresAt);
+    Allocation active = new Allocation("north-4", "north", "radio-2", emission, "convoy net", AllocationStatus.APPROVED,
+        "north-d-10", reviewedAt, null, "u-carol");
+    Map<String, Object> v3 = EventFixtures.samples(
+        new DeconflictionCoordinator.RoeUpdated(roe, AT),
+        new DeconflictionCoordinator.RequestHeld(held, request, expiresAt),
+        new DeconflictionCoordinator.HeldRequestReviewed(approved, request, approval),
+        new CoordinatorState.Snapshot(roe, List.of(active), 11, 4,
+            List.of(new CoordinatorState.KeyedDecision("u-carol\nhttp:req-79", approved)),
+            List.of(new HeldRequest(approved, request, AT, expiresAt, approval),
+                new HeldRequest(held, request, AT, expiresAt, null))));
+    // An expiry: no reviewer.
+    v3.put("DeconflictionCoordinator.HeldRequestReviewed.expired",
+        new DeconflictionCoordinator.HeldRequestReviewed(rejected, request, expiry));
+    return v3;
   }
 
   @Test

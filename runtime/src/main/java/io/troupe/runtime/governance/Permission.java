@@ -18,6 +18,8 @@ public enum Permission {
   DECONFLICTION_READ("deconfliction:read", "read allocations and decisions"),
   DECONFLICTION_REQUEST("deconfliction:request", "request frequency allocations and release one's own"),
   DECONFLICTION_PRIORITY("deconfliction:priority", "request IMMEDIATE and FLASH priority, which may preempt others' allocations"),
+  DECONFLICTION_APPROVE("deconfliction:approve", "approve or reject requests held for approval (preemptions where"
+      + " a theater's Rules of Engagement say preemptionNeedsApproval)"),
   ROE_READ("roe:read", "read Rules of Engagement"),
   ROE_WRITE("roe:write", "set Rules of Engagement"),
   ANALYTICS_READ("analytics:read", "read analytics"),

@@ -6,7 +6,10 @@ import java.util.Set;
 
 /** A user's role: the permissions every key of that user carries. */
 public enum Role {
-  /** Everything, including {@code deconfliction:priority} (preempting others is an administrator's call). */
+  /**
+   * Everything, including {@code deconfliction:priority} and {@code deconfliction:approve}
+   * (preempting others is an administrator's call).
+   */
   ADMIN(EnumSet.allOf(Permission.class)),
   /** Define and run agents, publish and read topics, request deconfliction, read own costs. */
   USER(EnumSet.of(

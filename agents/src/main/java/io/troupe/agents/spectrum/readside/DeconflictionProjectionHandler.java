@@ -26,9 +26,10 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
 /**
  * Writes the coordinators' events into the deconfliction read side. Every write is idempotent:
- * decisions, allocations and violations are inserted once (ON CONFLICT DO NOTHING) and an
- * allocation only leaves APPROVED once, so a group delivered again leaves the same rows.
- * {@code decided_by} is the deciding coordinator's persistence id.
+ * decisions, allocations and violations are inserted once (ON CONFLICT DO NOTHING), an allocation
+ * only leaves APPROVED once, and a held request's row (PENDING_APPROVAL) changes only while it is
+ * still PENDING_APPROVAL, so a group delivered again leaves the same rows. {@code decided_by} is the
+ * deciding coordinator's persistence id; who reviewed a held request is {@code reviewed_by}.
  */
 public final class DeconflictionProjectionHandler
     extends JdbcHandler<List<EventEnvelope<DeconflictionCoordinator.Event>>, ReadSideSession> {
@@ -38,8 +39,8 @@ public final class DeconflictionProjectionHandler
   private static final String INSERT_DECISION = "INSERT INTO deconfliction_decision (decision_id, theater,"
       + " allocation_id, asset_rid, frequency_mhz, bandwidth_khz, power_dbm, latitude, longitude, start_time, end_time,"
       + " priority, purpose, status, decided_by, decided_at, conflict_count, conflicting_ids, preempted_ids,"
-      + " violation_count, violations, reasoning, alternatives)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)"
+      + " violation_count, violations, reasoning, alternatives, would_preempt_ids, held_at, hold_expires_at)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)"
       + " ON CONFLICT (decision_id) DO NOTHING";
   private static final String INSERT_VIOLATION = "INSERT INTO roe_violation (decision_id, violation_index, theater,"
       + " asset_rid, violation_type, severity, description, frequency_mhz, occurred_at)"
@@ -48,6 +49,10 @@ public final class DeconflictionProjectionHandler
       + " decision_id, asset_rid, frequency_mhz, bandwidth_khz, power_dbm, latitude, longitude, antenna_height_m,"
       + " start_time, end_time, priority, purpose, status, decided_by, decided_at)"
       + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'APPROVED', ?, ?) ON CONFLICT (allocation_id) DO NOTHING";
+  private static final String REVIEW_DECISION = "UPDATE deconfliction_decision SET status = ?, allocation_id = ?,"
+      + " decided_at = ?, conflict_count = ?, conflicting_ids = ?, preempted_ids = ?, would_preempt_ids = ?,"
+      + " violation_count = ?, violations = ?::jsonb, reasoning = ?, alternatives = ?, review_verdict = ?,"
+      + " reviewed_by = ?, review_comment = ?, reviewed_at = ? WHERE decision_id = ? AND status = 'PENDING_APPROVAL'";
   private static final String END_ALLOCATIONS = "UPDATE frequency_allocation SET status = ?, ended_at = ?"
       + " WHERE allocation_id = ANY(?) AND status = 'APPROVED'";
 
@@ -64,7 +69,11 @@ public final class DeconflictionProjectionHandler
 
   private static void apply(Connection c, String decidedBy, DeconflictionCoordinator.Event event) throws SQLException {
     if (event instanceof DeconflictionCoordinator.AllocationDecided d) {
-      decided(c, decidedBy, d.decision(), d.request());
+      decided(c, decidedBy, d.decision(), d.request(), null);
+    } else if (event instanceof DeconflictionCoordinator.RequestHeld h) {
+      decided(c, decidedBy, h.decision(), h.request(), h.expiresAt());
+    } else if (event instanceof DeconflictionCoordinator.HeldRequestReviewed r) {
+      reviewed(c, decidedBy, r);
     } else if (event instanceof DeconflictionCoordinator.AllocationReleased r) {
       end(c, List.of(r.allocationId()), AllocationStatus.RELEASED, r.releasedAt());
     } else if (event instanceof DeconflictionCoordinator.AllocationExpired x) {
@@ -73,7 +82,9 @@ public final class DeconflictionProjectionHandler
     // RoeUpdated: the rules themselves are not part of the read side.
   }
 
-  private static void decided(Connection c, String decidedBy, Decision d, AllocationRequest r) throws SQLException {
+  /** A decision's row; {@code holdExpiresAt} is set for a request held for approval, else null. */
+  private static void decided(Connection c, String decidedBy, Decision d, AllocationRequest r, Instant holdExpiresAt)
+      throws SQLException {
     Emission e = r.emission();
     try (PreparedStatement ps = c.prepareStatement(INSERT_DECISION)) {
       bind(ps, d.decisionId(), d.theater(), d.allocationId(), r.assetRid(), e.frequencyMhz(), e.bandwidthKhz(),
@@ -81,30 +92,71 @@ public final class DeconflictionProjectionHandler
           d.status().name(), decidedBy, time(d.decidedAt()), d.conflicts().size(),
           c.createArrayOf("text", d.conflicts().stream().map(Conflict::allocationId).toArray()),
           c.createArrayOf("text", d.preempted().toArray()), d.roeViolations().size(), json(d.roeViolations()),
-          d.reasoning(), c.createArrayOf("float8", d.alternatives().toArray()));
+          d.reasoning(), c.createArrayOf("float8", d.alternatives().toArray()),
+          c.createArrayOf("text", d.wouldPreempt().toArray()), holdExpiresAt == null ? null : time(d.decidedAt()),
+          time(holdExpiresAt));
       ps.executeUpdate();
     }
-    if (!d.roeViolations().isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement(INSERT_VIOLATION)) {
-        for (int i = 0; i < d.roeViolations().size(); i++) {
-          RoeViolation v = d.roeViolations().get(i);
-          bind(ps, d.decisionId(), i, d.theater(), r.assetRid(), v.violationType(), v.severity().name(),
-              v.description(), e.frequencyMhz(), time(d.decidedAt()));
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-    }
+    violations(c, d, r);
     if (d.status() == DecisionStatus.APPROVED) {
-      if (!d.preempted().isEmpty()) {
-        end(c, d.preempted(), AllocationStatus.PREEMPTED, d.decidedAt());
+      allocate(c, decidedBy, d, r);
+    }
+  }
+
+  /**
+   * A held request's row takes its outcome once (the update matches only while it is pending); an
+   * approval that was held again (PENDING_APPROVAL) updates its lists and leaves it pending.
+   */
+  private static void reviewed(Connection c, String decidedBy, DeconflictionCoordinator.HeldRequestReviewed event)
+      throws SQLException {
+    Decision d = event.decision();
+    boolean stillHeld = d.status() == DecisionStatus.PENDING_APPROVAL;
+    var review = event.review();
+    int changed;
+    try (PreparedStatement ps = c.prepareStatement(REVIEW_DECISION)) {
+      bind(ps, d.status().name(), d.allocationId(), time(d.decidedAt()), d.conflicts().size(),
+          c.createArrayOf("text", d.conflicts().stream().map(Conflict::allocationId).toArray()),
+          c.createArrayOf("text", d.preempted().toArray()), c.createArrayOf("text", d.wouldPreempt().toArray()),
+          d.roeViolations().size(), json(d.roeViolations()), d.reasoning(), c.createArrayOf("float8", d.alternatives().toArray()),
+          stillHeld ? null : review.verdict().name(), stillHeld ? null : review.reviewedBy(),
+          stillHeld ? null : review.comment(), stillHeld ? null : time(review.reviewedAt()), d.decisionId());
+      changed = ps.executeUpdate();
+    }
+    if (changed == 0 || stillHeld) {
+      return; // reviewed before: this is a replay
+    }
+    violations(c, d, event.request());
+    if (d.status() == DecisionStatus.APPROVED) {
+      allocate(c, decidedBy, d, event.request());
+    }
+  }
+
+  private static void violations(Connection c, Decision d, AllocationRequest r) throws SQLException {
+    if (d.roeViolations().isEmpty()) {
+      return;
+    }
+    Emission e = r.emission();
+    try (PreparedStatement ps = c.prepareStatement(INSERT_VIOLATION)) {
+      for (int i = 0; i < d.roeViolations().size(); i++) {
+        RoeViolation v = d.roeViolations().get(i);
+        bind(ps, d.decisionId(), i, d.theater(), r.assetRid(), v.violationType(), v.severity().name(),
+            v.description(), e.frequencyMhz(), time(d.decidedAt()));
+        ps.addBatch();
       }
-      try (PreparedStatement ps = c.prepareStatement(INSERT_ALLOCATION)) {
-        bind(ps, d.allocationId(), d.theater(), d.decisionId(), r.assetRid(), e.frequencyMhz(), e.bandwidthKhz(),
-            e.powerDbm(), e.latitude(), e.longitude(), e.antennaHeightM(), time(e.start()), time(e.end()),
-            e.priority().name(), r.purpose(), decidedBy, time(d.decidedAt()));
-        ps.executeUpdate();
-      }
+      ps.executeBatch();
+    }
+  }
+
+  private static void allocate(Connection c, String decidedBy, Decision d, AllocationRequest r) throws SQLException {
+    Emission e = r.emission();
+    if (!d.preempted().isEmpty()) {
+      end(c, d.preempted(), AllocationStatus.PREEMPTED, d.decidedAt());
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_ALLOCATION)) {
+      bind(ps, d.allocationId(), d.theater(), d.decisionId(), r.assetRid(), e.frequencyMhz(), e.bandwidthKhz(),
+          e.powerDbm(), e.latitude(), e.longitude(), e.antennaHeightM(), time(e.start()), time(e.end()),
+          e.priority().name(), r.purpose(), decidedBy, time(d.decidedAt()));
+      ps.executeUpdate();
     }
   }
 

@@ -26,8 +26,13 @@ public final class SpectrumQueries {
     this.database = database;
   }
 
+  /**
+   * {@code pendingApproval}: requests held for an administrator's approval now; {@code rejected}:
+   * held requests rejected or expired (a held request approved counts as the decision it got).
+   */
   public record DeconflictionReport(Instant since, String theater, long totalRequests, long approved, long denied,
-                             long conflicts, long preemptions, double approvalRate) {}
+                             long conflicts, long preemptions, double approvalRate, long pendingApproval,
+                             long rejected) {}
 
   public record RoeViolationReport(Instant since, String theater, long total, Map<String, Long> bySeverity,
                             Map<String, Long> byType) {}
@@ -43,13 +48,14 @@ public final class SpectrumQueries {
     return database.query(c -> {
       try (ResultSet rs = Sql.select(c, "SELECT count(*), count(*) FILTER (WHERE status = 'APPROVED'),"
               + " count(*) FILTER (WHERE status = 'DENIED'), count(*) FILTER (WHERE status = 'CONFLICT'),"
-              + " coalesce(sum(cardinality(preempted_ids)), 0) FROM deconfliction_decision" + filter("decided_at"),
+              + " coalesce(sum(cardinality(preempted_ids)), 0), count(*) FILTER (WHERE status = 'PENDING_APPROVAL'),"
+              + " count(*) FILTER (WHERE status = 'REJECTED') FROM deconfliction_decision" + filter("decided_at"),
           Sql.time(since), Sql.time(since), theater, theater)) {
         rs.next();
         long total = rs.getLong(1);
         long approved = rs.getLong(2);
         return new DeconflictionReport(since, theater, total, approved, rs.getLong(3), rs.getLong(4), rs.getLong(5),
-            total == 0 ? 0.0 : (double) approved / total);
+            total == 0 ? 0.0 : (double) approved / total, rs.getLong(6), rs.getLong(7));
       }
     });
   }

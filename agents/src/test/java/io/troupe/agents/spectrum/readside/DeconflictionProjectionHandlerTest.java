@@ -10,6 +10,7 @@ import io.troupe.agents.spectrum.Decision;
 import io.troupe.agents.spectrum.DecisionStatus;
 import io.troupe.agents.spectrum.DeconflictionCoordinator;
 import io.troupe.agents.spectrum.Emission;
+import io.troupe.agents.spectrum.HeldRequest;
 import io.troupe.agents.spectrum.Priority;
 import io.troupe.agents.spectrum.Roe;
 import io.troupe.agents.spectrum.RoeViolation;
@@ -136,6 +137,67 @@ class DeconflictionProjectionHandlerTest {
         + " WHERE allocation_id = 't1-3'"));
     assertNull(rows("SELECT ended_at FROM frequency_allocation WHERE status = 'APPROVED'").stream().findFirst()
         .orElse(null), "no allocation remains active");
+  }
+
+  /**
+   * Held for approval (issue 14, point 8): t1-d2 held to preempt t1-1, held again with more, then
+   * approved; t1-d3 held and rejected. Each held row is PENDING_APPROVAL until its review.
+   */
+  private List<EventEnvelope<DeconflictionCoordinator.Event>> holds() {
+    AllocationRequest flash = request("f", 1000, Priority.FLASH);
+    Conflict withA = new Conflict("t1-1", "a", Priority.ROUTINE, 81.5);
+    Conflict withB = new Conflict("t1-9", "b", Priority.ROUTINE, 20.0);
+    Instant later = T0.plusSeconds(600);
+    Instant expires = T0.plusSeconds(3600);
+    var review = new HeldRequest.Review(HeldRequest.Verdict.APPROVED, "u-admin", "go", later);
+    return List.of(
+        envelope(decided("t1-d1", "t1-1", DecisionStatus.APPROVED, List.of(), List.of(), List.of(),
+            request("a", 1000, Priority.ROUTINE))),
+        envelope(new DeconflictionCoordinator.RequestHeld(new Decision("t1-d2", "t1", null,
+            DecisionStatus.PENDING_APPROVAL, List.of(withA), List.of(), List.of(), List.of(1001.0), "held", T0,
+            List.of("t1-1")), flash, expires)),
+        envelope(new DeconflictionCoordinator.HeldRequestReviewed(new Decision("t1-d2", "t1", null,
+            DecisionStatus.PENDING_APPROVAL, List.of(withA, withB), List.of(), List.of(), List.of(1002.0), "held again",
+            later, List.of("t1-1", "t1-9")), flash, review)),
+        envelope(new DeconflictionCoordinator.HeldRequestReviewed(new Decision("t1-d2", "t1", "t1-2",
+            DecisionStatus.APPROVED, List.of(withA, withB), List.of(), List.of("t1-1"), List.of(), "approved", later),
+            flash, review)),
+        envelope(new DeconflictionCoordinator.RequestHeld(new Decision("t1-d3", "t1", null,
+            DecisionStatus.PENDING_APPROVAL, List.of(withA), List.of(), List.of(), List.of(), "held", T0,
+            List.of("t1-2")), request("g", 1000, Priority.FLASH), expires)),
+        envelope(new DeconflictionCoordinator.HeldRequestReviewed(new Decision("t1-d3", "t1", null,
+            DecisionStatus.REJECTED, List.of(withA), List.of(), List.of(), List.of(), "rejected", later),
+            request("g", 1000, Priority.FLASH), new HeldRequest.Review(HeldRequest.Verdict.REJECTED, "u-admin", "no", later))));
+  }
+
+  @Test
+  void heldRequestsArePendingUntilReviewedAndTakeTheirOutcomeOnce() throws Exception {
+    List<EventEnvelope<DeconflictionCoordinator.Event>> events = holds();
+    process(events.subList(0, 2));
+    assertEquals(List.of("t1-d2 PENDING_APPROVAL null {} {t1-1} t t t null"), rows("SELECT decision_id, status,"
+        + " allocation_id, preempted_ids, would_preempt_ids, held_at = '2026-11-22T10:00:00Z',"
+        + " hold_expires_at = '2026-11-22T11:00:00Z', reviewed_by IS NULL, review_verdict FROM deconfliction_decision"
+        + " WHERE decision_id = 't1-d2'"));
+    process(events.subList(2, 3));
+    assertEquals(List.of("PENDING_APPROVAL {t1-1,t1-9} {t1-1,t1-9} null"), rows("SELECT status, would_preempt_ids,"
+        + " conflicting_ids, reviewed_by FROM deconfliction_decision WHERE decision_id = 't1-d2'"));
+
+    process(events);
+    assertEquals(List.of(
+        "t1-d1 APPROVED t1-1 {} {} null null null",
+        "t1-d2 APPROVED t1-2 {t1-1} {} APPROVED u-admin go",
+        "t1-d3 REJECTED null {} {} REJECTED u-admin no"),
+        rows("SELECT decision_id, status, allocation_id, preempted_ids, would_preempt_ids, review_verdict, reviewed_by,"
+            + " review_comment FROM deconfliction_decision ORDER BY decision_id"));
+    assertEquals(List.of("t1-1 PREEMPTED", "t1-2 APPROVED"),
+        rows("SELECT allocation_id, status FROM frequency_allocation ORDER BY allocation_id"));
+    assertEquals(List.of("t t"), rows("SELECT held_at = '2026-11-22T10:00:00Z', decided_at = '2026-11-22T10:10:00Z'"
+        + " FROM deconfliction_decision WHERE decision_id = 't1-d2'"));
+
+    List<String> before = snapshot();
+    process(events); // a replay: the held rows keep their outcome
+    process(events.subList(1, 3));
+    assertEquals(before, snapshot());
   }
 
   private List<String> snapshot() throws Exception {
