@@ -1234,9 +1234,13 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   }
 
   /**
-   * Sessions take no snapshots, so recovery asks the snapshot store for none: Pekko's snapshot
-   * store answers "no snapshot" for {@code none()} without a query, one database round trip less
-   * in every session's first step (and every resume). Long conversations that snapshot will lift this.
+   * A session snapshots its state every troupe.sessions.snapshot-every events, so that a long one
+   * recovers from its latest snapshot and the events after it. The snapshot is the state after
+   * the event that triggered it, the same state replaying up to that event gives, so a resume from
+   * it runs the same next step (what is in flight, e.g. a started tool call, is in that state).
+   * Recovery asks for the latest snapshot; with snapshots off it asks for none, which Pekko's
+   * snapshot store answers without a query, one database round trip less in every session's first
+   * step (and every resume).
    */
   @Override
   public org.apache.pekko.persistence.typed.javadsl.Recovery recovery() {
@@ -1244,8 +1248,27 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       // Replays nothing, but still reads the highest sequence number: new events follow the last.
       return org.apache.pekko.persistence.typed.javadsl.Recovery.disabled();
     }
-    return org.apache.pekko.persistence.typed.javadsl.Recovery.withSnapshotSelectionCriteria(
-        org.apache.pekko.persistence.typed.SnapshotSelectionCriteria.none());
+    return org.apache.pekko.persistence.typed.javadsl.Recovery.withSnapshotSelectionCriteria(snapshotEvery() > 0
+        ? org.apache.pekko.persistence.typed.SnapshotSelectionCriteria.latest()
+        : org.apache.pekko.persistence.typed.SnapshotSelectionCriteria.none());
+  }
+
+  /**
+   * Snapshots only bound recovery: events are never deleted (no {@code withDeleteEventsOnSnapshot}),
+   * since a session's views and event stream ({@link SessionJournal}, {@code Sessions.view}, SSE)
+   * and the unreplayable path fold its whole journal. The latest 2 snapshots are kept. An
+   * incarnation started without replay takes none: its own state is empty, not the session's.
+   */
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.RetentionCriteria retentionCriteria() {
+    int every = snapshotEvery();
+    return every > 0 && unreplayable == null
+        ? org.apache.pekko.persistence.typed.javadsl.RetentionCriteria.snapshotEvery(every, 2)
+        : org.apache.pekko.persistence.typed.javadsl.RetentionCriteria.disabled();
+  }
+
+  private int snapshotEvery() {
+    return io.troupe.runtime.node.RuntimeSettings.get(ctx.getSystem()).sessions().snapshotEvery();
   }
 
   /** Base tag of session events, read by the agent_session and cost projections: "session-<slice>". */

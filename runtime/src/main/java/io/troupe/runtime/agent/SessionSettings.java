@@ -16,10 +16,11 @@ import java.time.Duration;
  * @param maxCallDepth     how many {@code call_agent} calls deep below its root a session may run
  * @param resumes          how running sessions come back after a restart: gradually, and parked after repeated crashes
  * @param conversations    how sessions that wait for a message or an approval behave
+ * @param snapshotEvery    a session snapshots its state every this many events (0: never), bounding its recovery
  */
 public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cacheEntries, int defaultListLimit,
                               int maxListLimit, SessionLimits limits, int maxCallDepth, ResumeSettings resumes,
-                              ConversationSettings conversations) {
+                              ConversationSettings conversations, int snapshotEvery) {
 
   public static SessionSettings from(Config config) {
     return new SessionSettings(
@@ -34,7 +35,8 @@ public record SessionSettings(Duration llmTimeout, Duration maxDuration, int cac
             ConfigChecks.positiveBytes(config, "troupe.sessions.max-state-bytes")),
         ConfigChecks.positiveInt(config, "troupe.sessions.max-call-depth"),
         ResumeSettings.from(config),
-        ConversationSettings.from(config));
+        ConversationSettings.from(config),
+        ConfigChecks.atLeast(config, "troupe.sessions.snapshot-every", 0));
   }
 
   /** Room for the truncation marker (about 150 bytes) and some of the result. */

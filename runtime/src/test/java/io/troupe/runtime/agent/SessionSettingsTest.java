@@ -23,13 +23,17 @@ class SessionSettingsTest {
     assertEquals(4, SessionSettings.from(DEFAULTS).maxCallDepth());
     assertEquals(new ResumeSettings(3, 8, java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10)), SessionSettings.from(DEFAULTS).resumes());
     assertEquals(ResumeSettings.DEFAULT, SessionSettings.from(DEFAULTS).resumes());
+    assertEquals(200, SessionSettings.from(DEFAULTS).snapshotEvery());
+    assertEquals(0, SessionSettings.from(DEFAULTS.withValue("troupe.sessions.snapshot-every",
+        ConfigValueFactory.fromAnyRef(0))).snapshotEvery(), "0 turns snapshots off");
   }
 
   @Test
   void aBadBoundStopsTheStartNamingItsKey() {
     for (String[] bad : new String[][] {{"max-tool-calls-per-reply", "0"}, {"max-tool-result-bytes", "100"},
         {"max-state-bytes", "0"}, {"max-state-bytes", "lots"}, {"max-call-depth", "0"}, {"max-call-depth", "deep"},
-        {"max-resume-attempts", "0"}, {"resume-concurrency", "0"}, {"resume-turn-timeout", "0s"}}) {
+        {"max-resume-attempts", "0"}, {"resume-concurrency", "0"}, {"resume-turn-timeout", "0s"},
+        {"snapshot-every", "-1"}}) {
       String key = "troupe.sessions." + bad[0];
       Config config = DEFAULTS.withValue(key, ConfigValueFactory.fromAnyRef(bad[1]));
       ConfigException e = assertThrows(ConfigException.class, () -> SessionSettings.from(config), key);

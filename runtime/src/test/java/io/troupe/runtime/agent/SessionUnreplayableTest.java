@@ -35,7 +35,9 @@ import org.junit.jupiter.api.Test;
 @TroupeNodeTest(config = {
     // A running session whose entity stopped is woken again by the reviver's next sweep of
     // sessions at least this old (10 s by default).
-    "troupe.sessions.revive-interval = 200ms"})
+    "troupe.sessions.revive-interval = 200ms",
+    // Event 7 is the SessionParked its incarnation without replay journals: a snapshot would be due there.
+    "troupe.sessions.snapshot-every = 7"})
 class SessionUnreplayableTest {
 
   private static final int MAX_RESUME_ATTEMPTS = ResumeSettings.DEFAULT.maxResumeAttempts();
@@ -104,6 +106,8 @@ class SessionUnreplayableTest {
     });
     assertEquals(highestBefore + 1, highestSeqNr(db, persistenceId),
         "started without replay, it journals after the highest sequence number all the same");
+    assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM snapshot WHERE persistence_id = '" + persistenceId
+        + "'"), "started without replay, its own state is empty: no snapshot of it");
     int failedReplays = SessionRecoveryFailures.get(fixture.node.system()).of(sessionId).count();
     assertEquals(MAX_RESUME_ATTEMPTS, failedReplays, "failed replays counted before it was parked");
 

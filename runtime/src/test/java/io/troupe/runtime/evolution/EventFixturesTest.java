@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.troupe.runtime.agent.Agent;
 import io.troupe.runtime.agent.AgentDefinition;
 import io.troupe.runtime.agent.Session;
+import io.troupe.runtime.agent.SessionState;
 import io.troupe.runtime.broker.Subscriber;
 import io.troupe.runtime.broker.Topic;
 import io.troupe.runtime.governance.Role;
@@ -13,6 +14,7 @@ import io.troupe.runtime.governance.cost.Budget;
 import io.troupe.runtime.governance.cost.BudgetPeriod;
 import io.troupe.runtime.governance.cost.BudgetState;
 import io.troupe.runtime.governance.security.ApiUser;
+import io.troupe.runtime.llm.ChatMessage;
 import io.troupe.runtime.llm.ToolCall;
 import io.troupe.runtime.llm.Usage;
 import io.troupe.runtime.tool.CallChain;
@@ -92,6 +94,40 @@ class EventFixturesTest {
         false, 120, AT, 0.0125, 14));
     v3.put("Session.SessionCompleted.closed", new Session.SessionCompleted("then this", LATER, "closed"));
     v3.put("Session.ApprovalDecided.timedOut", new Session.ApprovalDecided("call_4_1", "TIMED_OUT", null, null, LATER));
+    // Sessions snapshot their state (issue 14, point 4): a conversation with every field set, and
+    // a running session as old journals fold to it (no owner, no chain, nothing ended, no turns
+    // recorded, a call still in flight).
+    ToolCall published = new ToolCall("call_1_1", "publish_to_topic", "{\"topic\":\"t\"}");
+    ToolCall waiting = new ToolCall("call_2_1", "publish_to_topic", "{\"topic\":\"u\"}");
+    v3.put("SessionState", new SessionState(SessionState.Status.AWAITING_APPROVAL, "chat", chat, "hello", "u-alice",
+        List.of(ChatMessage.system("You talk, and ask before acting."), ChatMessage.user("hello"),
+            ChatMessage.assistant("publishing", List.of(published)),
+            ChatMessage.tool("call_1_1", "publish_to_topic", "{\"offset\":1}"), ChatMessage.user("and then?"),
+            ChatMessage.assistant(null, List.of(waiting))),
+        2, List.of(waiting),
+        List.of(new SessionState.ToolCallRecord("call_1_1", "publish_to_topic", published.argumentsJson(), 1,
+                SessionState.ToolCallRecord.OK, "{\"offset\":1}", null, 17),
+            new SessionState.ToolCallRecord("call_2_1", "publish_to_topic", waiting.argumentsJson(), 2,
+                SessionState.ToolCallRecord.ERROR, null, "rejected: not today", 3)),
+        1200, 34, 1, 2, AT, LATER, "published", "an earlier turn failed",
+        new CallChain("planner~0001764932130123-1a2b", "chat~0001764932130456-3c4d5e6f7a8b9c0d", "u-alice",
+            "k-7f3a", List.of("planner", "chat")),
+        3,
+        List.of(new SessionState.Turn(1, "hello", "published", 2, 1000, 30, 0.0125, AT, LATER),
+            new SessionState.Turn(2, "and then?", null, 1, 200, 4, 0.002, LATER, null)),
+        List.of("one more thing"),
+        List.of(new SessionState.Approval("call_1_1", 1, "publish_to_topic", published.argumentsJson(), AT,
+                AT.plusSeconds(600), SessionState.Approval.APPROVED, "u-alice", "go ahead", LATER),
+            new SessionState.Approval("call_2_1", 2, "publish_to_topic", waiting.argumentsJson(), LATER,
+                LATER.plusSeconds(600), null, null, null, null)),
+        LATER, List.of("u-alice/retry-1", "u-alice/retry-2")));
+    v3.put("SessionState.running", new SessionState(SessionState.Status.RUNNING, "scout", chat, "find it", null,
+        List.of(ChatMessage.system("You scout."), ChatMessage.user("find it"),
+            ChatMessage.assistant("", List.of(published))),
+        1, List.of(published),
+        List.of(new SessionState.ToolCallRecord("call_1_1", "publish_to_topic", published.argumentsJson(), 1,
+            SessionState.ToolCallRecord.STARTED, null, null, 0)),
+        40, 0, 0, 1, AT, null, null, null, null, 0, List.of(), List.of(), List.of(), null, List.of()));
     return v3;
   }
 
