@@ -23,7 +23,7 @@ class SessionSettingsTest {
     assertEquals(4, SessionSettings.from(DEFAULTS).maxCallDepth());
     assertEquals(new ResumeSettings(3, 8, java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10)), SessionSettings.from(DEFAULTS).resumes());
     assertEquals(ResumeSettings.DEFAULT, SessionSettings.from(DEFAULTS).resumes());
-    assertEquals(200, SessionSettings.from(DEFAULTS).snapshotEvery());
+    assertEquals(1000, SessionSettings.from(DEFAULTS).snapshotEvery());
     assertEquals(0, SessionSettings.from(DEFAULTS.withValue("troupe.sessions.snapshot-every",
         ConfigValueFactory.fromAnyRef(0))).snapshotEvery(), "0 turns snapshots off");
   }
