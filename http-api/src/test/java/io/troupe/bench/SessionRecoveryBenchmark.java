@@ -52,14 +52,15 @@ import org.apache.pekko.cluster.typed.Cluster;
  * can stop it at will) and timed from its start to its answer to a Get:
  *
  * <ul>
- *   <li>snapshots on, from the latest snapshot (the one taken at the session's last event) with no events after it;
- *   <li>snapshots on, from the snapshot before (the latest deleted): the longest tail, snapshot-every events;
  *   <li>snapshots off ({@code snapshot-every = 0}, a second node on the same database): its whole journal;
+ *   <li>snapshots on (a third node), from the latest snapshot (taken at the session's last event), no events after it;
+ *   <li>snapshots on, from the snapshot before (the latest deleted): the longest tail, snapshot-every events;
  * </ul>
  * and the same for a session id with no events (what every new session's first start costs), on
  * and off. The rows and bytes each recovery reads are counted from the tables (one snapshot row and
  * the events after it, or every event). What the snapshots cost the running session: the second
- * node fills a second session the same way, and each fill's time and WAL volume are printed. Not a test: run it with
+ * and third nodes each fill one more session the same way (fills alternate on, off, on), and each
+ * fill's time and WAL volume are printed. Not a test: run it with
  * {@code bench/session-recovery-benchmark.sh} (see BENCHMARKS.md); it exits by itself.
  *
  * <p>System properties: {@code bench.events} (10000), {@code bench.calls-per-reply} (4),
@@ -232,20 +233,40 @@ public final class SessionRecoveryBenchmark {
       String pid = Session.ENTITY_KEY.name() + "|" + longId;
       List<Case> cases = new ArrayList<>();
 
-      System.out.printf("%n[1/3] snapshot-every = %d: filling one session to %,d events (%d replies, up to %d tool "
-              + "calls each, %d-byte results), then its recovery from a snapshot%n", snapshotEvery, events,
-          agent.script().size(), callsPerReply, resultBytes);
+      // Fills alternate on, off, on, so that neither mode's fill alone runs first on a colder JVM.
+      System.out.printf("%n[1/4] snapshot-every = %d: filling one session to %,d events (%d replies, up to %d tool "
+              + "calls each, %d-byte results)%n", snapshotEvery, events, agent.script().size(), callsPerReply,
+          resultBytes);
+      long latest;
       try (TroupeNode node = startNode(target, snapshotEvery, resultBytes)) {
-        // A shorter session first, untimed, so that both timed fills run on a warmed-up JVM.
+        // A shorter session first, untimed, so that the timed fills run on a warmed-up JVM.
         String first = SessionIds.next(AGENT);
         System.out.println("  a warm-up session, untimed:");
         fill(node, target, agent(warmupEvents, callsPerReply), first, Session.ENTITY_KEY.name() + "|" + first,
             warmupEvents, false);
         fill(node, target, agent, longId, pid, events, true);
-        long latest = awaitSnapshot(target, pid, events);
+        latest = awaitSnapshot(target, pid, events);
         System.out.printf("  snapshots kept: %s%n", string(target, "SELECT string_agg(sequence_number || ' (' || "
             + "octet_length(snapshot_payload) || ' bytes, ' || pg_column_size(snapshot_payload) || ' stored)', ', ' "
             + "ORDER BY sequence_number) FROM snapshot WHERE persistence_id = '" + pid + "'"));
+      }
+
+      System.out.printf("%n[2/4] snapshot-every = 0 (a new node on the same database): a second session filled the same "
+          + "way, then the first one's recovery from its whole journal%n");
+      try (TroupeNode node = startNode(target, 0, resultBytes)) {
+        String twin = SessionIds.next(AGENT);
+        fill(node, target, agent, twin, Session.ENTITY_KEY.name() + "|" + twin, events, false);
+        cases.add(measure(node, "long session, snapshots off (whole journal)", longId, warmup, repetitions,
+            reads(target, pid, 0, events)));
+        cases.add(measure(node, "new session (no events), snapshots off", newId, warmup, repetitions,
+            "no snapshot query, 0 events"));
+      }
+
+      System.out.printf("%n[3/4] snapshot-every = %d again (a third node): a third session filled the same way, then "
+          + "the first one's recovery from a snapshot%n", snapshotEvery);
+      try (TroupeNode node = startNode(target, snapshotEvery, resultBytes)) {
+        String third = SessionIds.next(AGENT);
+        fill(node, target, agent, third, Session.ENTITY_KEY.name() + "|" + third, events, true);
         cases.add(measure(node, "long session, snapshots on (latest, tail)", longId, warmup, repetitions,
             reads(target, pid, latest, events)));
         cases.add(measure(node, "new session (no events), snapshots on", newId, warmup, repetitions,
@@ -258,25 +279,14 @@ public final class SessionRecoveryBenchmark {
             reads(target, pid, before, events)));
       }
 
-      System.out.printf("%n[2/3] snapshot-every = 0 (a new node on the same database): the same sessions' recovery "
-          + "from their whole journal; and a second session filled the same way, for what the snapshots cost it%n");
-      try (TroupeNode node = startNode(target, 0, resultBytes)) {
-        String twin = SessionIds.next(AGENT);
-        fill(node, target, agent, twin, Session.ENTITY_KEY.name() + "|" + twin, events, false);
-        cases.add(measure(node, "long session, snapshots off (whole journal)", longId, warmup, repetitions,
-            reads(target, pid, 0, events)));
-        cases.add(measure(node, "new session (no events), snapshots off", newId, warmup, repetitions,
-            "no snapshot query, 0 events"));
-      }
-
-      System.out.printf("%n[3/3] results (time from starting the entity to its answer to Get)%n");
+      System.out.printf("%n[4/4] results (time from starting the entity to its answer to Get)%n");
       for (Case c : cases) {
         System.out.println("  " + c.describe());
       }
-      double off = cases.get(3).percentile(50);
+      double off = cases.get(0).percentile(50);
       System.out.printf("  long session: the latest snapshot recovers %.0f x faster than the whole journal (median), "
-          + "the previous one with %d events after it %.0f x%n", off / cases.get(0).percentile(50), snapshotEvery,
-          off / cases.get(2).percentile(50));
+          + "the previous one with %d events after it %.0f x%n", off / cases.get(2).percentile(50), snapshotEvery,
+          off / cases.get(4).percentile(50));
       System.out.println("load average at end: " + Probe.loadAverage());
     } finally {
       if (embedded != null) {
