@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * stays well-formed (system prompt first, then a user message; no tool result without its call,
  * no call without its results), the older turns left out being recorded in the replies' events.
  */
-@TroupeNodeTest
+// The harness runs its sessions outside sharding: the reviver must not wake a sharded copy of one.
+@TroupeNodeTest(config = "troupe.sessions.revive-interval = 1h")
 class ConversationLoopTest {
 
   @FromNode private static NodeFixture fixture;

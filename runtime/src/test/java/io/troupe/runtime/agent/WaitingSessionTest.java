@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * troupe.sessions.idle-timeout (24 h by default), an approval after the agent's approvalTimeout
  * (an hour by default), each in a new incarnation that replayed its journal.
  */
-@TroupeNodeTest(config = "troupe.sessions.passivate-waiting-after = 300ms")
+// The harness runs its sessions outside sharding: the reviver must not wake a sharded copy of one.
+@TroupeNodeTest(config = {"troupe.sessions.passivate-waiting-after = 300ms", "troupe.sessions.revive-interval = 1h"})
 class WaitingSessionTest {
 
   @FromNode private static MovableClock clock;
