@@ -91,6 +91,28 @@ public final class Sessions implements Extension {
 
   /** Starts a session of {@code agentName} with {@code input}; fails with {@link Refused} when it may not. */
   public CompletionStage<Started> start(String agentName, String input, Origin origin) {
+    return start(agentName, input, origin, sessionId(agentName, origin, clock));
+  }
+
+  /**
+   * A new id for a caller's session of {@code agentName}, for a door that must follow the session
+   * from its first event: it joins the session's live feed under this id, then starts it with
+   * {@link #start(String, String, Origin.Caller, String)}.
+   */
+  public String newSessionId(String agentName) {
+    return SessionIds.next(agentName, clock);
+  }
+
+  /** {@link #start(String, String, Origin)} under {@code sessionId}, an id {@link #newSessionId} gave for this agent. */
+  public CompletionStage<Started> start(String agentName, String input, Origin.Caller origin, String sessionId) {
+    if (!SessionIds.valid(sessionId) || !SessionIds.agentOf(sessionId).equals(agentName)) {
+      return java.util.concurrent.CompletableFuture.failedFuture(
+          new IllegalArgumentException("not a session id of agent " + agentName + ": " + sessionId));
+    }
+    return start(agentName, input, (Origin) origin, sessionId);
+  }
+
+  private CompletionStage<Started> start(String agentName, String input, Origin origin, String sessionId) {
     String owner;
     try {
       if (origin instanceof Origin.Parent p) {
@@ -100,7 +122,6 @@ public final class Sessions implements Extension {
     } catch (Refused refused) {
       return java.util.concurrent.CompletableFuture.failedFuture(refused);
     }
-    String sessionId = sessionId(agentName, origin, clock);
     CallChain chain = chain(agentName, origin, sessionId);
     return asks.ask(agent(agentName), Agent.Get::new).thenCompose(lookup -> {
       Agent.AgentView agent = lookup.agent();
