@@ -70,6 +70,9 @@ public final class OpenAiRoutes extends EdgeDirectives {
   private final Duration completionTimeout;
   private final int maxModels;
   private final Duration keepAlive;
+  /** A whole answer not ready by then is begun with spaces (null: connections never idle out). */
+  private final Duration commitAfter;
+  private final Duration idleKeepAlive;
 
   public OpenAiRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
@@ -82,6 +85,15 @@ public final class OpenAiRoutes extends EdgeDirectives {
     this.completionTimeout = ConfigChecks.positiveDuration(config, "troupe.openai.completion-timeout");
     this.maxModels = ConfigChecks.positiveInt(config, "troupe.openai.max-models");
     this.keepAlive = io.troupe.runtime.node.RuntimeSettings.get(system).broker().streamKeepAlive();
+    Duration idle = idleTimeout(config);
+    this.commitAfter = idle == null ? null : idle.dividedBy(2);
+    this.idleKeepAlive = idle == null ? null : idle.dividedBy(3);
+  }
+
+  /** pekko.http.server.idle-timeout; null when it is "infinite". */
+  private static Duration idleTimeout(com.typesafe.config.Config config) {
+    String path = "pekko.http.server.idle-timeout";
+    return config.getString(path).equals("infinite") ? null : config.getDuration(path);
   }
 
   /** The routes under {@code /v1} (the prefix is matched by the server). */
@@ -135,8 +147,9 @@ public final class OpenAiRoutes extends EdgeDirectives {
           ? next(header.get().strip(), request, caller) : first(request, caller);
       if (!request.stream()) {
         return withRequestTimeout(completionTimeout.plus(REQUEST_TIMEOUT_SLACK), () ->
-            onComplete(begin.get().thenCompose(begun -> whole(begun, request)), answered ->
-                complete(answered.isSuccess() ? answered.get() : failed(answered.failed().get()))));
+            onComplete(begin.get(), begun -> begun.isFailure() ? complete(failed(begun.failed().get()))
+                : onComplete(beforeIdle(begun.get(), whole(begun.get(), request)), answered ->
+                    complete(answered.isSuccess() ? answered.get() : failed(answered.failed().get())))));
       }
       // A stream takes one of the node's SSE stream slots (and the key's, and the user's quota), as every stream.
       return streamSlot(release -> onComplete(begin.get(), begun -> {
@@ -258,6 +271,38 @@ public final class OpenAiRoutes extends EdgeDirectives {
           return Json.response(StatusCodes.OK, shapes.completion((ChatTurn.Answered) last.get())).addHeader(session);
         });
   }
+
+  /**
+   * The whole answer, or, when the turn has not ended within {@link #commitAfter} (half the
+   * connection's idle timeout), a 200 whose JSON body follows spaces sent every
+   * {@link #idleKeepAlive}: Pekko closes a connection on which no byte moved for
+   * pekko.http.server.idle-timeout (60 s), also while its request waits, and a turn may take longer.
+   * JSON may begin with whitespace, so clients read the answer as usual; a turn that fails after
+   * that point ends the 200 body with OpenAI's error object (and {@code X-Troupe-Session} names the
+   * session to read).
+   */
+  private CompletionStage<HttpResponse> beforeIdle(Begun begun, CompletionStage<HttpResponse> answer) {
+    if (commitAfter == null) {
+      return answer;
+    }
+    CompletableFuture<HttpResponse> whole = answer.toCompletableFuture();
+    return whole.copy().completeOnTimeout(null, commitAfter.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .thenApply(early -> {
+          if (early != null) {
+            return early;
+          }
+          Source<ByteString, NotUsed> body = Source.completionStage(whole.thenApply(response ->
+                  response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict
+                      ? strict.getData() : ByteString.emptyByteString()))
+              .keepAlive(idleKeepAlive, () -> SPACE);
+          return HttpResponse.create()
+              .withEntity(HttpEntities.createChunked(org.apache.pekko.http.javadsl.model.ContentTypes.APPLICATION_JSON,
+                  body))
+              .addHeader(RawHeader.create(SESSION_HEADER, begun.sessionId()));
+        });
+  }
+
+  private static final ByteString SPACE = ByteString.fromString(" ");
 
   /** Streaming: 200 at once, then the turn's text as chunks, its end, and [DONE]. */
   private HttpResponse streamed(Begun begun, ChatRequest request, Runnable release) {
