@@ -21,22 +21,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.CacheControl;
-import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
-import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 
 /**
  * The OpenAI-compatible door, {@code /v1}: {@code POST /v1/chat/completions} runs a turn of the
@@ -69,10 +58,7 @@ public final class OpenAiRoutes extends EdgeDirectives {
   private final SessionEvents events;
   private final Duration completionTimeout;
   private final int maxModels;
-  private final Duration keepAlive;
-  /** A whole answer not ready by then is begun with spaces (null: connections never idle out). */
-  private final Duration commitAfter;
-  private final Duration idleKeepAlive;
+  private final ChatAnswers answers;
 
   public OpenAiRoutes(TroupeNode node, long maxBodyBytes) {
     super(maxBodyBytes);
@@ -84,10 +70,8 @@ public final class OpenAiRoutes extends EdgeDirectives {
     var config = system.settings().config();
     this.completionTimeout = ConfigChecks.positiveDuration(config, "troupe.openai.completion-timeout");
     this.maxModels = ConfigChecks.positiveInt(config, "troupe.openai.max-models");
-    this.keepAlive = io.troupe.runtime.node.RuntimeSettings.get(system).broker().streamKeepAlive();
-    Duration idle = idleTimeout(config);
-    this.commitAfter = idle == null ? null : idle.dividedBy(2);
-    this.idleKeepAlive = idle == null ? null : idle.dividedBy(3);
+    this.answers = new ChatAnswers(system, completionTimeout,
+        io.troupe.runtime.node.RuntimeSettings.get(system).broker().streamKeepAlive(), idleTimeout(config));
   }
 
   /** pekko.http.server.idle-timeout; null when it is "infinite". */
@@ -117,19 +101,6 @@ public final class OpenAiRoutes extends EdgeDirectives {
 
   // --- completions ---
 
-  /** A turn being followed: its session, its number, and the session's items from before it began. */
-  private record Begun(String sessionId, int turn, Source<SessionEvents.Item, NotUsed> items) {}
-
-  /** The door's answer for a failure of the turn's beginning, made before anything was sent. */
-  private static final class Answer extends RuntimeException {
-    final HttpResponse response;
-
-    Answer(HttpResponse response) {
-      super(null, null, false, false);
-      this.response = response;
-    }
-  }
-
   private Route completion() {
     return principal(caller -> optionalHeaderValueByName(SESSION_HEADER, header -> jsonObject(body -> {
       ChatRequest.Read read = ChatRequest.read(body, header.isPresent());
@@ -143,21 +114,21 @@ public final class OpenAiRoutes extends EdgeDirectives {
           return complete(refused.get());
         }
       }
-      Supplier<CompletionStage<Begun>> begin = () -> header.isPresent()
+      Supplier<CompletionStage<ChatAnswers.Begun>> begin = () -> header.isPresent()
           ? next(header.get().strip(), request, caller) : first(request, caller);
       if (!request.stream()) {
         return withRequestTimeout(completionTimeout.plus(REQUEST_TIMEOUT_SLACK), () ->
-            onComplete(begin.get(), begun -> begun.isFailure() ? complete(failed(begun.failed().get()))
-                : onComplete(beforeIdle(begun.get(), whole(begun.get(), request)), answered ->
-                    complete(answered.isSuccess() ? answered.get() : failed(answered.failed().get())))));
+            onComplete(begin.get(), begun -> begun.isFailure() ? complete(ChatAnswers.failed(begun.failed().get()))
+                : onComplete(answers.whole(begun.get(), request), answered -> complete(answered.isSuccess()
+                    ? answered.get() : ChatAnswers.failed(answered.failed().get())))));
       }
       // A stream takes one of the node's SSE stream slots (and the key's, and the user's quota), as every stream.
       return streamSlot(release -> onComplete(begin.get(), begun -> {
         if (begun.isFailure()) {
           release.run();
-          return complete(failed(begun.failed().get()));
+          return complete(ChatAnswers.failed(begun.failed().get()));
         }
-        return complete(streamed(begun.get(), request, release));
+        return complete(answers.streamed(begun.get(), request, release));
       }));
     })));
   }
@@ -177,7 +148,7 @@ public final class OpenAiRoutes extends EdgeDirectives {
   }
 
   /** A new session of the agent: the feed is joined under the new id first, so no token of turn 1 is missed. */
-  private CompletionStage<Begun> first(ChatRequest request, Principal caller) {
+  private CompletionStage<ChatAnswers.Begun> first(ChatRequest request, Principal caller) {
     String sessionId = sessions.newSessionId(request.model());
     return events.join(sessionId).thenCompose(live ->
         sessions.start(request.model(), request.input(), new Sessions.Origin.Caller(caller, null), sessionId)
@@ -187,7 +158,7 @@ public final class OpenAiRoutes extends EdgeDirectives {
                 live.leave();
                 throw new CompletionException(startRefused(request.model(), error));
               }
-              return new Begun(sessionId, 1, live.follow(journaled, 1));
+              return new ChatAnswers.Begun(sessionId, 1, live.follow(journaled, 1));
             }));
   }
 
@@ -195,22 +166,22 @@ public final class OpenAiRoutes extends EdgeDirectives {
    * The conversation's next turn: the feed is joined and the session read before the message is
    * sent, so the turn is followed from its start (the read's events are not sent again).
    */
-  private CompletionStage<Begun> next(String sessionId, ChatRequest request, Principal caller) {
+  private CompletionStage<ChatAnswers.Begun> next(String sessionId, ChatRequest request, Principal caller) {
     return events.join(sessionId).thenCompose(live -> sessions.journaled(sessionId, caller)
         .thenCompose(journaled -> {
           notReady(sessionId, journaled.state()).ifPresent(refusal -> {
-            throw new Answer(refusal);
+            throw new ChatAnswers.Answer(refusal);
           });
           long after = journaled.events().isEmpty() ? 0 : journaled.events().get(journaled.events().size() - 1).seqNr();
           return sessions.message(sessionId, request.input(), null, caller)
-              .thenApply(changed -> new Begun(sessionId, changed.turn(), live.follow(journaled, after + 1)));
+              .thenApply(changed -> new ChatAnswers.Begun(sessionId, changed.turn(), live.follow(journaled, after + 1)));
         })
         .handle((begun, error) -> {
           if (error != null) {
             live.leave();
             Throwable cause = unwrap(error);
             throw new CompletionException(cause instanceof Refused r && r.reason() == Refused.Reason.NOT_FOUND
-                ? new Answer(OpenAiErrors.response(404, r.getMessage(), null, "session_not_found")) : cause);
+                ? new ChatAnswers.Answer(OpenAiErrors.response(404, r.getMessage(), null, "session_not_found")) : cause);
           }
           return begun;
         }));
@@ -246,149 +217,9 @@ public final class OpenAiRoutes extends EdgeDirectives {
     Throwable cause = unwrap(error);
     if (cause instanceof Refused r
         && (r.reason() == Refused.Reason.NOT_FOUND || r.reason() == Refused.Reason.CONFLICT)) {
-      return new Answer(OpenAiErrors.modelNotFound("the model '" + model + "' does not exist: " + r.getMessage()));
+      return new ChatAnswers.Answer(OpenAiErrors.modelNotFound("the model '" + model + "' does not exist: " + r.getMessage()));
     }
     return cause;
-  }
-
-  /** Non-streaming: waits for the turn's end, bounded by the completion timeout. */
-  private CompletionStage<HttpResponse> whole(Begun begun, ChatRequest request) {
-    ChatResponses shapes = ChatResponses.of(begun.sessionId(), begun.turn(), request.model());
-    return begun.items()
-        .statefulMapConcat(() -> new ChatTurn(begun.turn()))
-        .filter(ChatTurn::last)
-        .take(1)
-        .completionTimeout(completionTimeout)
-        .runWith(Sink.headOption(), system)
-        .handle((last, error) -> {
-          HttpHeader session = RawHeader.create(SESSION_HEADER, begun.sessionId());
-          if (error != null || last.isEmpty()) {
-            return turnFailed(begun, error != null ? unwrap(error) : null).addHeader(session);
-          }
-          if (last.get() instanceof ChatTurn.Failed failed) {
-            return sessionFailed(begun, failed).addHeader(session);
-          }
-          return Json.response(StatusCodes.OK, shapes.completion((ChatTurn.Answered) last.get())).addHeader(session);
-        });
-  }
-
-  /**
-   * The whole answer, or, when the turn has not ended within {@link #commitAfter} (half the
-   * connection's idle timeout), a 200 whose JSON body follows spaces sent every
-   * {@link #idleKeepAlive}: Pekko closes a connection on which no byte moved for
-   * pekko.http.server.idle-timeout (60 s), also while its request waits, and a turn may take longer.
-   * JSON may begin with whitespace, so clients read the answer as usual; a turn that fails after
-   * that point ends the 200 body with OpenAI's error object (and {@code X-Troupe-Session} names the
-   * session to read).
-   */
-  private CompletionStage<HttpResponse> beforeIdle(Begun begun, CompletionStage<HttpResponse> answer) {
-    if (commitAfter == null) {
-      return answer;
-    }
-    CompletableFuture<HttpResponse> whole = answer.toCompletableFuture();
-    return whole.copy().completeOnTimeout(null, commitAfter.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .thenApply(early -> {
-          if (early != null) {
-            return early;
-          }
-          Source<ByteString, NotUsed> body = Source.completionStage(whole.thenApply(response ->
-                  response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict
-                      ? strict.getData() : ByteString.emptyByteString()))
-              .keepAlive(idleKeepAlive, () -> SPACE);
-          return HttpResponse.create()
-              .withEntity(HttpEntities.createChunked(org.apache.pekko.http.javadsl.model.ContentTypes.APPLICATION_JSON,
-                  body))
-              .addHeader(RawHeader.create(SESSION_HEADER, begun.sessionId()));
-        });
-  }
-
-  private static final ByteString SPACE = ByteString.fromString(" ");
-
-  /** Streaming: 200 at once, then the turn's text as chunks, its end, and [DONE]. */
-  private HttpResponse streamed(Begun begun, ChatRequest request, Runnable release) {
-    ChatResponses shapes = ChatResponses.of(begun.sessionId(), begun.turn(), request.model());
-    boolean usage = request.includeUsage();
-    Source<ByteString, NotUsed> chunks = begun.items()
-        .statefulMapConcat(() -> new ChatTurn(begun.turn()))
-        .takeWhile(out -> !ChatTurn.last(out), true)
-        .completionTimeout(completionTimeout)
-        .map(out -> {
-          if (out instanceof ChatTurn.Delta d) {
-            return shapes.textChunk(d.text(), usage);
-          }
-          if (out instanceof ChatTurn.Answered a) {
-            return shapes.finish(a, usage);
-          }
-          ChatTurn.Failed f = (ChatTurn.Failed) out;
-          return ChatResponses.error(failureStatus(f), failureMessage(begun, f), failureCode(f));
-        })
-        .recover(new org.apache.pekko.japi.pf.PFBuilder<Throwable, ByteString>()
-            .matchAny(error -> unwrap(error) instanceof TimeoutException
-                ? ChatResponses.error(504, timeoutMessage(begun), "timeout")
-                : ChatResponses.error(500, "following session " + begun.sessionId() + " failed; the node's log has"
-                    + " the details, and the session can be read under /api/v1/sessions/" + begun.sessionId(), null))
-            .build())
-        .prepend(Source.single(shapes.roleChunk(usage)))
-        .keepAlive(keepAlive, () -> ChatResponses.KEEP_ALIVE)
-        .watchTermination((mat, done) -> {
-          done.whenComplete((d, e) -> release.run());
-          return mat;
-        });
-    return HttpResponse.create()
-        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), chunks))
-        .addHeader(RawHeader.create(SESSION_HEADER, begun.sessionId()))
-        .addHeader(CacheControl.create(CacheDirectives.NO_CACHE));
-  }
-
-  /** The turn was not followed to its end: the completion timeout passed, or following failed. */
-  private HttpResponse turnFailed(Begun begun, Throwable error) {
-    if (error == null || error instanceof TimeoutException) {
-      return OpenAiErrors.response(504, timeoutMessage(begun), null, "timeout").addHeader(OpenAiErrors.NO_RETRY);
-    }
-    return failed(error).addHeader(OpenAiErrors.NO_RETRY);
-  }
-
-  private String timeoutMessage(Begun begun) {
-    return "turn " + begun.turn() + " of session " + begun.sessionId() + " did not end within "
-        + completionTimeout.toSeconds() + " s (troupe.openai.completion-timeout); it goes on in its session: read"
-        + " it under /api/v1/sessions/" + begun.sessionId();
-  }
-
-  /** The session ended without answering: ERROR 500 (a budget's refusal 429 insufficient_quota), TIMEOUT 504. */
-  private static HttpResponse sessionFailed(Begun begun, ChatTurn.Failed failed) {
-    int status = failureStatus(failed);
-    return OpenAiErrors.response(status, failureMessage(begun, failed),
-            budget(failed) ? "insufficient_quota" : OpenAiErrors.typeFor(status), null, failureCode(failed))
-        .addHeader(OpenAiErrors.NO_RETRY);
-  }
-
-  private static int failureStatus(ChatTurn.Failed failed) {
-    if (budget(failed)) {
-      return 429;
-    }
-    return failed.status().equals("TIMEOUT") ? 504 : 500;
-  }
-
-  private static String failureCode(ChatTurn.Failed failed) {
-    if (budget(failed)) {
-      return "insufficient_quota";
-    }
-    return failed.status().equals("TIMEOUT") ? "timeout" : "agent_failed";
-  }
-
-  private static boolean budget(ChatTurn.Failed failed) {
-    return failed.reason() != null && failed.reason().startsWith(io.troupe.runtime.agent.Session.BUDGET_EXCEEDED);
-  }
-
-  private static String failureMessage(Begun begun, ChatTurn.Failed failed) {
-    return "session " + begun.sessionId() + " ended " + failed.status() + " without answering turn " + begun.turn()
-        + (failed.reason() == null ? "" : ": " + failed.reason());
-  }
-
-  /** The answer for a failure before the turn began: the door's own, else the edge's mapping (rewritten). */
-  private static HttpResponse failed(Throwable error) {
-    Throwable cause = unwrap(error);
-    return cause instanceof Answer answer ? answer.response : ProblemHandlers.toResponse(cause);
   }
 
   // --- models ---
