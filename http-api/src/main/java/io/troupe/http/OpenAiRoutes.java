@@ -7,7 +7,7 @@ import io.troupe.runtime.agent.Agent;
 import io.troupe.runtime.agent.Agents;
 import io.troupe.runtime.agent.Ownership;
 import io.troupe.runtime.agent.SessionIds;
-import io.troupe.runtime.agent.SessionState;
+import io.troupe.runtime.agent.SessionView;
 import io.troupe.runtime.agent.Sessions;
 import io.troupe.runtime.governance.Principal;
 import io.troupe.runtime.node.ConfigChecks;
@@ -163,18 +163,17 @@ public final class OpenAiRoutes extends EdgeDirectives {
   }
 
   /**
-   * The conversation's next turn: the feed is joined and the session read before the message is
-   * sent, so the turn is followed from its start (the read's events are not sent again).
+   * The conversation's next turn: the feed is joined and the session's state and last event read
+   * before the message is sent, so the turn is followed from its start.
    */
   private CompletionStage<ChatAnswers.Begun> next(String sessionId, ChatRequest request, Principal caller) {
-    return events.join(sessionId).thenCompose(live -> sessions.journaled(sessionId, caller)
-        .thenCompose(journaled -> {
-          notReady(sessionId, journaled.state()).ifPresent(refusal -> {
+    return events.join(sessionId).thenCompose(live -> sessions.beforeMessage(sessionId, caller)
+        .thenCompose(before -> {
+          notReady(sessionId, before.view()).ifPresent(refusal -> {
             throw new ChatAnswers.Answer(refusal);
           });
-          long after = journaled.events().isEmpty() ? 0 : journaled.events().get(journaled.events().size() - 1).seqNr();
           return sessions.message(sessionId, request.input(), null, caller)
-              .thenApply(changed -> new ChatAnswers.Begun(sessionId, changed.turn(), live.follow(journaled, after + 1)));
+              .thenApply(changed -> new ChatAnswers.Begun(sessionId, changed.turn(), live.follow(before.lastSeqNr() + 1)));
         })
         .handle((begun, error) -> {
           if (error != null) {
@@ -188,19 +187,19 @@ public final class OpenAiRoutes extends EdgeDirectives {
   }
 
   /** Why the session cannot take a message now (409), or empty when it waits for one. */
-  private static Optional<HttpResponse> notReady(String sessionId, SessionState state) {
-    if (state.definition() == null || !state.definition().conversational()) {
-      return Optional.of(conflict("session " + sessionId + " is not a conversation: agent " + state.agentName()
+  private static Optional<HttpResponse> notReady(String sessionId, SessionView view) {
+    if (!view.conversational()) {
+      return Optional.of(conflict("session " + sessionId + " is not a conversation: agent " + view.agentName()
           + " is not defined with \"conversational\": true, so its session ends with its answer; send the request"
           + " without " + SESSION_HEADER + " to start a new session", "not_conversational", false));
     }
-    SessionState.Status status = state.status();
-    if (status == SessionState.Status.RUNNING || status == SessionState.Status.AWAITING_APPROVAL) {
+    String status = view.status();
+    if (status.equals("RUNNING") || status.equals("AWAITING_APPROVAL")) {
       // A lock, in OpenAI's terms: the client may retry once the turn has ended.
       return Optional.of(conflict("session " + sessionId + " is still running a turn (status " + status
           + "); send the next message when it has answered", "turn_in_progress", true));
     }
-    if (status != SessionState.Status.WAITING_FOR_INPUT) {
+    if (!status.equals("WAITING_FOR_INPUT")) {
       return Optional.of(conflict("session " + sessionId + " has ended (status " + status + "); send the request"
           + " without " + SESSION_HEADER + " to start a new conversation", "session_ended", false));
     }

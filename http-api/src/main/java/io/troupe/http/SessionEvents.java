@@ -117,6 +117,19 @@ final class SessionEvents {
         leave();
         return Source.from(stored);
       }
+      return follow(stored, from);
+    }
+
+    /**
+     * The session's events from {@code from} on, as they are journaled (a gap read from the
+     * journal), and its tokens, up to and including its last event: for a session known to go on,
+     * whose events before {@code from} were journaled before the join.
+     */
+    Source<Item, NotUsed> follow(long from) {
+      return follow(List.of(), from);
+    }
+
+    private Source<Item, NotUsed> follow(List<Item> stored, long from) {
       String pid = PersistenceId.of(Session.ENTITY_KEY.name(), sessionId).id();
       Source<Item, NotUsed> live = buffer.second().mapConcat(SessionEvents::items);
       return Source.from(stored).concat(live)

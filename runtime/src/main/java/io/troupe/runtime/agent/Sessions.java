@@ -373,6 +373,25 @@ public final class Sessions implements Extension {
     });
   }
 
+  /**
+   * A session {@code caller} may send a message to (its owner or an administrator; else refused as
+   * {@link #message} refuses), as its entity holds it now, with the sequence number of its last
+   * event: a door that follows the turn its message starts joins the session's live feed, asks
+   * this, sends the message, and follows from {@code lastSeqNr + 1}. Reads one row of the journal
+   * for the owner and one for the number, not the whole conversation.
+   */
+  public CompletionStage<BeforeMessage> beforeMessage(String sessionId, Principal caller) {
+    return started(sessionId).thenCompose(started -> {
+      Ownership.checkChange(sessionId, started.userId(), caller);
+      return asks.<Session.Command, SessionView>ask(session(sessionId), Session.Get::new)
+          .thenCompose(view -> SessionJournal.lastSeqNr(system, persistenceId(sessionId))
+              .thenApply(last -> new BeforeMessage(view, last)));
+    });
+  }
+
+  /** A session before a message: its view and its last event's sequence number (see {@link #beforeMessage}). */
+  public record BeforeMessage(SessionView view, long lastSeqNr) {}
+
   /** Closes a conversation that waits for input (COMPLETED), for its owner or an administrator. */
   public CompletionStage<SessionView> close(String sessionId, Principal caller) {
     return started(sessionId).thenCompose(started -> {
