@@ -27,7 +27,8 @@ import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The edge's gate in front of every {@code /api/v1} route, in this order: a key must be
+ * The edge's gate in front of every API route ({@code /api/v1} and the OpenAI-compatible {@code /v1},
+ * whose answers {@link OpenAiRoutes#withOpenAiErrors} rewrites in OpenAI's error shape), in this order: a key must be
  * presented and valid (401), the request must match a row of {@link RouteTable} (404, or 405
  * with {@code Allow}), the caller's role must hold the row's permission (403), then the rate
  * limit of the key and the row's class (429). Authentication failures, denials, refusals and

@@ -13,7 +13,8 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * Every {@code /api/v1} route, with the permission it needs and its rate-limit class. The edge
+ * Every API route ({@code /api/v1}, and the OpenAI-compatible {@code /v1}), with the permission it
+ * needs and its rate-limit class. The edge
  * consults this table before routing and lets through only requests that match a row, so a
  * route added to a routes class without a row here cannot be reached at all (404): there is no
  * way to add an endpoint that skips authorization. Tests walk this table for every role.
@@ -90,7 +91,12 @@ public final class RouteTable {
       rule("GET", "/api/v1/security/users/{id}/quotas", Permission.SECURITY_ADMIN, ADMIN),
       rule("PUT", "/api/v1/security/users/{id}/quotas", Permission.SECURITY_ADMIN, ADMIN),
       rule("GET", "/api/v1/security/stats", Permission.SECURITY_ADMIN, ADMIN),
-      rule("GET", "/api/v1/security/audit", Permission.SECURITY_ADMIN, ADMIN));
+      rule("GET", "/api/v1/security/audit", Permission.SECURITY_ADMIN, ADMIN),
+      // The OpenAI-compatible door (errors in OpenAI's shape, see OpenAiErrors): a completion runs
+      // the model, as a session's start or message does.
+      rule("POST", "/v1/chat/completions", Permission.SESSIONS_RUN, MODEL_RUNNING),
+      rule("GET", "/v1/models", Permission.AGENTS_READ, READS),
+      rule("GET", "/v1/models/{model}", Permission.AGENTS_READ, READS));
 
   private RouteTable() {}
 

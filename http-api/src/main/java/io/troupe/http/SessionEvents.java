@@ -61,18 +61,52 @@ final class SessionEvents {
    * Fails as the read check does (404, 403) before anything is sent.
    */
   CompletionStage<Source<ServerSentEvent, NotUsed>> open(String sessionId, long from, Principal caller) {
+    return join(sessionId).thenCompose(live -> sessions.journaled(sessionId, caller)
+        .handle((journaled, error) -> {
+          if (error != null) {
+            live.leave();
+            throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+          }
+          return live.follow(journaled, from).mapConcat(Item::toSse);
+        }));
+  }
+
+  /**
+   * Joins the live feed of session {@code sessionId}: from the answer on, every event the session
+   * journals and every token it streams is kept for {@link Live#follow}. A door that must see a
+   * session from a change it makes (a start, a message) joins first, makes the change, then reads
+   * the journal ({@link Sessions#journaled}) and follows; nothing can fall in between.
+   */
+  CompletionStage<Live> join(String sessionId) {
     Pair<org.apache.pekko.actor.ActorRef, Source<Object, NotUsed>> buffer =
         Source.<Object>actorRef(m -> Optional.empty(), m -> Optional.empty(), liveBuffer, OverflowStrategy.dropHead())
             .preMaterialize(system);
-    CompletionStage<Object> subscribed = feeds.join(Session.liveFeed(sessionId), buffer.first(), Duration.ofSeconds(5));
-    return subscribed.thenCompose(ack -> sessions.journaled(sessionId, caller)).handle((journaled, error) -> {
-      if (error != null || journaled.finished()) {
-        stop(buffer);
-        buffer.second().runWith(Sink.ignore(), system); // never followed: let it end
-      }
+    Live live = new Live(sessionId, buffer);
+    return feeds.join(Session.liveFeed(sessionId), buffer.first(), Duration.ofSeconds(5)).handle((ack, error) -> {
       if (error != null) {
+        live.leave();
         throw error instanceof CompletionException ce ? ce : new CompletionException(error);
       }
+      return live;
+    });
+  }
+
+  /** A joined live feed: follow it once, or leave it. */
+  final class Live {
+    private final String sessionId;
+    private final Pair<org.apache.pekko.actor.ActorRef, Source<Object, NotUsed>> buffer;
+
+    private Live(String sessionId, Pair<org.apache.pekko.actor.ActorRef, Source<Object, NotUsed>> buffer) {
+      this.sessionId = sessionId;
+      this.buffer = buffer;
+    }
+
+    /**
+     * The session's events from {@code from} as {@code journaled} (read after the join) holds them,
+     * then live ones and tokens, in sequence order without gaps or repeats, up to and including the
+     * session's last event; the feed is left when the stream ends.
+     */
+    Source<Item, NotUsed> follow(Sessions.Journaled journaled, long from) {
       List<Item> stored = new ArrayList<>();
       for (Sequenced<Session.Event> e : journaled.events()) {
         if (e.seqNr() >= from) {
@@ -80,8 +114,22 @@ final class SessionEvents {
         }
       }
       if (journaled.finished()) {
-        return Source.from(stored).mapConcat(Item::toSse);
+        leave();
+        return Source.from(stored);
       }
+      return follow(stored, from);
+    }
+
+    /**
+     * The session's events from {@code from} on, as they are journaled (a gap read from the
+     * journal), and its tokens, up to and including its last event: for a session known to go on,
+     * whose events before {@code from} were journaled before the join.
+     */
+    Source<Item, NotUsed> follow(long from) {
+      return follow(List.of(), from);
+    }
+
+    private Source<Item, NotUsed> follow(List<Item> stored, long from) {
       String pid = PersistenceId.of(Session.ENTITY_KEY.name(), sessionId).id();
       Source<Item, NotUsed> live = buffer.second().mapConcat(SessionEvents::items);
       return Source.from(stored).concat(live)
@@ -92,12 +140,17 @@ final class SessionEvents {
                   .runWith(Sink.seq(), system))
           .mapConcat(items -> items)
           .takeWhile(item -> item.event() == null || !terminal(item.event().event()), true)
-          .mapConcat(Item::toSse)
           .watchTermination((mat, done) -> {
             done.whenComplete((d, e) -> stop(buffer));
             return mat;
           });
-    });
+    }
+
+    /** Leaves the feed without following it. */
+    void leave() {
+      stop(buffer);
+      buffer.second().runWith(Sink.ignore(), system); // never followed: let it end
+    }
   }
 
   /** Completes the live buffer, which stops its actor and so unsubscribes it from the feed. */

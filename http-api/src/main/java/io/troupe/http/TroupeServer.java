@@ -83,6 +83,7 @@ public final class TroupeServer extends HttpMetricsDirectives {
         : reject();
     CostRoutes costs = new CostRoutes(node, maxBodyBytes);
     AdminRoutes admin = new AdminRoutes(node.database());
+    OpenAiRoutes openAi = new OpenAiRoutes(node, maxBodyBytes);
     NulRefusal nul = new NulRefusal();
     return instrumented(httpMetrics, () -> nul.refusingNul(() ->
         handleExceptions(ProblemHandlers.exceptions(), () ->
@@ -99,7 +100,9 @@ public final class TroupeServer extends HttpMetricsDirectives {
                     analytics.route(),
                     security.route(),
                     costs.route(),
-                    admin.route())))))))));
+                    admin.route())))),
+                // The OpenAI-compatible door: the same guard, route table and admission, OpenAI's error shape.
+                pathPrefix("v1", () -> openAi.withOpenAiErrors(() -> admission.admitted(() -> guard.api(openAi::route)))))))));
   }
 
   /** {@code /metrics} when {@code troupe.security.protect-metrics} is on. */

@@ -88,12 +88,17 @@ class ObjectPermissionTest {
     return id;
   }
 
+  /** A 403 says why: problem+json's detail, or on the OpenAI-compatible door (/v1) OpenAI's error.message. */
   private static void expect(List<String> wrong, Who who, String action, HttpClientForTests.Answer a, int status) {
+    boolean openAi = action.contains(" /v1/");
     if (a.status() != status) {
       wrong.add(who + " " + action + " -> " + a.status() + " (expected " + status + "): " + a.body());
-    } else if (status == 403 && !(a.contentType().startsWith("application/problem+json")
+    } else if (status == 403 && !openAi && !(a.contentType().startsWith("application/problem+json")
         && a.json().hasNonNull("detail") && !a.json().get("detail").asText().isBlank())) {
       wrong.add(who + " " + action + " -> 403 without a problem+json detail: " + a.body());
+    } else if (status == 403 && openAi && !(a.contentType().startsWith("application/json")
+        && !a.json().path("error").path("message").asText().isBlank())) {
+      wrong.add(who + " " + action + " -> 403 without OpenAI's error message: " + a.body());
     }
   }
 

@@ -141,6 +141,26 @@ final class ObjectRoutes {
             }
           };
         }),
+        // The OpenAI-compatible door: X-Troupe-Session names the conversation a completion continues.
+        new Row("POST /v1/chat/completions (X-Troupe-Session)", answers(200, 403, 403, 200), true, c -> {
+          String id = waitingConversation(c);
+          String agent = io.troupe.runtime.agent.SessionIds.agentOf(id);
+          return new Case() {
+            public HttpClientForTests.Answer call(HttpClientForTests as) {
+              return OpenAiCalls.complete(as, OpenAiCalls.ask(agent, "more"), id);
+            }
+
+            public void unchanged() {
+              JsonNode view = AgentCalls.session(c.owner(), id);
+              assertEquals("WAITING_FOR_INPUT", view.get("status").asText());
+              assertEquals(1, view.get("turnCount").asInt());
+            }
+          };
+        }),
+        new Row("GET /v1/models/{model}", answers(200, 403, 403, 200), false, c -> {
+          String name = privateAgent(c);
+          return as -> as.get("/v1/models/" + name);
+        }),
         new Row("POST /api/v1/sessions/{id}/close", answers(200, 403, 403, 200), true, c -> {
           String id = waitingConversation(c);
           return new Case() {

@@ -40,6 +40,16 @@ class RoutePermissionTest {
     AS.put(Role.READONLY, node.http.as(SecurityCalls.userWithKey(node.http, "a reader", "READONLY").key()));
   }
 
+  /** The OpenAI-compatible door's routes answer errors in OpenAI's shape, not problem+json. */
+  private static boolean openAi(RouteRule rule) {
+    return rule.template().startsWith("/v1/");
+  }
+
+  /** What an error says: problem+json's detail, or OpenAI's error.message. */
+  private static String detail(RouteRule rule, HttpClientForTests.Answer a) {
+    return openAi(rule) ? a.json().path("error").path("message").asText() : a.json().get("detail").asText();
+  }
+
   /** A concrete path for a template: each variable becomes a plausible (absent) name. */
   private static String concrete(String template) {
     return template.replaceAll("\\{[a-zA-Z]+}", "x-" + "probe");
@@ -61,7 +71,11 @@ class RoutePermissionTest {
     for (RouteRule rule : RouteTable.RULES) {
       HttpClientForTests.Answer a = call(node.http.as(null), rule);
       assertEquals(401, a.status(), () -> rule.action() + ": " + a.body());
-      assertTrue(a.contentType().startsWith("application/problem+json"), rule::action);
+      if (openAi(rule)) {
+        assertEquals("invalid_api_key", OpenAiCalls.assertOpenAiError(a, 401, "invalid_api_key").get("code").asText());
+      } else {
+        assertTrue(a.contentType().startsWith("application/problem+json"), rule::action);
+      }
       assertEquals("Bearer realm=\"troupe\"", a.header("WWW-Authenticate"), rule::action);
     }
   }
@@ -93,8 +107,9 @@ class RoutePermissionTest {
           wrong.add(role + " " + rule.action() + " -> " + a.status() + " " + a.body());
         }
         if (!allowed) {
-          assertTrue(a.contentType().startsWith("application/problem+json"), rule::action);
-          assertTrue(a.json().get("detail").asText().contains(rule.permission().id()), a::body);
+          assertTrue(a.contentType().startsWith(openAi(rule) ? "application/json" : "application/problem+json"),
+              rule::action);
+          assertTrue(detail(rule, a).contains(rule.permission().id()), a::body);
         }
       }
     }
@@ -169,7 +184,7 @@ class RoutePermissionTest {
         .status());
   }
 
-  private static final Pattern TEMPLATE = Pattern.compile("template\\(\"(/api/v1/[^\"]*)\"");
+  private static final Pattern TEMPLATE = Pattern.compile("template\\(\"(/(?:api/)?v1/[^\"]*)\"");
 
   @Test
   void everyRouteTheRoutesClassesDefineHasARow() throws IOException {

@@ -25,7 +25,7 @@ public final class Ownership {
   private Ownership() {}
 
   /** Whether {@code caller} may start sessions of the agent and read its whole definition. */
-  static boolean mayRun(Agent.AgentView agent, Principal caller) {
+  public static boolean mayRun(Agent.AgentView agent, Principal caller) {
     return agent.shared() || caller.isAdmin() || agent.owner().equals(caller.userId());
   }
 

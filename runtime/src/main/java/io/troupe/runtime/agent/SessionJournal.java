@@ -77,6 +77,20 @@ final class SessionJournal {
         ? java.util.Optional.empty() : java.util.Optional.of(read.events().get(0).event()));
   }
 
+  /** The sequence number of the session's last event (0: none), in one row of the journal's index. */
+  static CompletionStage<Long> lastSeqNr(ActorSystem<?> system, String persistenceId) {
+    return NodeDatabase.get(system).database().query(c -> {
+      try (java.sql.PreparedStatement s = c.prepareStatement(
+          "SELECT coalesce(max(sequence_number), 0) FROM event_journal WHERE persistence_id = ?")) {
+        s.setString(1, persistenceId);
+        try (java.sql.ResultSet rs = s.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
+  }
+
   /** The first {@code limit} events, deserialized (by {@link JournalRows}); a row that is not a readable session event is named in {@code unreadable}. */
   private static CompletionStage<Read> rows(ActorSystem<?> system, String persistenceId, int limit) {
     Serialization serialization = SerializationExtension.get(Adapter.toClassic(system));

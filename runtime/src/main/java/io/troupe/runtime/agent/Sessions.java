@@ -91,6 +91,28 @@ public final class Sessions implements Extension {
 
   /** Starts a session of {@code agentName} with {@code input}; fails with {@link Refused} when it may not. */
   public CompletionStage<Started> start(String agentName, String input, Origin origin) {
+    return start(agentName, input, origin, sessionId(agentName, origin, clock));
+  }
+
+  /**
+   * A new id for a caller's session of {@code agentName}, for a door that must follow the session
+   * from its first event: it joins the session's live feed under this id, then starts it with
+   * {@link #start(String, String, Origin.Caller, String)}.
+   */
+  public String newSessionId(String agentName) {
+    return SessionIds.next(agentName, clock);
+  }
+
+  /** {@link #start(String, String, Origin)} under {@code sessionId}, an id {@link #newSessionId} gave for this agent. */
+  public CompletionStage<Started> start(String agentName, String input, Origin.Caller origin, String sessionId) {
+    if (!SessionIds.valid(sessionId) || !SessionIds.agentOf(sessionId).equals(agentName)) {
+      return java.util.concurrent.CompletableFuture.failedFuture(
+          new IllegalArgumentException("not a session id of agent " + agentName + ": " + sessionId));
+    }
+    return start(agentName, input, (Origin) origin, sessionId);
+  }
+
+  private CompletionStage<Started> start(String agentName, String input, Origin origin, String sessionId) {
     String owner;
     try {
       if (origin instanceof Origin.Parent p) {
@@ -100,7 +122,6 @@ public final class Sessions implements Extension {
     } catch (Refused refused) {
       return java.util.concurrent.CompletableFuture.failedFuture(refused);
     }
-    String sessionId = sessionId(agentName, origin, clock);
     CallChain chain = chain(agentName, origin, sessionId);
     return asks.ask(agent(agentName), Agent.Get::new).thenCompose(lookup -> {
       Agent.AgentView agent = lookup.agent();
@@ -351,6 +372,25 @@ public final class Sessions implements Extension {
       });
     });
   }
+
+  /**
+   * A session {@code caller} may send a message to (its owner or an administrator; else refused as
+   * {@link #message} refuses), as its entity holds it now, with the sequence number of its last
+   * event: a door that follows the turn its message starts joins the session's live feed, asks
+   * this, sends the message, and follows from {@code lastSeqNr + 1}. Reads one row of the journal
+   * for the owner and one for the number, not the whole conversation.
+   */
+  public CompletionStage<BeforeMessage> beforeMessage(String sessionId, Principal caller) {
+    return started(sessionId).thenCompose(started -> {
+      Ownership.checkChange(sessionId, started.userId(), caller);
+      return asks.<Session.Command, SessionView>ask(session(sessionId), Session.Get::new)
+          .thenCompose(view -> SessionJournal.lastSeqNr(system, persistenceId(sessionId))
+              .thenApply(last -> new BeforeMessage(view, last)));
+    });
+  }
+
+  /** A session before a message: its view and its last event's sequence number (see {@link #beforeMessage}). */
+  public record BeforeMessage(SessionView view, long lastSeqNr) {}
 
   /** Closes a conversation that waits for input (COMPLETED), for its owner or an administrator. */
   public CompletionStage<SessionView> close(String sessionId, Principal caller) {

@@ -35,6 +35,28 @@ public final class AgentQueries {
     });
   }
 
+  /**
+   * Up to {@code limit} agents a user may run, in name order after {@code after} ("" for the first
+   * page): not retired, and shared or owned by {@code runner} (null: every agent, for an
+   * administrator), as {@link io.troupe.runtime.agent.Ownership} allows runs.
+   */
+  public CompletionStage<List<Agent.AgentView>> runnable(String runner, String after, int limit) {
+    return database.query(c -> {
+      List<Agent.AgentView> agents = new ArrayList<>();
+      String columns = "SELECT name, status, version, definition, defined_at, updated_at, owner, shared FROM agent";
+      try (ResultSet rs = runner == null
+          ? Sql.select(c, columns + " WHERE status = 'ACTIVE' AND name > ? ORDER BY name LIMIT ?", after, limit)
+          : Sql.select(c, columns + " WHERE status = 'ACTIVE' AND (shared OR owner = ?) AND name > ? ORDER BY name LIMIT ?",
+              runner, after, limit)) {
+        while (rs.next()) {
+          agents.add(new Agent.AgentView(rs.getString(1), Agent.Status.valueOf(rs.getString(2)), rs.getInt(3),
+              read(rs.getString(4)), Sql.instant(rs, 5), Sql.instant(rs, 6), rs.getString(7), rs.getBoolean(8)));
+        }
+      }
+      return agents;
+    });
+  }
+
   /** Agents {@code owner} owns and has not retired, as the read table holds them now. */
   public CompletionStage<Integer> countActiveOwnedBy(String owner) {
     return database.query(c -> {
