@@ -765,7 +765,11 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       if (state.definition().needsApproval(call.name()) && state.definition().tools().contains(call.name())
           && state.approvalOf(call.id()).isEmpty()) {
         Instant at = now();
-        metrics.approvals.labels(metrics.agentLabel.of(state.agentName()), "requested").inc();
+        String agent = metrics.agentLabel.of(state.agentName());
+        metrics.approvals.labels(agent, "requested").inc();
+        // The decision's series exist (at 0) from the request on, so a first decision shows as a rate.
+        List.of("approved", "rejected", "timed_out").forEach(outcome -> metrics.approvals.labels(agent, outcome));
+        metrics.approvalWait.labels(agent);
         return persistThenContinue(List.of(new ApprovalRequested(call.id(), call.name(), call.argumentsJson(),
             at.plus(state.definition().approvalTimeout()), at))).thenNoReply();
       }
