@@ -32,7 +32,7 @@ final class AgentBodies {
         : "unknown tool '" + name + "'; known: " + tools);
     List<String> subscriptions = names(body, "subscriptions", errors, name -> TopicNames.problem(name).orElse(null));
     List<AgentDefinition.ScriptedReply> script = script(body, scripted, errors);
-    boolean conversational = flag(body, "conversational", errors);
+    boolean conversational = errors.optionalBoolean(body, "conversational");
     List<String> approvalRequired = names(body, "approvalRequired", errors, name ->
         AgentDefinition.ANY_TOOL.equals(name) || toolNames.contains(name) ? null
             : "'" + name + "' is not one of this agent's tools " + toolNames + " (or \"*\" for all of them)");
@@ -47,35 +47,12 @@ final class AgentBodies {
         toolNames, subscriptions, script, conversational, approvalRequired, (int) approvalTimeout, (int) window);
   }
 
-  /** An optional boolean field, false when absent. */
-  static boolean flag(JsonNode body, String field, FieldErrors errors) {
-    JsonNode value = body.get(field);
-    if (value == null || value.isNull()) {
-      return false;
-    }
-    if (!value.isBoolean()) {
-      errors.add(field, "must be true or false");
-      return false;
-    }
-    return value.booleanValue();
-  }
-
   /** POST /api/v1/sessions/{id}/messages: {"input"}. */
   static String messageInput(JsonNode body, FieldErrors errors) {
     return errors.requiredText(body, "input", 100_000);
   }
 
-  /** POST /api/v1/sessions/{id}/approvals/{callId}: {"approve", "comment"?}. */
-  record Decision(boolean approve, String comment) {}
 
-  static Decision decision(JsonNode body, FieldErrors errors) {
-    JsonNode approve = body.get("approve");
-    if (approve == null || !approve.isBoolean()) {
-      errors.add("approve", "is required: true to run the tool call, false to reject it");
-    }
-    String comment = errors.optionalText(body, "comment", 2000);
-    return errors.any() ? null : new Decision(approve.booleanValue(), comment);
-  }
 
   /** POST /api/v1/agents/{name}/sessions: {"input", "userId"?} (userId defaults to the caller). */
   record SessionRequest(String input, String userId) {}
@@ -88,7 +65,7 @@ final class AgentBodies {
 
   /** PUT's {@code "shared"}: whether every user may run the agent (default false: its owner's alone). */
   static boolean shared(JsonNode body, FieldErrors errors) {
-    return flag(body, "shared", errors);
+    return errors.optionalBoolean(body, "shared");
   }
 
   /** {@link #optionalInt}, where 0 is also accepted (it means the default). */

@@ -40,6 +40,19 @@ public final class FieldErrors {
   }
 
   /** An optional string (absent or null gives null) of at most {@code maxLength} characters. */
+  /** An optional boolean field: absent or null is false. */
+  public boolean optionalBoolean(JsonNode body, String field) {
+    JsonNode value = body.get(field);
+    if (value == null || value.isNull()) {
+      return false;
+    }
+    if (!value.isBoolean()) {
+      add(field, "must be true or false");
+      return false;
+    }
+    return value.booleanValue();
+  }
+
   public String optionalText(JsonNode body, String field, int maxLength) {
     JsonNode node = body.get(field);
     if (node == null || node.isNull()) {

@@ -148,7 +148,7 @@ public final class SessionRoutes extends EdgeDirectives {
   private Route decide(String id, String callId) {
     return principal(caller -> jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
-      AgentBodies.Decision decision = AgentBodies.decision(body, errors);
+      ApprovalBody decision = ApprovalBody.read(body, "run the tool call", errors);
       if (callId.length() > 200) {
         errors.add("callId", "must be at most 200 characters");
       }

@@ -133,34 +133,8 @@ final class SpectrumBodies {
       Severity severity = errors.enumValue(item.node(), item.field("severity"), Severity.class, null);
       limits.add(new Roe.PowerLimit(min, max, maxPower, severity));
     }
-    boolean preemptionNeedsApproval = optionalBoolean(body, "preemptionNeedsApproval", errors);
+    boolean preemptionNeedsApproval = errors.optionalBoolean(body, "preemptionNeedsApproval");
     return errors.any() ? null : new Roe(bands, zones, limits, preemptionNeedsApproval);
-  }
-
-  /** An approval's answer: approve (true) or reject (false), and an optional comment. */
-  record Review(boolean approve, String comment) {}
-
-  /** POST /api/v1/deconfliction/requests/{decisionId}/approval; null when {@code errors} holds why not. */
-  static Review review(JsonNode body, FieldErrors errors) {
-    JsonNode approve = body.get("approve");
-    if (approve == null || !approve.isBoolean()) {
-      errors.add("approve", "is required: true to approve the held request, false to reject it");
-    }
-    String comment = errors.optionalText(body, "comment", 1000);
-    return errors.any() ? null : new Review(approve.booleanValue(), comment);
-  }
-
-  /** A boolean field; absent or null is false. */
-  private static boolean optionalBoolean(JsonNode body, String field, FieldErrors errors) {
-    JsonNode value = body.get(field);
-    if (value == null || value.isNull()) {
-      return false;
-    }
-    if (!value.isBoolean()) {
-      errors.add(field, "must be true or false");
-      return false;
-    }
-    return value.booleanValue();
   }
 
   /**

@@ -115,7 +115,7 @@ public final class SpectrumRoutes extends EdgeDirectives {
   private Route review(String decisionId, io.troupe.runtime.governance.Principal caller) {
     return jsonObject(body -> {
       FieldErrors errors = new FieldErrors();
-      SpectrumBodies.Review review = SpectrumBodies.review(body, errors);
+      ApprovalBody review = ApprovalBody.read(body, "approve the held request", errors);
       if (review == null) {
         return problem(errors.problem());
       }
