@@ -2,17 +2,12 @@ package io.troupe.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.troupe.runtime.TestDatabase;
 import io.troupe.runtime.TestNodes;
 import io.troupe.runtime.agent.AgentDefinition;
 import io.troupe.runtime.db.DatabaseTarget;
-import io.troupe.runtime.db.EmbeddedDatabase;
-import io.troupe.runtime.db.Schema;
 import io.troupe.runtime.node.TroupeNode;
 import io.troupe.runtime.tool.Tool;
 import io.troupe.runtime.tool.ToolContext;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -126,18 +121,8 @@ public final class SessionBenchmark {
     int rawConnections = Integer.getInteger("bench.raw.connections", 4);
     int rawBatch = Integer.getInteger("bench.raw.batch", 400);
     int cores = Runtime.getRuntime().availableProcessors();
-    Path pgDir = null;
-    EmbeddedDatabase embedded = null;
-    DatabaseTarget target;
-    String external = System.getenv("TROUPE_TEST_DB_URL");
-    if (external != null && !external.isBlank()) {
-      target = TestDatabase.fresh();
-    } else {
-      pgDir = Files.createTempDirectory("troupe-bench-pg");
-      embedded = EmbeddedDatabase.start(pgDir, 0);
-      target = embedded.target();
-      Schema.create(target);
-    }
+    BenchDatabase database = BenchDatabase.open();
+    DatabaseTarget target = database.target();
     Probe probe = new Probe(target);
     try {
       System.out.printf("machine: %d cores, max heap %d MiB, java %s; load average at start: %s%n", cores,
@@ -253,10 +238,7 @@ public final class SessionBenchmark {
       System.out.println("load average at end: " + Probe.loadAverage());
     } finally {
       probe.close();
-      if (embedded != null) {
-        embedded.close();
-        deleteTree(pgDir);
-      }
+      database.close();
     }
   }
 
@@ -323,11 +305,4 @@ public final class SessionBenchmark {
     }
   }
 
-  private static void deleteTree(Path root) throws java.io.IOException {
-    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

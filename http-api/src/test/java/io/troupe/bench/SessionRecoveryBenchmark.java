@@ -2,7 +2,6 @@ package io.troupe.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.troupe.runtime.TestDatabase;
 import io.troupe.runtime.TestNodes;
 import io.troupe.runtime.agent.AgentDefinition;
 import io.troupe.runtime.agent.Session;
@@ -10,14 +9,10 @@ import io.troupe.runtime.agent.SessionIds;
 import io.troupe.runtime.agent.SessionServices;
 import io.troupe.runtime.agent.SessionView;
 import io.troupe.runtime.db.DatabaseTarget;
-import io.troupe.runtime.db.EmbeddedDatabase;
-import io.troupe.runtime.db.Schema;
 import io.troupe.runtime.node.RuntimeSettings;
 import io.troupe.runtime.node.TroupeNode;
 import io.troupe.runtime.tool.Tool;
 import io.troupe.runtime.tool.ToolContext;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -212,18 +207,8 @@ public final class SessionRecoveryBenchmark {
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
         System.getProperty("java.version"), Probe.loadAverage());
 
-    Path pgDir = null;
-    EmbeddedDatabase embedded = null;
-    DatabaseTarget target;
-    String external = System.getenv("TROUPE_TEST_DB_URL");
-    if (external != null && !external.isBlank()) {
-      target = TestDatabase.fresh();
-    } else {
-      pgDir = Files.createTempDirectory("troupe-bench-pg");
-      embedded = EmbeddedDatabase.start(pgDir, 0);
-      target = embedded.target();
-      Schema.create(target);
-    }
+    BenchDatabase database = BenchDatabase.open();
+    DatabaseTarget target = database.target();
     try {
       System.out.println("postgres: " + string(target, "SELECT 'version=' || current_setting('server_version') "
           + "|| ' fsync=' || current_setting('fsync') || ' shared_buffers=' || current_setting('shared_buffers')"));
@@ -289,10 +274,7 @@ public final class SessionRecoveryBenchmark {
           off / cases.get(4).percentile(50));
       System.out.println("load average at end: " + Probe.loadAverage());
     } finally {
-      if (embedded != null) {
-        embedded.close();
-        deleteTree(pgDir);
-      }
+      database.close();
     }
   }
 
@@ -436,11 +418,4 @@ public final class SessionRecoveryBenchmark {
     }
   }
 
-  private static void deleteTree(Path root) throws java.io.IOException {
-    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

@@ -2,22 +2,15 @@ package io.troupe.bench;
 
 import com.typesafe.config.Config;
 import io.troupe.http.RunningNode;
-import io.troupe.runtime.TestDatabase;
 import io.troupe.runtime.db.DatabaseTarget;
 import io.troupe.runtime.db.JournalIds;
-import io.troupe.runtime.db.EmbeddedDatabase;
-import io.troupe.runtime.db.Schema;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Broker throughput and latency of one in-process node against a real PostgreSQL, next to the
@@ -59,18 +52,8 @@ public final class TopicBenchmark {
     int httpInflight = intProp("bench.http.inflight", 200);
     int cores = Runtime.getRuntime().availableProcessors();
 
-    Path pgDir = null;
-    EmbeddedDatabase embedded = null;
-    DatabaseTarget target;
-    String external = System.getenv("TROUPE_TEST_DB_URL");
-    if (external != null && !external.isBlank()) {
-      target = TestDatabase.fresh();
-    } else {
-      pgDir = Files.createTempDirectory("troupe-bench-pg");
-      embedded = EmbeddedDatabase.start(pgDir, 0);
-      target = embedded.target();
-      Schema.create(target);
-    }
+    BenchDatabase database = BenchDatabase.open();
+    DatabaseTarget target = database.target();
     Probe probe = new Probe(target);
     try {
       System.out.printf("machine: %d cores, max heap %d MiB, java %s (%s); load average at start: %s%n",
@@ -194,10 +177,7 @@ public final class TopicBenchmark {
       }
     } finally {
       probe.close();
-      if (embedded != null) {
-        embedded.close();
-        deleteTree(pgDir);
-      }
+      database.close();
     }
   }
 
@@ -253,14 +233,4 @@ public final class TopicBenchmark {
     return Integer.getInteger(name, fallback);
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (root == null || !Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

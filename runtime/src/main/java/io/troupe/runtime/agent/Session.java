@@ -579,7 +579,6 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     }
     if (state.status() == SessionState.Status.WAITING_FOR_INPUT) {
       int turn = state.turns().size() + 1;
-      metrics.turns.labels(metrics.agentLabel.of(state.agentName())).inc();
       TurnStarted started = new TurnStarted(turn, cmd.input(), false, cmd.messageId(), now());
       return persistThenContinue(List.of(started))
           .thenReply(cmd.replyTo(), s -> new Changed(view(s), turn, false, null, null));
@@ -650,9 +649,6 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     List<Event> events = new ArrayList<>();
     Instant at = now();
     events.add(new ApprovalDecided(approval.callId(), decision, by, comment, at));
-    metrics.approvals.labels(metrics.agentLabel.of(state.agentName()), decision.toLowerCase(java.util.Locale.ROOT)).inc();
-    metrics.approvalWait.labels(metrics.agentLabel.of(state.agentName()))
-        .observe(Math.max(0, Duration.between(approval.requestedAt(), at).toMillis()) / 1000.0);
     if (SessionState.Approval.APPROVED.equals(decision)) {
       return events;
     }
@@ -765,11 +761,6 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
       if (state.definition().needsApproval(call.name()) && state.definition().tools().contains(call.name())
           && state.approvalOf(call.id()).isEmpty()) {
         Instant at = now();
-        String agent = metrics.agentLabel.of(state.agentName());
-        metrics.approvals.labels(agent, "requested").inc();
-        // The decision's series exist (at 0) from the request on, so a first decision shows as a rate.
-        List.of("approved", "rejected", "timed_out").forEach(outcome -> metrics.approvals.labels(agent, outcome));
-        metrics.approvalWait.labels(agent);
         return persistThenContinue(List.of(new ApprovalRequested(call.id(), call.name(), call.argumentsJson(),
             at.plus(state.definition().approvalTimeout()), at))).thenNoReply();
       }
@@ -899,6 +890,9 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
    * LlmResponded#droppedMessages}).
    */
   private LlmRequest request(SessionState state) {
+    if (state == requestState) {
+      return lastRequest; // the same step asks again (budget answer, cache): the window is fitted once
+    }
     AgentDefinition def = state.definition();
     var schemas = services.tools().schemas(def.tools());
     // The reply is capped at the output the budget estimate reserves, so no call costs more output than reserved.
@@ -915,9 +909,15 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     }
     droppedIteration = state.iterations() + 1;
     droppedMessages = fit.droppedMessages();
-    return new LlmRequest(def.model(), fit.messages(), schemas, def.temperature(), services.llmTimeout(), maxOutput,
-        omittedReplies);
+    requestState = state;
+    lastRequest = new LlmRequest(def.model(), fit.messages(), schemas, def.temperature(), services.llmTimeout(),
+        maxOutput, omittedReplies);
+    return lastRequest;
   }
+
+  /** The state {@link #lastRequest} was built from. */
+  private SessionState requestState;
+  private LlmRequest lastRequest;
 
   /**
    * The scripted provider's replies depend on the agent's script, which no cache key holds; they
@@ -976,7 +976,6 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
         Instant at = now();
         events.add(new TurnCompleted(state.turns().size(), r.text(), at.plus(conversations.idleTimeout()), at));
         if (!state.queued().isEmpty()) {
-          metrics.turns.labels(metrics.agentLabel.of(state.agentName())).inc();
           events.add(new TurnStarted(state.turns().size() + 1, state.queued().get(0), true, null, at));
         }
       }
@@ -1067,6 +1066,7 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
   private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, SessionState> persistThenContinue(List<Event> events) {
     return Effect().persist(events).thenRun(s -> {
       announce(events);
+      countWaits(s, events);
       if (!s.running() || events.stream().anyMatch(e -> e instanceof LlmResponded || e instanceof ToolCallCompleted)) {
         leaveGate(); // a resumed session's first step is journaled (or it ended): the next may resume
       }
@@ -1093,6 +1093,26 @@ public final class Session extends EventSourcedBehaviorWithEnforcedReplies<Sessi
     markActive(false);
     scheduleDeadline(s);
     timers.startSingleTimer("passivate", new WaitingIdle(), conversations.passivateWaitingAfter());
+  }
+
+  /** Turns and approvals in metrics, once their events are journaled. */
+  private void countWaits(SessionState after, List<Event> events) {
+    for (Event e : events) {
+      String agent = metrics.agentLabel.of(agentOf(after));
+      if (e instanceof TurnStarted) {
+        metrics.turns.labels(agent).inc();
+      } else if (e instanceof ApprovalRequested) {
+        metrics.approvals.labels(agent, "requested").inc();
+        // The decision's series exist (at 0) from the request on, so a first decision shows as a rate.
+        List.of("approved", "rejected", "timed_out").forEach(outcome -> metrics.approvals.labels(agent, outcome));
+        metrics.approvalWait.labels(agent);
+      } else if (e instanceof ApprovalDecided d) {
+        metrics.approvals.labels(agent, d.decision().toLowerCase(java.util.Locale.ROOT)).inc();
+        after.approvals().stream().filter(a -> a.callId().equals(d.callId()) && d.at().equals(a.decidedAt()))
+            .findFirst().ifPresent(a -> metrics.approvalWait.labels(agent)
+                .observe(Math.max(0, Duration.between(a.requestedAt(), d.at()).toMillis()) / 1000.0));
+      }
+    }
   }
 
   private void parked(SessionState s) {
